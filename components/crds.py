@@ -27,6 +27,7 @@ import yaml
 from pulumi.errors import RunError
 from pydantic import BaseModel, ConfigDict
 
+from components import labels as L
 from components import upstream
 from components.config import CrdsConfig
 
@@ -254,10 +255,9 @@ class OperatorCrds(pulumi.ComponentResource):
                     name=crd.pin.crd_name,
                     labels={
                         **metadata.get("labels", {}),
-                        "app.kubernetes.io/name": "flink-kubernetes-operator",
-                        "app.kubernetes.io/version": args.operator_version,
-                        "app.kubernetes.io/part-of": "flink-platform",
-                        "app.kubernetes.io/managed-by": "pulumi",
+                        **L.managed(),
+                        L.APP_NAME: upstream.OPERATOR_APP_NAME,
+                        L.APP_VERSION: args.operator_version,
                     },
                     annotations={**metadata.get("annotations", {}), **annotations},
                 ),

@@ -10,17 +10,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict
 
+from components import labels as L
 from components.config import TenantConfig
-
-#: Label keys the platform sets on every namespace it owns (policies and network policies select on them).
-LABEL_TENANT = "flink-platform.io/tenant"
-LABEL_ENVIRONMENT = "flink-platform.io/environment"
-LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
-#: Pod Security Admission labels (Kubernetes Pod Security Standards).
-LABEL_PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
-LABEL_PSA_ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version"
-LABEL_PSA_WARN = "pod-security.kubernetes.io/warn"
-LABEL_PSA_AUDIT = "pod-security.kubernetes.io/audit"
 
 
 class TenantArgs(BaseModel):
@@ -41,13 +32,14 @@ class Tenant(pulumi.ComponentResource):
         tenant = args.tenant
         labels = {
             **tenant.labels,
-            LABEL_TENANT: tenant.name,
-            LABEL_ENVIRONMENT: args.environment,
-            LABEL_MANAGED_BY: "pulumi",
-            LABEL_PSA_ENFORCE: tenant.pod_security,
-            LABEL_PSA_ENFORCE_VERSION: f"v{args.kubernetes_version}",
-            LABEL_PSA_WARN: "restricted",
-            LABEL_PSA_AUDIT: "restricted",
+            **L.managed(),
+            L.TENANT: tenant.name,
+            L.ENVIRONMENT: args.environment,
+            L.PSA_ENFORCE: tenant.pod_security,
+            L.PSA_ENFORCE_VERSION: f"v{args.kubernetes_version}",
+            # Always warn and audit at the strictest level, so teams see what `restricted` would refuse.
+            L.PSA_WARN: "restricted",
+            L.PSA_AUDIT: "restricted",
         }
         self.namespaces: dict[str, k8s.core.v1.Namespace] = {
             ns: k8s.core.v1.Namespace(

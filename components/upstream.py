@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The chart's name, used by upstream as the ``app.kubernetes.io/name`` of the operator's objects.
+OPERATOR_APP_NAME = "flink-kubernetes-operator"
+
 #: API group and version of every operator custom resource.
 FLINK_API_GROUP = "flink.apache.org"
 FLINK_API_VERSION = f"{FLINK_API_GROUP}/v1beta1"

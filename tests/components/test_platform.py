@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from components.config import ConfigError
-from components.tenant import LABEL_ENVIRONMENT, LABEL_PSA_ENFORCE, LABEL_PSA_ENFORCE_VERSION, LABEL_TENANT
+from components import labels as L
 from tests.conftest import ROOT, STACKS, stack_config
 from tools.mock_runtime import mock_runtime, run_program
 
@@ -52,10 +52,10 @@ def test_namespaces_carry_tenant_environment_and_pod_security() -> None:
         ["payments-prod", "payments-fraud-prod", "analytics-prod", "analytics-reporting-prod", "search-prod"]
     )
     labels = namespaces["payments-fraud-prod"].inputs["metadata"]["labels"]
-    assert labels[LABEL_TENANT] == "payments"
-    assert labels[LABEL_ENVIRONMENT] == "prod"
-    assert labels[LABEL_PSA_ENFORCE] == "restricted"
-    assert labels[LABEL_PSA_ENFORCE_VERSION] == "v1.32"
+    assert labels[L.TENANT] == "payments"
+    assert labels[L.ENVIRONMENT] == "prod"
+    assert labels[L.PSA_ENFORCE] == "restricted"
+    assert labels[L.PSA_ENFORCE_VERSION] == "v1.32"
     assert labels["cost-center"] == "cc-1042"
     assert all(r.options["retainOnDelete"] for r in namespaces.values())
 

@@ -1,0 +1,27 @@
+"""Label and annotation keys the platform writes, each defined once (policies and network policies select on them)."""
+
+from __future__ import annotations
+
+#: Kubernetes recommended labels.
+APP_NAME = "app.kubernetes.io/name"
+APP_VERSION = "app.kubernetes.io/version"
+APP_PART_OF = "app.kubernetes.io/part-of"
+APP_MANAGED_BY = "app.kubernetes.io/managed-by"
+
+PART_OF = "flink-platform"
+MANAGED_BY = "pulumi"
+
+#: Platform labels.
+TENANT = "flink-platform.io/tenant"
+ENVIRONMENT = "flink-platform.io/environment"
+
+#: Pod Security Admission labels (Kubernetes Pod Security Standards).
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+PSA_ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version"
+PSA_WARN = "pod-security.kubernetes.io/warn"
+PSA_AUDIT = "pod-security.kubernetes.io/audit"
+
+
+def managed() -> dict[str, str]:
+    """The labels every object the platform manages carries."""
+    return {APP_PART_OF: PART_OF, APP_MANAGED_BY: MANAGED_BY}
