@@ -29,11 +29,11 @@ plan: $(VENV)/.dev
 	$(CRD_CACHE_ENV) $(PY) -m tools.plan --stack $(STACK) --out $(OUT)
 
 test: $(VENV)/.flink
-	bash tools/ensure_java.sh
+	bash tools/ensure_system_deps.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.flink
-	bash tools/ensure_java.sh
+	bash tools/ensure_system_deps.sh
 	$(CRD_CACHE_ENV) $(PY) bench/plan_scale.py
 	$(PY) bench/upgrade.py
 
