@@ -209,11 +209,22 @@ class CrdSchemas:
 
     def __init__(self, crds: list[LoadedCrd]):
         self._by_kind: dict[tuple[str, str], dict[str, Any]] = {}
-        for crd in crds:
-            group = crd.body["spec"]["group"]
-            for version in crd.body["spec"]["versions"]:
-                key = (f"{group}/{version['name']}", crd.body["spec"]["names"]["kind"])
-                self._by_kind[key] = version["schema"]["openAPIV3Schema"]
+        self._add([crd.body for crd in crds])
+
+    @classmethod
+    def from_bodies(cls, bodies: list[dict[str, Any]]) -> CrdSchemas:
+        """Schemas of CustomResourceDefinition objects (e.g. the ones a plan is about to install)."""
+        schemas = cls([])
+        schemas._add(bodies)
+        return schemas
+
+    def _add(self, bodies: list[dict[str, Any]]) -> None:
+        for body in bodies:
+            group = body["spec"]["group"]
+            for version in body["spec"]["versions"]:
+                if version.get("served", True) and version.get("schema"):
+                    key = (f"{group}/{version['name']}", body["spec"]["names"]["kind"])
+                    self._by_kind[key] = version["schema"]["openAPIV3Schema"]
 
     def kinds(self) -> list[tuple[str, str]]:
         return sorted(self._by_kind)

@@ -11,7 +11,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import yaml
@@ -35,6 +39,11 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def shared_crd_cache() -> Path:
+    """``../shared/upstream/crds``: the operator's published CRD files, used as the digest-checked CRD cache."""
+    return shared_path("upstream", "crds", "1.15.0").parent
+
+
 @pytest.fixture(scope="session")
 def crd_dir() -> Path:
     """The operator 1.15.0 CRD files as published upstream."""
@@ -43,14 +52,62 @@ def crd_dir() -> Path:
 
 @pytest.fixture(autouse=True)
 def offline_crd_cache(monkeypatch: pytest.MonkeyPatch) -> Path:
-    cache = shared_path("upstream", "crds")
+    """Every test (and every subprocess it starts) reads the CRDs from ../shared, never from the network."""
+    cache = shared_crd_cache()
     monkeypatch.setenv(crds.CACHE_ENV, str(cache))
     return cache
 
 
+#: Generous bound for one ``python -m tools.plan`` subprocess; a hang must fail the test, not the CI job.
+CLI_TIMEOUT_S = 600
+
+
+def stack_file(stack: str) -> Path:
+    return ROOT / "stacks" / f"Pulumi.{stack}.yaml"
+
+
 def stack_config(stack: str) -> dict:
     """The ``config:`` map of a committed stack file."""
-    return yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return yaml.safe_load(stack_file(stack).read_text())["config"]
+
+
+def write_stack_file(path: Path, config: dict) -> Path:
+    """Write ``config`` as a stack file (``Pulumi.<stack>.yaml`` format) at ``path``."""
+    path.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    return path
+
+
+def run_plan_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m tools.plan ARGS`` from the project root, with the shared CRD cache; output captured."""
+    env = {**os.environ, crds.CACHE_ENV: str(shared_crd_cache())}
+    return subprocess.run(
+        [sys.executable, "-m", "tools.plan", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def committed_plans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """Plan directories of every committed stack, each written once per session by ``tools.plan.main``.
+
+    Read-only for tests: a test that needs to write must plan into its own ``tmp_path``.
+    """
+    from tools import plan
+
+    out = tmp_path_factory.mktemp("plans")
+    dirs = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(crds.CACHE_ENV, str(shared_crd_cache()))
+        for stack in STACKS:
+            dirs[stack] = out / stack
+            status = plan.main(["--stack", stack, "--out", str(dirs[stack])])
+            assert status == 0, f"planning the committed stack {stack!r} failed"
+    yield dirs
 
 
 def platform_config(stack: str) -> dict:
