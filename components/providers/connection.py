@@ -1,0 +1,167 @@
+"""How the dynamic providers reach a JobManager: connection inputs, credentials and secret hygiene.
+
+Credentials reach a provider by two routes:
+
+1. **Stack config (preferred).** `configure()` reads the keys below (set them with `pulumi config set --secret`).
+   The engine calls Configure on the provider process before any other method, so this route works for every
+   operation, including `delete` and `read`/refresh, which receive only the resource's stored *outputs*.
+2. **Secret inputs** `bearerToken` / `basicPassword` on the resource. They are used by `create` and `update` only
+   (those receive the inputs). They are never copied into outputs, so `delete` and refresh fall back to route 1:
+   a cluster that needs credentials for deletion must have them in stack config as well.
+
+Configured credentials live on the provider instance only in the provider process; `ConfiguredCredentials`
+excludes them from pickling, so a serialized provider never carries them. `scrubbed()` is a last line of
+defence: any exception leaving a provider method is re-raised with every known secret replaced by `***`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import traceback
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import pydantic
+
+from components.flink_rest import RestEndpoint
+from components.flink_rest_errors import scrub
+
+#: Stack-config keys holding REST credentials (namespace = the Pulumi project).
+CONFIG_REST_TOKEN = "flink-platform:flinkRestToken"
+CONFIG_REST_USERNAME = "flink-platform:flinkRestUsername"
+CONFIG_REST_PASSWORD = "flink-platform:flinkRestPassword"
+
+#: Input keys that carry secrets; they never appear in outputs, logs or messages.
+SECRET_INPUT_KEYS = ("bearerToken", "basicPassword")
+
+#: URL schemes accepted for a JobManager REST endpoint.
+REST_URL_SCHEMES = ("http", "https")
+DEFAULT_REQUEST_TIMEOUT_S = 10.0
+
+
+class ProviderError(Exception):
+    """A provider operation failed; the message says which step, what was found and what to do."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Bearer token or basic auth for the REST endpoint. Secret fields are left out of repr."""
+
+    bearer_token: str | None = field(default=None, repr=False)
+    basic_username: str | None = None
+    basic_password: str | None = field(default=None, repr=False)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.bearer_token, self.basic_password) if s)
+
+
+class ConfiguredCredentials:
+    """Holder for credentials read in `configure()`; never pickled (a serialized provider stays credential-free)."""
+
+    def __init__(self, credentials: Credentials | None = None):
+        self.credentials = credentials or Credentials()
+
+    def __getstate__(self) -> dict:
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self.credentials = Credentials()
+
+
+def credentials_from_config(config: Any) -> Credentials:
+    """Credentials from a `pulumi.dynamic.Config` (anything with `.get(key)`); absent keys give None."""
+    def get(key: str) -> str | None:
+        value = config.get(key)
+        return str(value) if value not in (None, "") else None
+    return Credentials(bearer_token=get(CONFIG_REST_TOKEN), basic_username=get(CONFIG_REST_USERNAME),
+                       basic_password=get(CONFIG_REST_PASSWORD))
+
+
+class ConnectionInputs(pydantic.BaseModel):
+    """Inputs that say where the JobManager REST endpoint is and how to authenticate (camelCase on the wire)."""
+
+    model_config = pydantic.ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
+
+    rest_url: str = pydantic.Field(alias="restUrl", description="http(s)://host:port of the JobManager REST API")
+    ca_bundle: str | None = pydantic.Field(None, alias="caBundle", description="CA bundle path for https")
+    client_cert: str | None = pydantic.Field(None, alias="clientCert", description="client certificate (PEM)")
+    client_key: str | None = pydantic.Field(None, alias="clientKey", description="client key (PEM)")
+    bearer_token: str | None = pydantic.Field(None, alias="bearerToken", description="secret; create/update only")
+    basic_username: str | None = pydantic.Field(None, alias="basicUsername")
+    basic_password: str | None = pydantic.Field(None, alias="basicPassword", description="secret")
+    request_timeout_s: float = pydantic.Field(DEFAULT_REQUEST_TIMEOUT_S, alias="requestTimeoutS", gt=0, le=600)
+
+    @pydantic.field_validator("rest_url")
+    @classmethod
+    def _rest_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in REST_URL_SCHEMES or not parts.hostname:
+            raise ValueError(f"must be {' or '.join(REST_URL_SCHEMES)}://host[:port]")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("must not contain user:password@; use basicUsername/basicPassword or bearerToken")
+        return value.rstrip("/")
+
+    @pydantic.model_validator(mode="after")
+    def _auth(self, info: pydantic.ValidationInfo) -> ConnectionInputs:
+        unknown = (info.context or {}).get("unknown", set())
+        if not unknown & {"bearerToken", "basicUsername", "basicPassword"}:
+            if self.bearer_token and (self.basic_username or self.basic_password):
+                raise ValueError("set either bearerToken or basicUsername/basicPassword, not both")
+            if self.basic_password and not self.basic_username:
+                raise ValueError("basicPassword needs basicUsername")
+        if self.client_key and not self.client_cert and "clientCert" not in unknown:
+            raise ValueError("clientKey needs clientCert")
+        return self
+
+
+def endpoint_for(conn: ConnectionInputs | Mapping[str, Any], configured: Credentials) -> RestEndpoint:
+    """The REST endpoint for one operation: secret inputs win over configured credentials.
+
+    `conn` is a validated model (create/update) or the stored outputs (delete/read), which hold no secrets.
+    """
+    if not isinstance(conn, ConnectionInputs):
+        aliases = [f.alias or name for name, f in ConnectionInputs.model_fields.items()]
+        conn = ConnectionInputs.model_validate({k: conn[k] for k in aliases if conn.get(k) is not None})
+    if conn.bearer_token:
+        creds = Credentials(bearer_token=conn.bearer_token)
+    elif conn.basic_password:
+        creds = Credentials(basic_username=conn.basic_username, basic_password=conn.basic_password)
+    else:
+        creds = configured
+        if conn.basic_username and not creds.bearer_token:
+            creds = Credentials(basic_username=conn.basic_username, basic_password=creds.basic_password)
+    username = creds.basic_username if creds.basic_password else None
+    return RestEndpoint(url=conn.rest_url, ca_bundle=conn.ca_bundle, client_cert=conn.client_cert,
+                        client_key=conn.client_key, bearer_token=creds.bearer_token, basic_username=username,
+                        basic_password=creds.basic_password if username else None,
+                        timeout_s=conn.request_timeout_s)
+
+
+def public_outputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs without secret keys: what may be echoed into outputs."""
+    return {k: v for k, v in inputs.items() if k not in SECRET_INPUT_KEYS}
+
+
+def secrets_in(inputs: Mapping[str, Any] | None, configured: Credentials) -> tuple[str, ...]:
+    """Every secret value an operation may hold: secret inputs plus configured credentials."""
+    found = [str(inputs[k]) for k in SECRET_INPUT_KEYS if inputs and inputs.get(k)]
+    return tuple(found) + configured.secrets
+
+
+@contextlib.contextmanager
+def scrubbed(secrets: Iterable[str]) -> Iterator[None]:
+    """Re-raise any exception whose text or traceback contains a secret as a ProviderError with it masked.
+
+    The gRPC servicer sends `traceback.format_exc()` to the engine, so the check covers chained exceptions too.
+    """
+    secrets = tuple(s for s in secrets if s)
+    try:
+        yield
+    except Exception as exc:
+        text = "".join(traceback.format_exception(exc))
+        if secrets and any(s in text for s in secrets):
+            raise ProviderError(scrub(f"{type(exc).__name__}: {exc}", secrets)) from None
+        raise

@@ -1,0 +1,151 @@
+"""The FlinkJob resource's inputs and outputs: typed args, their validation model, and the job-spec fingerprint.
+
+`FlinkJobArgs` is what a program passes (snake_case, values may be Outputs). `to_wire()` turns it into the
+camelCase property bag the engine stores; `FlinkJobInputs` validates that bag in the resource constructor (known
+values only) and in the provider's `check`. `JOB_SPEC_KEYS` are the inputs whose change needs a new Flink job;
+every other input change is recorded without touching the job. `spec_hash` fingerprints the job spec; job ids
+carry it (see job_ids), so a job can be recognised as running a given spec.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pydantic
+
+from components.providers.connection import SECRET_INPUT_KEYS, ConnectionInputs
+from components.providers.inputs import wire_props
+from components.providers.jar_source import SHA256_PATTERN, source_problem
+
+UPGRADE_MODES = ("savepoint", "stateless")
+ON_DELETE_ACTIONS = ("savepoint", "drain", "cancel")
+#: Restores never take ownership of the savepoint (one of flink_rest.CLAIM_MODES), so the same savepoint stays
+#: usable for a rollback after the new version failed.
+RESTORE_CLAIM_MODE = "NO_CLAIM"
+SAVEPOINT_HISTORY_LIMIT = 10
+
+#: Inputs whose change needs a new Flink job (stop with savepoint, run the new version from it).
+JOB_SPEC_KEYS = ("jarSha256", "entryClass", "args", "parallelism", "flinkConfiguration")
+#: Computed outputs (never inputs).
+OUTPUT_KEYS = ("jobId", "jarId", "state", "lastSavepoint", "savepointHistory", "lastUpgrade")
+
+
+class Timeouts(pydantic.BaseModel):
+    """Deadline of each wait, in seconds (Pulumi's customTimeouts do not reach dynamic providers)."""
+
+    model_config = pydantic.ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
+
+    running_s: float = pydantic.Field(120.0, alias="runningS", gt=0, le=3600,
+                                      description="job and all vertices RUNNING")
+    savepoint_s: float = pydantic.Field(300.0, alias="savepointS", gt=0, le=7200,
+                                        description="savepoint or stop-with-savepoint COMPLETED")
+    checkpoint_s: float = pydantic.Field(180.0, alias="checkpointS", gt=0, le=7200,
+                                         description="a completed checkpoint (health gate and after a restart)")
+
+
+class FlinkJobInputs(ConnectionInputs):
+    """Validated FlinkJob inputs (camelCase aliases are the wire keys)."""
+
+    jar: str = pydantic.Field(description="local path or https:// URL of the job jar")
+    jar_sha256: str = pydantic.Field(alias="jarSha256", description="sha256 of the jar, 64 lowercase hex")
+    jar_ca_bundle: str | None = pydantic.Field(None, alias="jarCaBundle", description="CA bundle for an https jar")
+    entry_class: str | None = pydantic.Field(None, alias="entryClass", min_length=1)
+    args: list[str] = pydantic.Field(default_factory=list)
+    parallelism: int | None = pydantic.Field(None, ge=1, le=32768)
+    flink_configuration: dict[str, str] = pydantic.Field(default_factory=dict, alias="flinkConfiguration")
+    savepoint_dir: str | None = pydantic.Field(None, alias="savepointDir", min_length=1,
+                                               description="target directory; default: the cluster's")
+    initial_savepoint: str | None = pydantic.Field(None, alias="initialSavepoint", min_length=1,
+                                                   description="restore path for the first run only")
+    upgrade_mode: Literal["savepoint", "stateless"] = pydantic.Field("savepoint", alias="upgradeMode")
+    allow_non_restored_state: bool = pydantic.Field(False, alias="allowNonRestoredState")
+    on_delete: Literal["savepoint", "drain", "cancel"] = pydantic.Field("savepoint", alias="onDelete")
+    require_checkpoint: bool = pydantic.Field(True, alias="requireCheckpoint",
+                                              description="health needs a completed checkpoint (savepoint mode)")
+    max_checkpoint_age_s: float | None = pydantic.Field(None, alias="maxCheckpointAgeS", gt=0)
+    timeouts: Timeouts = pydantic.Field(default_factory=Timeouts)
+
+    @pydantic.field_validator("jar")
+    @classmethod
+    def _jar(cls, value: str) -> str:
+        problem = source_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @pydantic.field_validator("jar_sha256")
+    @classmethod
+    def _sha(cls, value: str) -> str:
+        if not SHA256_PATTERN.match(value):
+            raise ValueError("must be the jar's sha256 as 64 lowercase hex characters")
+        return value
+
+    @pydantic.field_validator("flink_configuration", mode="before")
+    @classmethod
+    def _config_values(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):  # numbers and booleans are accepted and sent as Flink strings
+            return {k: (str(v).lower() if isinstance(v, bool) else
+                        str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                    for k, v in value.items()}
+        return value
+
+    def spec(self) -> dict[str, Any]:
+        """The job-defining inputs (JOB_SPEC_KEYS) as plain data."""
+        dumped = self.model_dump(by_alias=True, mode="json")
+        return {k: dumped[k] for k in JOB_SPEC_KEYS}
+
+
+def spec_hash(spec: Mapping[str, Any]) -> str:
+    """sha256 hex of a job spec (JOB_SPEC_KEYS only), stable across key order and int/float spelling."""
+    def canon(v: Any) -> Any:
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        if isinstance(v, Mapping):
+            return {str(k): canon(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [canon(x) for x in v]
+        return v
+    body = json.dumps({k: canon(spec.get(k)) for k in JOB_SPEC_KEYS}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+@dataclass
+class FlinkJobArgs:
+    """Arguments of a FlinkJob. Values may be `pulumi.Input`s; secrets are marked secret automatically.
+
+    See FlinkJobInputs for what each field means and its default.
+    """
+
+    rest_url: pulumi.Input[str]
+    jar: pulumi.Input[str]
+    jar_sha256: pulumi.Input[str]
+    entry_class: pulumi.Input[str] | None = None
+    args: pulumi.Input[list[str]] | None = None
+    parallelism: pulumi.Input[int] | None = None
+    flink_configuration: pulumi.Input[dict[str, str]] | None = None
+    savepoint_dir: pulumi.Input[str] | None = None
+    initial_savepoint: pulumi.Input[str] | None = None
+    upgrade_mode: pulumi.Input[str] | None = None
+    allow_non_restored_state: pulumi.Input[bool] | None = None
+    on_delete: pulumi.Input[str] | None = None
+    require_checkpoint: pulumi.Input[bool] | None = None
+    max_checkpoint_age_s: pulumi.Input[float] | None = None
+    timeouts: pulumi.Input[dict[str, float]] | None = None
+    jar_ca_bundle: pulumi.Input[str] | None = None
+    ca_bundle: pulumi.Input[str] | None = None
+    client_cert: pulumi.Input[str] | None = None
+    client_key: pulumi.Input[str] | None = None
+    bearer_token: pulumi.Input[str] | None = field(default=None, repr=False)
+    basic_username: pulumi.Input[str] | None = None
+    basic_password: pulumi.Input[str] | None = field(default=None, repr=False)
+    request_timeout_s: pulumi.Input[float] | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        """camelCase property bag with only the fields that were set."""
+        return wire_props(self, FlinkJobInputs, secret_keys=SECRET_INPUT_KEYS)
+

@@ -1,0 +1,318 @@
+"""Savepoint-aware lifecycle of one Flink job on a session cluster: start, upgrade with rollback, resume, stop.
+
+**Job ids carry their lineage.** A job id is 32 hex: the first 16 say where the job came from, the last 16 are the
+job spec's fingerprint (`spec_hash`). The first job of a resource gets a random prefix; a job started from the
+savepoint of job P gets the prefix `sha256("successor:" + P)[:16]`. Because P can be stopped with a savepoint only
+once, every job that continues P's state is found by that prefix in `GET /jobs/overview`, and whether a job runs
+a given spec is read off its id. This is what makes a re-run safe:
+
+- `pulumi up` died between stop and run: the engine kept the old outputs (old job id, now FINISHED). The next
+  update follows the chain (`resolve_current`) and finds either the successor that the crashed run started
+  (adopted; never started twice) or none, in which case it runs the successor from the old job's savepoint
+  (`latest.savepoint.external_path` of `/jobs/:id/checkpoints`).
+- The new version failed and the previous one was restarted from the same savepoint (rollback): the rollback job
+  is also a successor of the stopped job, so refresh and the next update find it.
+
+Every wait has an explicit deadline from the inputs' `timeouts`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+
+from components.flink_rest import (
+    TERMINAL_JOB_STATES,
+    FlinkRestClient,
+    FlinkRestError,
+    FlinkUnreachableError,
+    OperationTimeoutError,
+)
+from components.providers.connection import ProviderError
+from components.providers.flink_job_model import RESTORE_CLAIM_MODE, FlinkJobInputs
+from components.providers.jar_source import fetched_jar
+from components.providers.job_health import HealthPolicy, check_health
+
+LINEAGE_HEX = 16
+#: How many stopped jobs `resolve_current` follows before giving up (each upgrade adds one).
+MAX_CHAIN = 64
+#: Pseudo-state of a job the cluster no longer knows.
+MISSING = "MISSING"
+#: What a cancelled job ends as.
+CANCELED_STATES = frozenset({"CANCELED"})
+
+
+class SavepointAbortError(ProviderError):
+    """The savepoint before an upgrade failed; the old job keeps running and nothing changed."""
+
+
+class RolledBackError(ProviderError):
+    """The new version failed; the previous version was restarted from the same savepoint (state kept)."""
+
+
+class RestoreRequiredError(ProviderError):
+    """No job runs and no savepoint is known to resume from; an operator must restore by hand."""
+
+
+def log(message: str) -> None:
+    """Progress line on stderr (the dynamic-provider process has no engine log connection)."""
+    print(f"[flink-job] {message}", file=sys.stderr, flush=True)
+
+
+def first_job_id(spec_hash: str) -> str:
+    """Id of a resource's first job: random lineage, the spec fingerprint."""
+    return uuid.uuid4().hex[:LINEAGE_HEX] + spec_hash[:LINEAGE_HEX]
+
+
+def successor_prefix(parent_job_id: str) -> str:
+    return hashlib.sha256(f"successor:{parent_job_id}".encode()).hexdigest()[:LINEAGE_HEX]
+
+
+def successor_id(parent_job_id: str, spec_hash: str) -> str:
+    """Id of the job that continues `parent_job_id`'s savepoint running the spec `spec_hash`."""
+    return successor_prefix(parent_job_id) + spec_hash[:LINEAGE_HEX]
+
+
+def runs_spec(job_id: str, spec_hash: str) -> bool:
+    """True when the job id says the job runs the spec `spec_hash`."""
+    return job_id[LINEAGE_HEX:] == spec_hash[:LINEAGE_HEX]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The job that currently carries the resource's state, and how it was reached."""
+
+    job_id: str
+    state: str
+    chain: tuple[str, ...]
+
+    @property
+    def live(self) -> bool:
+        return self.state not in TERMINAL_JOB_STATES and self.state != MISSING
+
+
+def resolve_current(client: FlinkRestClient, job_id: str) -> Resolved:
+    """Follow successors from `job_id` (recorded in outputs) to the job that carries the state now.
+
+    A live job ends the walk. A terminal job is followed to its live successor, else to its FINISHED successor
+    (stopped by a later upgrade), else the walk ends on it. Two live successors of one job cannot come from this
+    provider and raise.
+    """
+    overview = client.jobs_overview()
+    states = {j.get("jid"): j for j in overview if isinstance(j, dict)}
+    current, chain = job_id, [job_id]
+    for _ in range(MAX_CHAIN):
+        state = str(states.get(current, {}).get("state", MISSING))
+        if state not in TERMINAL_JOB_STATES and state != MISSING:
+            return Resolved(current, state, tuple(chain))
+        prefix = successor_prefix(current)
+        successors = [j for j in overview if isinstance(j, dict) and str(j.get("jid", "")).startswith(prefix)]
+        live = [j for j in successors if j.get("state") not in TERMINAL_JOB_STATES]
+        if len(live) > 1:
+            raise ProviderError(f"job {current} has {len(live)} running successors "
+                                f"({', '.join(j['jid'] for j in live)}); expected at most one. Cancel the one "
+                                "that should not run, then `pulumi refresh`")
+        finished = sorted((j for j in successors if j.get("state") == "FINISHED"),
+                          key=lambda j: j.get("end-time") or 0)
+        nxt = live[0] if live else (finished[-1] if finished else None)
+        if nxt is None:
+            return Resolved(current, state, tuple(chain))
+        current = str(nxt["jid"])
+        chain.append(current)
+    raise ProviderError(f"job lineage from {job_id} is longer than {MAX_CHAIN} jobs; `pulumi refresh` first")
+
+
+@dataclass
+class Started:
+    """A job that was started and reached all vertices RUNNING."""
+
+    job_id: str
+    jar_id: str
+    running_at: float  # time.monotonic() when all vertices were RUNNING
+
+
+class JobLifecycle:
+    """REST sequences for one FlinkJob operation. Holds the client for the duration of that operation."""
+
+    def __init__(self, client: FlinkRestClient, inputs: FlinkJobInputs):
+        self.client = client
+        self.inputs = inputs
+        self.timeouts = inputs.timeouts
+
+    # --- building blocks ------------------------------------------------------------------------------------
+    def upload(self, inputs: FlinkJobInputs) -> str:
+        """Fetch (sha256-checked) and upload `inputs`' jar; returns the jar id."""
+        with fetched_jar(inputs.jar, inputs.jar_sha256, ca_bundle=inputs.jar_ca_bundle,
+                         timeout_s=max(60.0, inputs.request_timeout_s)) as path:
+            return self.client.upload_jar(path)
+
+    def needs_checkpoint(self, inputs: FlinkJobInputs) -> bool:
+        return inputs.require_checkpoint and inputs.upgrade_mode == "savepoint"
+
+    def health_policy(self) -> HealthPolicy:
+        return HealthPolicy(running_s=self.timeouts.running_s, checkpoint_s=self.timeouts.checkpoint_s,
+                            require_checkpoint=self.needs_checkpoint(self.inputs),
+                            max_checkpoint_age_s=self.inputs.max_checkpoint_age_s)
+
+    def run(self, inputs: FlinkJobInputs, jar_id: str, job_id: str, savepoint: str | None) -> Started:
+        """Run the jar under `job_id` (from `savepoint` if given) and wait until every vertex runs."""
+        self.client.run_jar(jar_id, job_id=job_id, entry_class=inputs.entry_class, args=list(inputs.args),
+                            parallelism=inputs.parallelism, savepoint_path=savepoint,
+                            allow_non_restored_state=inputs.allow_non_restored_state,
+                            flink_configuration=dict(inputs.flink_configuration) or None,
+                            claim_mode=RESTORE_CLAIM_MODE if savepoint else None)
+        self.client.wait_all_vertices_running(job_id, deadline_s=inputs.timeouts.running_s)
+        return Started(job_id, jar_id, time.monotonic())
+
+    def confirm(self, inputs: FlinkJobInputs, job_id: str) -> None:
+        """After a restart: wait for the first completed checkpoint (when the inputs require checkpoints)."""
+        if self.needs_checkpoint(inputs):
+            self.client.wait_completed_checkpoint(job_id, deadline_s=inputs.timeouts.checkpoint_s)
+
+    def discard(self, job_id: str | None, jar_id: str | None) -> None:
+        """Best-effort cleanup of a failed start: cancel the job if it still runs, delete the jar."""
+        for action in (lambda: self._cancel_if_live(job_id), lambda: jar_id and self.client.delete_jar(jar_id)):
+            try:
+                action()
+            except FlinkRestError as exc:
+                log(f"cleanup failed (continuing): {exc}")
+
+    def _cancel_if_live(self, job_id: str | None) -> None:
+        if job_id:
+            job = self.client.find_job(job_id)
+            if job is not None and job["state"] not in TERMINAL_JOB_STATES:
+                self.client.cancel(job_id)
+                self.client.wait_job_state(job_id, set(CANCELED_STATES), deadline_s=self.timeouts.running_s)
+
+    def stop(self, job_id: str, *, mode: str) -> str | None:
+        """Stop for an upgrade or delete. `mode`: savepoint | drain | cancel. Returns the savepoint location."""
+        if mode == "cancel":
+            self.client.cancel(job_id)
+            self.client.wait_job_state(job_id, set(CANCELED_STATES), deadline_s=self.timeouts.running_s)
+            return None
+        return self.client.stop_with_savepoint(job_id, target_directory=self.inputs.savepoint_dir,
+                                               drain=(mode == "drain"), deadline_s=self.timeouts.savepoint_s)
+
+    # --- operations ------------------------------------------------------------------------------------------
+    def create(self, job_id: str) -> Started:
+        """Upload, run (from initialSavepoint if given), wait until every vertex runs. Transactional."""
+        jar_id = self.upload(self.inputs)
+        try:
+            return self.run(self.inputs, jar_id, job_id, self.inputs.initial_savepoint)
+        except Exception:
+            self.discard(job_id, jar_id)
+            raise
+
+    def upgrade(self, current: str, previous: FlinkJobInputs, previous_jar_id: str | None, new_job_id: str,
+                rollback_job_id: str) -> tuple[Started, str | None, float]:
+        """Health check → stop (with savepoint) → run the new version from it → wait → confirm a checkpoint.
+
+        Returns (started, savepoint, downtime_s). The new jar is uploaded before the stop, so a bad jar aborts
+        with nothing changed and the upload does not add to the downtime.
+        """
+        new_jar = self.upload(self.inputs)
+        mode = "savepoint" if self.inputs.upgrade_mode == "savepoint" else "cancel"
+        try:
+            check_health(self.client, current, self.health_policy(), purpose="the upgrade's stop-with-savepoint")
+            stop_started = time.monotonic()
+            savepoint = self.stop(current, mode=mode)
+        except FlinkUnreachableError:
+            self.discard(None, new_jar)
+            raise
+        except (FlinkRestError, ProviderError) as exc:
+            self.discard(None, new_jar)
+            seen = self._state_text(current)
+            later = (" The stop may still complete; if the job ends FINISHED, the next `pulumi up` resumes from its "
+                     "savepoint." if isinstance(exc, OperationTimeoutError) else "")
+            raise SavepointAbortError(f"upgrade aborted before anything changed: {exc}. Job {current} is {seen}; "
+                                      f"no new job was started.{later}") from None
+        log(f"stopped job {current} with savepoint {savepoint}")
+        return self.start_successor(new_jar, savepoint, new_job_id, stop_started, previous, previous_jar_id,
+                                    rollback_job_id)
+
+    def resume(self, savepoint: str | None, previous: FlinkJobInputs, previous_jar_id: str | None,
+               new_job_id: str, rollback_job_id: str) -> tuple[Started, str | None, float]:
+        """Run the successor of a stopped job from its savepoint (recovery after a crashed `pulumi up`)."""
+        existing = self.client.find_job(new_job_id)
+        if existing is not None:
+            raise RestoreRequiredError(
+                f"job {new_job_id} (this spec from savepoint {savepoint}) already ran and is {existing['state']}, "
+                f"and nothing else runs. Restore by hand from {savepoint} or change the job spec")
+        new_jar = self.upload(self.inputs)
+        return self.start_successor(new_jar, savepoint, new_job_id, time.monotonic(), previous, previous_jar_id,
+                                    rollback_job_id)
+
+    def start_successor(self, new_jar: str, savepoint: str | None, new_job_id: str, stop_started: float,
+                        previous: FlinkJobInputs, previous_jar_id: str | None,
+                        rollback_job_id: str) -> tuple[Started, str | None, float]:
+        """Run the new version from `savepoint`; if it does not run and checkpoint, roll back (which raises)."""
+        try:
+            started = self.run(self.inputs, new_jar, new_job_id, savepoint)
+            downtime = started.running_at - stop_started
+            self.confirm(self.inputs, new_job_id)
+            return started, savepoint, downtime
+        except FlinkUnreachableError as exc:
+            raise ProviderError(f"the JobManager became unreachable while starting job {new_job_id} from "
+                                f"savepoint {savepoint}: {exc}. The next `pulumi up` resumes from that "
+                                "savepoint without starting a duplicate") from None
+        except Exception as exc:  # noqa: BLE001 - any failure of the new version triggers the rollback
+            cause = str(exc)
+        self.discard(new_job_id, new_jar)
+        self.rollback(savepoint, previous, previous_jar_id, rollback_job_id, new_job_id, cause)
+        raise AssertionError("rollback returns only by raising")  # pragma: no cover
+
+    def rollback(self, savepoint: str | None, previous: FlinkJobInputs, previous_jar_id: str | None,
+                 rollback_job_id: str, failed_job_id: str, cause: str) -> None:
+        """Restart the previous version from the same savepoint; always raises (RolledBackError on success)."""
+        where = f"from savepoint {savepoint}" if savepoint else "without state (stateless)"
+        if rollback_job_id == failed_job_id:
+            raise ProviderError(f"job {failed_job_id} failed to start {where}: {cause}. The previous spec is the "
+                                "same, so there is nothing to roll back to; nothing runs now")
+        try:
+            self._run_previous(previous, previous_jar_id, rollback_job_id, savepoint)
+        except Exception as exc:  # noqa: BLE001
+            raise ProviderError(f"the new version failed to start {where} as job {failed_job_id}: {cause}. The "
+                                f"rollback to the previous version as job {rollback_job_id} failed too: {exc}. "
+                                f"Nothing runs now; restore by hand {where}") from None
+        raise RolledBackError(f"the new version failed to start {where} as job {failed_job_id}: {cause}. Rolled "
+                              f"back: the previous version runs again as job {rollback_job_id} {where} (state "
+                              "kept); the new version was not applied. `pulumi refresh` records the rollback job")
+
+    def _run_previous(self, previous: FlinkJobInputs, jar_id: str | None, job_id: str,
+                      savepoint: str | None) -> None:
+        """Run the previous spec: with its still-uploaded jar, else re-uploaded from its (sha-checked) source."""
+        if jar_id:
+            try:
+                self.run(previous, jar_id, job_id, savepoint)
+                log(f"rolled back to job {job_id} with jar {jar_id}")
+                return
+            except FlinkUnreachableError:
+                raise
+            except FlinkRestError as exc:
+                if self.client.find_job(job_id) is not None:
+                    raise
+                log(f"previous jar {jar_id} is unusable ({exc}); uploading it again from {previous.jar}")
+        fresh = self.upload(previous)
+        try:
+            self.run(previous, fresh, job_id, savepoint)
+        finally:
+            self.client.delete_jar(fresh)  # the job keeps its classes; the recorded jar id stays the old one
+
+    def _state_text(self, job_id: str) -> str:
+        try:
+            job = self.client.find_job(job_id)
+        except FlinkRestError as exc:
+            return f"in an unknown state (looking it up failed: {exc})"
+        return "gone" if job is None else f"{job['state']}"
+
+    def last_savepoint_of(self, job_id: str) -> str | None:
+        """The latest savepoint recorded for a (stopped) job, or None if the cluster no longer knows it."""
+        try:
+            return self.client.latest_savepoint_location(job_id)
+        except FlinkRestError as exc:
+            if isinstance(exc, FlinkUnreachableError):
+                raise
+            return None

@@ -1,0 +1,150 @@
+"""SavepointGate provider against a real local Flink 2.3 session cluster.
+
+The gate's update must fail (so a dependent FlinkDeployment is not changed) whenever the job is missing, unhealthy
+or its savepoint fails, and must record the savepoint path as the rollback point when it succeeds. Jobs are
+started directly through the REST client, as the operator would have started them.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from components.flink_rest import FlinkRestClient
+from components.providers.savepoint_gate import GateError, SavepointGateProvider
+from tests.components.providers.provider_helpers import closed_port_url
+
+pytestmark = pytest.mark.flink
+
+
+@pytest.fixture
+def gate() -> SavepointGateProvider:
+    return SavepointGateProvider()
+
+
+def start_job(client: FlinkRestClient, jars, output, *extra: str, wait: bool = True) -> str:
+    jar_id = client.upload_jar(str(jars.v1))
+    job_id = client.new_job_id()
+    client.run_jar(jar_id, job_id=job_id, entry_class=jars.entry_class, args=output.args("v1", *extra))
+    client.delete_jar(jar_id)
+    if wait:
+        client.wait_all_vertices_running(job_id, deadline_s=60)
+    return job_id
+
+
+def gate_inputs(gate: SavepointGateProvider, rest_url: str, **overrides) -> dict:
+    news = {"restUrl": rest_url, "specHash": "spec-1", "timeouts": {"runningS": 30, "savepointS": 30,
+                                                                    "checkpointS": 30}, **overrides}
+    result = gate.check({}, news)
+    assert result.failures == []
+    return result.inputs
+
+
+def created(gate: SavepointGateProvider, inputs: dict) -> dict:
+    return gate.create(inputs).outs
+
+
+def test_first_deploy_does_nothing(gate):
+    outs = created(gate, gate_inputs(gate, closed_port_url()))  # no JobManager needed at all
+    assert outs["rollbackSavepoint"] is None and outs["checkedJobId"] is None
+    assert outs["skipped"].startswith("first deploy")
+
+
+def test_spec_change_takes_a_savepoint_and_the_job_keeps_running(gate, flink_cluster, flink_client, job_jars,
+                                                                 job_output):
+    job_id = start_job(flink_client, job_jars, job_output)
+    inputs = gate_inputs(gate, flink_cluster.rest_url)
+    outs = created(gate, inputs)
+    changed = {**inputs, "specHash": "spec-2"}
+    assert gate.diff("gate", outs, changed).changes is True
+    outs2 = gate.update("gate", outs, changed).outs
+
+    assert outs2["checkedJobId"] == job_id and outs2["specHash"] == "spec-2" and outs2["skipped"] is None
+    location = outs2["rollbackSavepoint"]
+    assert location == flink_client.latest_savepoint_location(job_id)
+    assert (Path(location.removeprefix("file:")) / "_metadata").is_file()
+    assert len(outs2["savepointTriggerId"]) == 32 and outs2["checkedAt"]
+    assert flink_client.job(job_id)["state"] == "RUNNING"
+
+
+def test_other_changes_only_record_and_call_nothing(gate, flink_cluster, flink_client, job_jars, job_output):
+    start_job(flink_client, job_jars, job_output)
+    inputs = gate_inputs(gate, flink_cluster.rest_url)
+    outs = gate.update("gate", created(gate, inputs), {**inputs, "specHash": "spec-2"}).outs
+    moved = {**outs, **gate_inputs(gate, closed_port_url(), specHash="spec-2", skipWhenNoJob=True)}
+    outs3 = gate.update("gate", outs, moved).outs  # same hash: must not even try the (closed) endpoint
+    assert outs3["rollbackSavepoint"] == outs["rollbackSavepoint"] and outs3["skipWhenNoJob"] is True
+
+
+def test_unhealthy_job_fails_the_gate(gate, flink_cluster, flink_client, job_jars, job_output):
+    job_id = start_job(flink_client, job_jars, job_output, "--fail-in-open", "true", wait=False)
+    inputs = gate_inputs(gate, flink_cluster.rest_url, jobId=job_id,
+                         timeouts={"runningS": 3, "savepointS": 30, "checkpointS": 30})
+    with pytest.raises(GateError) as info:
+        gate.update("gate", created(gate, inputs), {**inputs, "specHash": "spec-2"})
+    message = str(info.value)
+    assert f"job {job_id} is not healthy" in message and "guarded deployment was not changed" in message
+    assert "fail in open()" in message  # the root cause from /jobs/:id/exceptions
+
+
+def test_stale_checkpoint_fails_the_gate_when_a_recent_one_is_required(gate, flink_cluster, flink_client,
+                                                                       job_jars, job_output):
+    jar_id = flink_client.upload_jar(str(job_jars.v1))
+    job_id = flink_client.run_jar(jar_id, job_id=flink_client.new_job_id(), entry_class=job_jars.entry_class,
+                                  args=job_output.args("v1"),
+                                  flink_configuration={"execution.checkpointing.interval": "1 h"})
+    flink_client.wait_all_vertices_running(job_id, deadline_s=60)
+    first = flink_client.wait_completed_checkpoint(job_id, deadline_s=60)  # Flink takes one at start, then 1 h
+    time.sleep(1.0)  # let that checkpoint age past maxCheckpointAgeS
+    inputs = gate_inputs(gate, flink_cluster.rest_url, maxCheckpointAgeS=0.5,
+                         timeouts={"runningS": 30, "savepointS": 30, "checkpointS": 2})
+    with pytest.raises(GateError) as info:
+        gate.update("gate", created(gate, inputs), {**inputs, "specHash": "spec-2"})
+    assert f"job {job_id} has no completed checkpoint newer than checkpoint {first['id']}" in str(info.value)
+    assert "maxCheckpointAgeS=0.5" in str(info.value)
+    for relaxed in ({"maxCheckpointAgeS": 3600}, {"requireCheckpoint": False}):
+        changed = {**inputs, **relaxed, "specHash": "spec-2"}
+        assert gate.update("gate", created(gate, inputs), changed).outs["checkedJobId"] == job_id
+
+
+def test_failed_savepoint_fails_the_gate_and_the_job_keeps_running(gate, flink_cluster, flink_client, job_jars,
+                                                                   job_output, tmp_path):
+    job_id = start_job(flink_client, job_jars, job_output)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    inputs = gate_inputs(gate, flink_cluster.rest_url, savepointDir=(blocker / "sp").as_uri())
+    with pytest.raises(GateError) as info:
+        gate.update("gate", created(gate, inputs), {**inputs, "specHash": "spec-2"})
+    assert "savepoint" in str(info.value) and job_id in str(info.value)
+    assert "guarded deployment was not changed" in str(info.value)
+    assert flink_client.job(job_id)["state"] == "RUNNING"
+
+
+def test_no_running_job_fails_unless_skipped(gate, flink_cluster, flink_client):
+    inputs = gate_inputs(gate, flink_cluster.rest_url)
+    with pytest.raises(GateError, match="no running job .* skipWhenNoJob=true"):
+        gate.update("gate", created(gate, inputs), {**inputs, "specHash": "spec-2"})
+    skipping = {**inputs, "skipWhenNoJob": True, "specHash": "spec-2"}
+    outs = gate.update("gate", created(gate, inputs), skipping).outs
+    assert outs["rollbackSavepoint"] is None and "skipWhenNoJob" in outs["skipped"]
+
+
+def test_two_jobs_need_a_job_id(gate, flink_cluster, flink_client, job_jars, job_output):
+    first = start_job(flink_client, job_jars, job_output)
+    second = start_job(flink_client, job_jars, job_output)
+    inputs = gate_inputs(gate, flink_cluster.rest_url)
+    with pytest.raises(GateError, match="2 jobs run on the cluster .* set jobId or jobName") as info:
+        gate.update("gate", created(gate, inputs), {**inputs, "specHash": "spec-2"})
+    assert first in str(info.value) and second in str(info.value)
+    pinned = {**inputs, "jobId": second, "specHash": "spec-2"}
+    assert gate.update("gate", created(gate, inputs), pinned).outs["checkedJobId"] == second
+
+
+def test_jobmanager_down_fails_the_gate(gate):
+    down = closed_port_url()
+    inputs = gate_inputs(gate, down)
+    with pytest.raises(GateError) as info:
+        gate.update("gate", created(gate, inputs), {**inputs, "specHash": "spec-2"})
+    assert down in str(info.value) and "connection refused" in str(info.value)
