@@ -64,10 +64,15 @@ CANCEL_QUERY = {"mode": "cancel"}
 EXCEPTIONS_QUERY = {"maxExceptions": 5}
 #: ``JobID`` / ``TriggerId`` pattern from the spec.
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+#: ``JobStatus`` values (the spec's enum) that code branches on.
+JOB_RUNNING = "RUNNING"
+JOB_FINISHED = "FINISHED"
+JOB_CANCELED = "CANCELED"
+JOB_FAILED = "FAILED"
 #: Job states after which a job never runs again in this cluster (SUSPENDED is terminal for the JobManager).
-TERMINAL_JOB_STATES = frozenset({"FAILED", "CANCELED", "FINISHED", "SUSPENDED"})
+TERMINAL_JOB_STATES = frozenset({JOB_FAILED, JOB_CANCELED, JOB_FINISHED, "SUSPENDED"})
 #: Job states in which cancelling makes sense.
-CANCELLABLE_JOB_STATES = frozenset({"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "FAILING", "RECONCILING"})
+CANCELLABLE_JOB_STATES = frozenset({"INITIALIZING", "CREATED", JOB_RUNNING, "RESTARTING", "FAILING", "RECONCILING"})
 #: ``status.id`` of an asynchronous operation that has finished (successfully or not).
 OPERATION_COMPLETED = "COMPLETED"
 #: ``claimMode`` values accepted by ``POST /jars/{jarid}/run``.
@@ -364,7 +369,7 @@ class FlinkRestClient:
 
     # --- waits -------------------------------------------------------------------------------------------------
     def _terminal(self, job_id: str, state: str, wanted: str, call: str) -> JobStateError:
-        cause = self.root_cause(job_id) if state != "FINISHED" else None
+        cause = self.root_cause(job_id) if state != JOB_FINISHED else None
         why = f"; latest exception: {cause}" if cause else ""
         return JobStateError(f"Flink REST call {call}: job {job_id} reached terminal state {state} while waiting "
                              f"for {wanted}{why}", call=call, state=state, root_cause=cause)
@@ -404,7 +409,7 @@ class FlinkRestClient:
             state = job["state"]
             vertices = _get(job, "vertices", call, types=list)
             vertex_states = sorted({str(v.get("status")) for v in vertices if isinstance(v, dict)})
-            if state == "RUNNING" and vertices and vertex_states == ["RUNNING"]:
+            if state == JOB_RUNNING and vertices and vertex_states == [JOB_RUNNING]:
                 return job
             if state in TERMINAL_JOB_STATES:
                 raise self._terminal(job_id, state, "all vertices RUNNING", call)

@@ -31,12 +31,11 @@ from typing import Any
 import pulumi
 from pulumi import dynamic
 
-from components.flink_rest import FlinkRestClient, FlinkRestError
+from components.flink_rest import JOB_FINISHED, JOB_RUNNING, FlinkRestClient, FlinkRestError
+from components.providers.base import RestResourceProvider
 from components.providers.connection import (
     SECRET_INPUT_KEYS,
-    ConfiguredCredentials,
     ProviderError,
-    credentials_from_config,
     endpoint_for,
     public_outputs,
     scrubbed,
@@ -50,7 +49,7 @@ from components.providers.flink_job_model import (
     FlinkJobInputs,
     spec_hash,
 )
-from components.providers.inputs import changed_keys, input_keys, normalize, validate
+from components.providers.inputs import changed_keys, input_keys, validate
 from components.providers.job_lifecycle import (
     MISSING,
     JobLifecycle,
@@ -65,7 +64,7 @@ from components.providers.job_lifecycle import (
 
 #: Input keys compared by diff (secrets are never stored in outputs, so they cannot be compared).
 DIFF_KEYS = tuple(k for k in input_keys(FlinkJobInputs) if k not in SECRET_INPUT_KEYS)
-HEALTHY_STATE = "RUNNING"
+HEALTHY_STATE = JOB_RUNNING
 
 
 def _now() -> str:
@@ -94,25 +93,13 @@ def _history(olds: Mapping[str, Any], path: str | None, job_id: str, reason: str
     return entries[-SAVEPOINT_HISTORY_LIMIT:]
 
 
-class FlinkJobProvider(dynamic.ResourceProvider):
+class FlinkJobProvider(RestResourceProvider):
     """Dynamic provider behind FlinkJob. Holds no client and no credentials that could be serialized."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._configured = ConfiguredCredentials()
+    inputs_model = FlinkJobInputs
+    output_keys = OUTPUT_KEYS
 
-    def configure(self, req: dynamic.ConfigureRequest) -> None:
-        """Read REST credentials from stack config (used by every operation unless secret inputs are given)."""
-        self._configured = ConfiguredCredentials(credentials_from_config(req.config))
-
-    # --- no network ---------------------------------------------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
-        """Validate and normalise the inputs; unknown (preview) values are skipped. Never calls the network."""
-        news = {k: v for k, v in news.items() if k not in OUTPUT_KEYS}  # typos still fail (extra="forbid")
-        _, failures = validate(FlinkJobInputs, news, secret_fields=SECRET_INPUT_KEYS)
-        return dynamic.CheckResult(normalize(FlinkJobInputs, news),
-                                   [dynamic.CheckFailure(p, r) for p, r in failures])
-
+    # --- no network (check: RestResourceProvider) ---------------------------------------------------------------
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         """Changed inputs → update in place; a job refresh found not RUNNING → update (repair). No network."""
         changed = changed_keys(olds, news, DIFF_KEYS)
@@ -204,7 +191,7 @@ class FlinkJobProvider(dynamic.ResourceProvider):
         if inputs.upgrade_mode == "stateless":
             return None
         found = life.last_savepoint_of(job_id) if state != MISSING else None
-        if found and state == "FINISHED":  # stopped with a savepoint by an interrupted upgrade
+        if found and state == JOB_FINISHED:  # stopped with a savepoint by an interrupted upgrade
             return found
         fallback = found or olds.get("lastSavepoint")
         if not fallback:

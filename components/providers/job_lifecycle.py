@@ -25,6 +25,8 @@ import uuid
 from dataclasses import dataclass
 
 from components.flink_rest import (
+    JOB_CANCELED,
+    JOB_FINISHED,
     TERMINAL_JOB_STATES,
     FlinkRestClient,
     FlinkRestError,
@@ -42,7 +44,7 @@ MAX_CHAIN = 64
 #: Pseudo-state of a job the cluster no longer knows.
 MISSING = "MISSING"
 #: What a cancelled job ends as.
-CANCELED_STATES = frozenset({"CANCELED"})
+CANCELED_STATES = frozenset({JOB_CANCELED})
 
 
 class SavepointAbortError(ProviderError):
@@ -115,7 +117,7 @@ def resolve_current(client: FlinkRestClient, job_id: str) -> Resolved:
             raise ProviderError(f"job {current} has {len(live)} running successors "
                                 f"({', '.join(j['jid'] for j in live)}); expected at most one. Cancel the one "
                                 "that should not run, then `pulumi refresh`")
-        finished = sorted((j for j in successors if j.get("state") == "FINISHED"),
+        finished = sorted((j for j in successors if j.get("state") == JOB_FINISHED),
                           key=lambda j: j.get("end-time") or 0)
         nxt = live[0] if live else (finished[-1] if finished else None)
         if nxt is None:

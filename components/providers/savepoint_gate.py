@@ -30,19 +30,18 @@ import pydantic
 from pulumi import dynamic
 
 from components.flink_rest import ID_PATTERN, TERMINAL_JOB_STATES, FlinkRestClient, FlinkRestError
+from components.providers.base import RestResourceProvider
 from components.providers.connection import (
     SECRET_INPUT_KEYS,
-    ConfiguredCredentials,
     ConnectionInputs,
     ProviderError,
-    credentials_from_config,
     endpoint_for,
     public_outputs,
     scrubbed,
     secrets_in,
 )
 from components.providers.flink_job_model import Timeouts
-from components.providers.inputs import changed_keys, input_keys, normalize, validate, wire_props
+from components.providers.inputs import changed_keys, input_keys, validate, wire_props
 from components.providers.job_health import HealthPolicy, check_health
 
 OUTPUT_KEYS = ("rollbackSavepoint", "savepointTriggerId", "checkedJobId", "checkedAt", "skipped")
@@ -108,21 +107,11 @@ def find_target(client: FlinkRestClient, inputs: SavepointGateInputs) -> str | N
     return str(live[0]["jid"]) if live else None
 
 
-class SavepointGateProvider(dynamic.ResourceProvider):
+class SavepointGateProvider(RestResourceProvider):
     """Dynamic provider behind SavepointGate. Holds no client and no serializable credentials."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._configured = ConfiguredCredentials()
-
-    def configure(self, req: dynamic.ConfigureRequest) -> None:
-        self._configured = ConfiguredCredentials(credentials_from_config(req.config))
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
-        news = {k: v for k, v in news.items() if k not in OUTPUT_KEYS}  # typos still fail (extra="forbid")
-        _, failures = validate(SavepointGateInputs, news, secret_fields=SECRET_INPUT_KEYS)
-        return dynamic.CheckResult(normalize(SavepointGateInputs, news),
-                                   [dynamic.CheckFailure(p, r) for p, r in failures])
+    inputs_model = SavepointGateInputs
+    output_keys = OUTPUT_KEYS
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         return dynamic.DiffResult(changes=bool(changed_keys(olds, news, DIFF_KEYS)), replaces=[],
