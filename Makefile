@@ -34,8 +34,8 @@ test: $(VENV)/.flink
 
 bench: $(VENV)/.flink
 	bash tools/ensure_system_deps.sh
-	$(CRD_CACHE_ENV) $(PY) bench/plan_scale.py
-	$(PY) bench/upgrade.py
+	$(CRD_CACHE_ENV) $(PY) -m bench.plan_scale
+	$(PY) -m bench.upgrade
 
 schema: $(VENV)/.dev
 	$(PY) -m tools.config_schema

@@ -81,7 +81,8 @@ def _fetch_https(url: str) -> bytes:
     except requests.RequestException as err:
         raise CrdSourceError(
             f"could not fetch CRD file {url}: {err.__class__.__name__}: {err}. "
-            "For clusters without internet access set operator.crds.source: local and operator.crds.localDir."
+            "Without internet access, set operator.crds.source: local and operator.crds.localDir, or put the "
+            f"release's files in the CRD cache (${CACHE_ENV}, now {default_cache_dir()})."
         ) from None
     if response.status_code != 200:
         raise CrdSourceError(f"could not fetch CRD file {url}: HTTP {response.status_code}")
