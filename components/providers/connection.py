@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import pulumi
 import pydantic
 
 from components.flink_rest import RestEndpoint
@@ -165,3 +166,21 @@ def scrubbed(secrets: Iterable[str]) -> Iterator[None]:
         if secrets and any(s in text for s in secrets):
             raise ProviderError(scrub(f"{type(exc).__name__}: {exc}", secrets)) from None
         raise
+
+
+@dataclass(kw_only=True)
+class ConnectionArgs:
+    """Resource arguments shared by FlinkJob and SavepointGate: where the JobManager is and how to authenticate.
+
+    Values may be ``pulumi.Input``s; ``bearer_token`` and ``basic_password`` are sent as secrets. See
+    :class:`ConnectionInputs` for meanings and defaults.
+    """
+
+    rest_url: pulumi.Input[str]
+    ca_bundle: pulumi.Input[str] | None = None
+    client_cert: pulumi.Input[str] | None = None
+    client_key: pulumi.Input[str] | None = None
+    bearer_token: pulumi.Input[str] | None = field(default=None, repr=False)
+    basic_username: pulumi.Input[str] | None = None
+    basic_password: pulumi.Input[str] | None = field(default=None, repr=False)
+    request_timeout_s: pulumi.Input[float] | None = None

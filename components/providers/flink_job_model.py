@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
 import pydantic
 
-from components.providers.connection import SECRET_INPUT_KEYS, ConnectionInputs
+from components.providers.connection import SECRET_INPUT_KEYS, ConnectionArgs, ConnectionInputs
 from components.providers.inputs import wire_props
 from components.providers.jar_source import SHA256_PATTERN, source_problem
 
@@ -114,14 +114,13 @@ def spec_hash(spec: Mapping[str, Any]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-@dataclass
-class FlinkJobArgs:
+@dataclass(kw_only=True)
+class FlinkJobArgs(ConnectionArgs):
     """Arguments of a FlinkJob. Values may be `pulumi.Input`s; secrets are marked secret automatically.
 
     See FlinkJobInputs for what each field means and its default.
     """
 
-    rest_url: pulumi.Input[str]
     jar: pulumi.Input[str]
     jar_sha256: pulumi.Input[str]
     entry_class: pulumi.Input[str] | None = None
@@ -137,13 +136,6 @@ class FlinkJobArgs:
     max_checkpoint_age_s: pulumi.Input[float] | None = None
     timeouts: pulumi.Input[dict[str, float]] | None = None
     jar_ca_bundle: pulumi.Input[str] | None = None
-    ca_bundle: pulumi.Input[str] | None = None
-    client_cert: pulumi.Input[str] | None = None
-    client_key: pulumi.Input[str] | None = None
-    bearer_token: pulumi.Input[str] | None = field(default=None, repr=False)
-    basic_username: pulumi.Input[str] | None = None
-    basic_password: pulumi.Input[str] | None = field(default=None, repr=False)
-    request_timeout_s: pulumi.Input[float] | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """camelCase property bag with only the fields that were set."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -33,6 +33,7 @@ from components.flink_rest import ID_PATTERN, TERMINAL_JOB_STATES, FlinkRestClie
 from components.providers.base import RestResourceProvider
 from components.providers.connection import (
     SECRET_INPUT_KEYS,
+    ConnectionArgs,
     ConnectionInputs,
     ProviderError,
     endpoint_for,
@@ -176,11 +177,10 @@ class SavepointGateProvider(RestResourceProvider):
         return outs
 
 
-@dataclass
-class SavepointGateArgs:
+@dataclass(kw_only=True)
+class SavepointGateArgs(ConnectionArgs):
     """Arguments of a SavepointGate (values may be Inputs). See SavepointGateInputs for meanings and defaults."""
 
-    rest_url: pulumi.Input[str]
     spec_hash: pulumi.Input[str]
     job_id: pulumi.Input[str] | None = None
     job_name: pulumi.Input[str] | None = None
@@ -189,13 +189,6 @@ class SavepointGateArgs:
     max_checkpoint_age_s: pulumi.Input[float] | None = None
     skip_when_no_job: pulumi.Input[bool] | None = None
     timeouts: pulumi.Input[dict[str, float]] | None = None
-    ca_bundle: pulumi.Input[str] | None = None
-    client_cert: pulumi.Input[str] | None = None
-    client_key: pulumi.Input[str] | None = None
-    bearer_token: pulumi.Input[str] | None = field(default=None, repr=False)
-    basic_username: pulumi.Input[str] | None = None
-    basic_password: pulumi.Input[str] | None = field(default=None, repr=False)
-    request_timeout_s: pulumi.Input[float] | None = None
 
 
 class SavepointGate(dynamic.Resource, module="flink", name="SavepointGate"):
