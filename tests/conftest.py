@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -50,12 +49,14 @@ def crd_dir() -> Path:
     return shared_path("upstream", "crds", "1.15.0")
 
 
-@pytest.fixture(autouse=True)
-def offline_crd_cache(monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test (and every subprocess it starts) reads the CRDs from ../shared, never from the network."""
+@pytest.fixture(scope="session", autouse=True)
+def offline_crd_cache() -> Iterator[Path]:
+    """For the whole session, every test, fixture of any scope and subprocess reads the CRDs from ../shared,
+    never from the network."""
     cache = shared_crd_cache()
-    monkeypatch.setenv(crds.CACHE_ENV, str(cache))
-    return cache
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(crds.CACHE_ENV, str(cache))
+        yield cache
 
 
 #: Generous bound for one ``python -m tools.plan`` subprocess; a hang must fail the test, not the CI job.
@@ -78,12 +79,10 @@ def write_stack_file(path: Path, config: dict) -> Path:
 
 
 def run_plan_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m tools.plan ARGS`` from the project root, with the shared CRD cache; output captured."""
-    env = {**os.environ, crds.CACHE_ENV: str(shared_crd_cache())}
+    """``python -m tools.plan ARGS`` from the project root (it inherits the offline CRD cache); output captured."""
     return subprocess.run(
         [sys.executable, "-m", "tools.plan", *args],
         cwd=ROOT,
-        env=env,
         capture_output=True,
         text=True,
         timeout=CLI_TIMEOUT_S,
@@ -101,12 +100,10 @@ def committed_plans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
 
     out = tmp_path_factory.mktemp("plans")
     dirs = {}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(crds.CACHE_ENV, str(shared_crd_cache()))
-        for stack in STACKS:
-            dirs[stack] = out / stack
-            status = plan.main(["--stack", stack, "--out", str(dirs[stack])])
-            assert status == 0, f"planning the committed stack {stack!r} failed"
+    for stack in STACKS:
+        dirs[stack] = out / stack
+        status = plan.main(["--stack", stack, "--out", str(dirs[stack])])
+        assert status == 0, f"planning the committed stack {stack!r} failed"
     yield dirs
 
 

@@ -8,7 +8,6 @@ in messages or reprs. Real Flink behaviour is covered in test_flink_rest.py.
 from __future__ import annotations
 
 import base64
-import socket
 
 import pytest
 
@@ -27,6 +26,7 @@ from components.flink_rest import (
     SavepointFailedError,
 )
 from tests.fake_flink_server import FakeFlink, Reply, make_tls_files
+from tools.flink_local import free_port
 
 JOB = "a" * 32
 TRIGGER = "b" * 32
@@ -240,14 +240,8 @@ def test_wait_job_state_stops_at_an_unexpected_terminal_state_with_the_root_caus
 
 
 # --- transport: unreachable, TLS, auth, secrets -------------------------------------------------------------------
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_unreachable_endpoint_names_the_call_and_the_url():
-    url = f"http://127.0.0.1:{closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with client_for(url, read_retries=1, bearer_token=TOKEN) as client, \
             pytest.raises(FlinkUnreachableError) as info:
         client.overview()

@@ -293,11 +293,7 @@ def test_without_policies_the_verdict_passes() -> None:
 
 @pytest.fixture(scope="module")
 def dev_plan() -> plan.Plan:
-    from tests.conftest import shared_crd_cache
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FLINK_PLATFORM_CRD_CACHE", str(shared_crd_cache()))
-        built = plan.build_plan("dev", stack_config("dev"))
+    built = plan.build_plan("dev", stack_config("dev"))
     assert built.ok, plan.summary(built)
     return built
 

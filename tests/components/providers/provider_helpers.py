@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import socket
 from typing import Any
 
 from components.providers.flink_job import FlinkJobProvider
+from tools.flink_local import free_port
 
 #: Fake credentials: the local cluster ignores auth headers, so these only prove they never leak.
 TOKEN = "tok-6f1c9e0d-secret-bearer"
@@ -15,10 +15,7 @@ PASSWORD = "pw-93b2a7-secret-basic"
 
 def closed_port_url() -> str:
     """http://127.0.0.1:<port> where nothing listens (the port was free a moment ago)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def job_inputs(rest_url: str, jars: Any, output: Any, *, version: str = "v1", jar: str | None = None,

@@ -15,7 +15,6 @@ import select
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import grpc
 import pytest
@@ -26,6 +25,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components.providers.connection import CONFIG_REST_TOKEN
 from components.providers.flink_job import FlinkJobProvider
+from tests.conftest import ROOT
 from tests.components.providers.provider_helpers import (
     TOKEN,
     assert_no_secret,
@@ -33,8 +33,7 @@ from tests.components.providers.provider_helpers import (
     closed_port_url,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-VENV_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 URN = "urn:pulumi:test::flink-platform::pulumi-python:dynamic/flink:FlinkJob::orders"
 PORT_DEADLINE_S = 60.0
 
@@ -58,7 +57,7 @@ def provider_stub(tmp_path):
         raise RuntimeError(f"{VENV_PYTHON} is missing: create the project venv with `make test`")
     log = tmp_path / "provider.stderr"
     with open(log, "wb") as err:
-        proc = subprocess.Popen([str(VENV_PYTHON), "-u", "-m", "pulumi.dynamic"], cwd=PROJECT_ROOT,
+        proc = subprocess.Popen([str(VENV_PYTHON), "-u", "-m", "pulumi.dynamic"], cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=err, start_new_session=True,
                                 env={**os.environ, "PULUMI_PROJECT": "flink-platform"})
     channel = None
