@@ -2,10 +2,11 @@
 
 import pulumi
 
-from components.config import CONFIG_KEY, load_platform_config
+from components.config import load_stack_config
 from components.platform import FlinkPlatform
 
-config = load_platform_config(pulumi.Config().require_object(CONFIG_KEY))
+# Every key the engine handed over is checked: unknown project keys, the default-provider guard, the platform.
+config = load_stack_config()
 platform = FlinkPlatform("flink", config)
 
 pulumi.export("clusterIdentifier", config.cluster.identifier)

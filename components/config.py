@@ -8,16 +8,27 @@ every problem into one :class:`ConfigError` whose message lists each problem wit
 
 from __future__ import annotations
 
-import re
+import difflib
+import json
 import types
 import typing
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pulumi.errors import RunError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
-from components import upstream
+from components import labels as L
+from components import names, upstream
 
 #: The stack config key (project namespace ``flink-platform``) holding the whole platform config.
 CONFIG_KEY = "platform"
@@ -27,35 +38,30 @@ CONFIG_ROOT = "platform"
 #: OpenAPI schema of this version, so the range is the range the pinned kubernetes-validate release ships.
 SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(f"1.{minor}" for minor in range(25, 38))
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
 def _dns_label(value: str) -> str:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
-        raise ValueError(
-            "must be a Kubernetes name (RFC 1123 label): lower-case letters, digits and '-', "
-            "starting and ending with a letter or digit, at most 63 characters"
-        )
+    if not names.is_dns_label(value):
+        raise ValueError(names.DNS_LABEL_RULE)
     return value
 
 
 def _dns_subdomain(value: str) -> str:
-    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
-        raise ValueError(
-            "must be a Kubernetes name (RFC 1123 subdomain): lower-case letters, digits, '-' and '.', "
-            "starting and ending with a letter or digit, at most 253 characters"
-        )
+    if not names.is_dns_subdomain(value):
+        raise ValueError(names.DNS_SUBDOMAIN_RULE)
     return value
 
 
 def _label_value(value: str) -> str:
-    if len(value) > 63 or not _LABEL_VALUE.match(value):
-        raise ValueError(
-            "must be a Kubernetes label value: at most 63 characters of letters, digits, '-', '_' and '.', "
-            "starting and ending with a letter or digit"
-        )
+    if not names.is_label_value(value):
+        raise ValueError(names.LABEL_VALUE_RULE)
+    return value
+
+
+def _label_key(value: str) -> str:
+    problem = names.label_key_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -82,17 +88,40 @@ def _operator_version(value: str) -> str:
 KubernetesName = Annotated[
     str,
     AfterValidator(_dns_label),
-    WithJsonSchema({"type": "string", "pattern": _DNS_LABEL.pattern, "maxLength": 63}),
+    WithJsonSchema(
+        {"type": "string", "pattern": names.json_schema_pattern(names.DNS_LABEL), "maxLength": names.DNS_LABEL_MAX}
+    ),
 ]
 KubernetesSubdomain = Annotated[
     str,
     AfterValidator(_dns_subdomain),
-    WithJsonSchema({"type": "string", "pattern": _DNS_SUBDOMAIN.pattern, "maxLength": 253}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": names.json_schema_pattern(names.DNS_SUBDOMAIN),
+            "maxLength": names.DNS_SUBDOMAIN_MAX,
+        }
+    ),
 ]
 LabelValue = Annotated[
     str,
     AfterValidator(_label_value),
-    WithJsonSchema({"type": "string", "pattern": _LABEL_VALUE.pattern, "maxLength": 63}),
+    WithJsonSchema(
+        {"type": "string", "pattern": names.json_schema_pattern(names.LABEL_VALUE), "maxLength": names.LABEL_VALUE_MAX}
+    ),
+]
+LabelKey = Annotated[
+    str,
+    AfterValidator(_label_key),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": names.json_schema_pattern(
+                rf"({names.DNS_SUBDOMAIN}/)?{names.QUALIFIED_NAME}"
+            ),
+            "maxLength": names.DNS_SUBDOMAIN_MAX + 1 + names.QUALIFIED_NAME_MAX,
+        }
+    ),
 ]
 KubernetesVersion = Annotated[
     str, AfterValidator(_kubernetes_version), WithJsonSchema({"enum": list(SUPPORTED_KUBERNETES_VERSIONS)})
@@ -181,9 +210,22 @@ class TenantConfig(_Model):
         default="baseline",
         description="Pod Security Standard enforced on the tenant's namespaces (pod-security.kubernetes.io/enforce).",
     )
-    labels: dict[KubernetesSubdomain, LabelValue] = Field(
-        default_factory=dict, description="Extra labels for the tenant's namespaces."
+    labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict,
+        description="Extra labels for the tenant's namespaces (keys like 'cost-center' or 'acme.io/cost-center'; "
+        "the keys the platform writes itself are refused).",
     )
+
+    @field_validator("labels")
+    @classmethod
+    def _no_reserved_label_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        reserved = sorted(k for k in value if L.is_reserved(k))
+        if reserved:
+            raise ValueError(
+                f"label key(s) {', '.join(map(repr, reserved))} are written by the platform itself and cannot be "
+                f"set here (reserved: {', '.join(L.RESERVED_PREFIXES)}*, {', '.join(L.RESERVED_KEYS)})"
+            )
+        return value
 
 
 class PlatformConfig(_Model):
@@ -193,28 +235,6 @@ class PlatformConfig(_Model):
     cluster: ClusterConfig
     operator: OperatorConfig
     tenants: list[TenantConfig] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> PlatformConfig:
-        problems: list[str] = []
-        seen_tenants: dict[str, int] = {}
-        owner: dict[str, str] = {}
-        for i, tenant in enumerate(self.tenants):
-            if tenant.name in seen_tenants:
-                problems.append(f"tenants[{i}].name {tenant.name!r} repeats tenants[{seen_tenants[tenant.name]}].name")
-            seen_tenants.setdefault(tenant.name, i)
-            for j, ns in enumerate(tenant.namespaces):
-                if ns == self.operator.namespace:
-                    problems.append(
-                        f"tenants[{i}].namespaces[{j}] {ns!r} is the operator namespace; tenants own other namespaces"
-                    )
-                elif ns in owner:
-                    problems.append(f"tenants[{i}].namespaces[{j}] {ns!r} is already owned by tenant {owner[ns]!r}")
-                else:
-                    owner[ns] = tenant.name
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
 
 
 class Problem(typing.NamedTuple):
@@ -237,13 +257,161 @@ class ConfigError(RunError):
 
 
 def load_platform_config(raw: Any) -> PlatformConfig:
-    """Validate the decoded value of ``flink-platform:platform``; raise :class:`ConfigError` listing every problem."""
+    """Validate the decoded value of ``flink-platform:platform``; raise :class:`ConfigError` listing every problem.
+
+    Field rules run first (pydantic); the rules that relate several fields (:data:`CROSS_FIELD_CHECKS`) run on a
+    config whose fields are valid, and each names the exact path and value it refuses.
+    """
     if not isinstance(raw, dict):
         raise ConfigError([Problem(CONFIG_ROOT, _show(raw), "must be a mapping (the whole platform config)")])
     try:
-        return PlatformConfig.model_validate(raw)
+        config = PlatformConfig.model_validate(raw)
     except ValidationError as err:
         raise ConfigError([_problem(e) for e in err.errors(include_url=False)]) from None
+    problems = [p for check in CROSS_FIELD_CHECKS for p in check(config)]
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+# --- rules across fields ------------------------------------------------------------------------------------------
+
+
+def _tenant_names_unique(config: PlatformConfig) -> list[Problem]:
+    problems, first = [], {}
+    for i, tenant in enumerate(config.tenants):
+        if tenant.name in first:
+            problems.append(
+                Problem(
+                    f"{CONFIG_ROOT}.tenants[{i}].name",
+                    repr(tenant.name),
+                    f"is already the name of {CONFIG_ROOT}.tenants[{first[tenant.name]}]; tenant names are unique",
+                )
+            )
+        first.setdefault(tenant.name, i)
+    return problems
+
+
+def _namespaces_have_one_owner(config: PlatformConfig) -> list[Problem]:
+    problems, owner = [], {}
+    for i, tenant in enumerate(config.tenants):
+        for j, ns in enumerate(tenant.namespaces):
+            path = f"{CONFIG_ROOT}.tenants[{i}].namespaces[{j}]"
+            if ns == config.operator.namespace:
+                problems.append(
+                    Problem(
+                        path,
+                        repr(ns),
+                        f"is the operator namespace ({CONFIG_ROOT}.operator.namespace); tenants own other namespaces",
+                    )
+                )
+            elif ns in owner:
+                other, where = owner[ns]
+                same = " (listed twice)" if other == tenant.name else ""
+                problems.append(
+                    Problem(
+                        path,
+                        repr(ns),
+                        f"is already owned by tenant {other!r}{same} at {where}; a namespace belongs to exactly "
+                        "one tenant",
+                    )
+                )
+            else:
+                owner[ns] = (tenant.name, path)
+    return problems
+
+
+#: Rules relating several fields; each returns its problems with exact paths. Run after the field rules passed.
+CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
+    _tenant_names_unique,
+    _namespaces_have_one_owner,
+]
+
+
+# --- the whole stack config: every key in the project's namespace, and the default-provider guard ---------------
+
+#: The project's config namespace (``Pulumi.yaml`` name) and the provider guard every stack must carry.
+PROJECT = "flink-platform"
+DISABLE_DEFAULT_PROVIDERS_KEY = "pulumi:disable-default-providers"
+GUARDED_PROVIDER = "kubernetes"
+_GUARD_LINES = f"  {DISABLE_DEFAULT_PROVIDERS_KEY}:\n    - {GUARDED_PROVIDER}"
+
+
+def known_project_keys() -> tuple[str, ...]:
+    """Keys under ``flink-platform:`` that the program and its providers read (the platform and REST credentials)."""
+    from components.providers.connection import CONFIG_KEYS as REST_CREDENTIAL_KEYS
+
+    return (f"{PROJECT}:{CONFIG_KEY}", *REST_CREDENTIAL_KEYS)
+
+
+def runtime_config() -> dict[str, Any]:
+    """Every config key the engine handed to this program, with its raw value.
+
+    Under ``pulumi up`` the language host passes the stack's config in ``PULUMI_CONFIG``; the mock runtime (tests,
+    offline plan) sets it with ``pulumi.runtime.set_all_config``. Both are read, so this works under both.
+    """
+    from pulumi.runtime import config as runtime
+
+    merged = dict(runtime.get_config_env())
+    merged.update(runtime.CONFIG.get())
+    return merged
+
+
+def stack_config_problems(config: dict[str, Any]) -> list[Problem]:
+    """Problems with the stack's config keys outside the platform object: unknown project keys, missing guard."""
+    problems: list[Problem] = []
+    known = known_project_keys()
+    for key in sorted(k for k in config if k.startswith(f"{PROJECT}:") and k not in known):
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(
+            Problem(key, "an unknown config key", f"this program reads only {', '.join(known)}{hint}")
+        )
+    guard = config.get(DISABLE_DEFAULT_PROVIDERS_KEY)
+    if isinstance(guard, str):
+        try:
+            guard = json.loads(guard)
+        except ValueError:
+            guard = [guard]
+    if not (isinstance(guard, list) and ({GUARDED_PROVIDER, "*"} & {str(g) for g in guard})):
+        found = "nothing" if guard is None else _show(guard)
+        problems.append(
+            Problem(
+                DISABLE_DEFAULT_PROVIDERS_KEY,
+                found,
+                f"must list {GUARDED_PROVIDER!r}, so nothing is ever applied to the cluster the ambient kubeconfig "
+                f"points at; add to the stack file under 'config:':\n{_GUARD_LINES}",
+            )
+        )
+    return problems
+
+
+def load_stack_config(config: dict[str, Any] | None = None) -> PlatformConfig:
+    """The validated platform config from the whole stack config (default: what the engine handed the program).
+
+    One :class:`ConfigError` lists every problem: unknown keys in the project's namespace, a missing
+    default-provider guard, a missing ``flink-platform:platform`` and everything wrong inside it.
+    """
+    config = runtime_config() if config is None else config
+    problems = stack_config_problems(config)
+    key = f"{PROJECT}:{CONFIG_KEY}"
+    raw = config.get(key)
+    if raw is None:
+        problems.append(Problem(key, "nothing", "this key is required: the whole platform config (see the README)"))
+    else:
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                pass
+        try:
+            platform = load_platform_config(raw)
+        except ConfigError as err:
+            problems += err.problems
+        else:
+            if not problems:
+                return platform
+    raise ConfigError(problems)
 
 
 def _show(value: Any) -> str:
@@ -251,10 +419,20 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+_PLAIN_KEY = r"[A-Za-z_][A-Za-z0-9_-]*"
+
+
 def _path(loc: tuple[Any, ...]) -> str:
     out = CONFIG_ROOT
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "[key]":
+            out += " (the key)"
+        elif names.matches(_PLAIN_KEY, str(part)):
+            out += f".{part}"
+        else:
+            out += f"[{str(part)!r}]"
     return out
 
 
@@ -269,7 +447,14 @@ def _problem(error: dict[str, Any]) -> Problem:
     message = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
-    return Problem(_path(loc), _show(error.get("input")), message)
+    value = error.get("input")
+    if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        field = str(loc[-1]) if loc else "value"
+        message += (
+            f"; YAML read an unquoted value as the number {value!r}: quote it in the stack file, e.g. "
+            f'{field}: "{value}" (and mind that unquoted YAML drops trailing zeros: 1.30 becomes 1.3)'
+        )
+    return Problem(_path(loc), _show(value), message)
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> set[str]:

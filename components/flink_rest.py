@@ -63,7 +63,7 @@ JAR_MISSING_MARKER = "does not exist"
 CANCEL_QUERY = {"mode": "cancel"}
 EXCEPTIONS_QUERY = {"maxExceptions": 5}
 #: ``JobID`` / ``TriggerId`` pattern from the spec.
-ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+ID_PATTERN = re.compile(r"[0-9a-f]{32}")  # use with fullmatch: the whole string
 #: ``JobStatus`` values (the spec's enum) that code branches on.
 JOB_RUNNING = "RUNNING"
 JOB_FINISHED = "FINISHED"
@@ -88,7 +88,7 @@ class RunResult:
 
 
 def _check_id(kind: str, value: str) -> str:
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise ValueError(f"{kind} must be 32 lowercase hex characters, got {value!r}")
     return value
 

@@ -25,3 +25,12 @@ PSA_AUDIT = "pod-security.kubernetes.io/audit"
 def managed() -> dict[str, str]:
     """The labels every object the platform manages carries."""
     return {APP_PART_OF: PART_OF, APP_MANAGED_BY: MANAGED_BY}
+
+#: Namespace label keys only the platform (or the API server) writes; a stack's own labels may not use them.
+RESERVED_PREFIXES = ("flink-platform.io/", "pod-security.kubernetes.io/")
+RESERVED_KEYS = (APP_PART_OF, APP_MANAGED_BY, "kubernetes.io/metadata.name")
+
+
+def is_reserved(key: str) -> bool:
+    """True for a label key the platform writes itself (a user value would be silently overwritten)."""
+    return key in RESERVED_KEYS or key.startswith(RESERVED_PREFIXES)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +19,18 @@ from typing import Iterator
 
 import pytest
 import yaml
+from hypothesis import settings as hypothesis_settings
 
 from components import crds
 from tests.flink_fixtures import flink_client, flink_cluster, job_jars, job_output  # noqa: F401 (fixtures)
 from tools.mock_runtime import mock_runtime
+
+# Property tests are deterministic: the same examples on every run and machine (derandomize), no example database
+# carried between runs, and no wall-clock deadline. Cases that once failed are pinned with @example in the tests.
+# `HYPOTHESIS_PROFILE=explore` searches with random seeds and more examples, to find new cases to pin.
+hypothesis_settings.register_profile("deterministic", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", max_examples=2000, database=None, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -26,7 +26,8 @@ from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop
 
-PROJECT = "flink-platform"
+from components.config import PROJECT
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STACK_TYPE = "pulumi:pulumi:Stack"
 #: How a secret value appears in records, manifests and reports.

@@ -42,6 +42,7 @@ import pulumi
 import yaml
 
 from components.config import CONFIG_KEY, load_platform_config
+from components import crds
 from components.crds import CrdSchemas
 from tools import manifests
 from tools.manifests import KubeObject
@@ -52,6 +53,16 @@ MANIFESTS_FILE = "manifests.yaml"
 RESOURCES_FILE = "resources.json"
 PLAN_FILES = (MANIFESTS_FILE, RESOURCES_FILE)
 STACKS_DIR = PROJECT_ROOT / "stacks"
+
+
+CRD_SOURCES_HELP = f"""\
+where the operator CRDs come from (each file's sha256 is checked against the pins in components/upstream.py):
+  1. operator.crds.source: local  -> the files in operator.crds.localDir (air-gapped clusters);
+  2. otherwise the CRD cache ${crds.CACHE_ENV} (default ~/.cache/flink-platform/crds/<version>/);
+  3. otherwise a download from the operator's release tag on GitHub, saved into that cache.
+Without network access point the cache at a local copy, e.g. ../shared/upstream/crds beside this checkout:
+  {crds.CACHE_ENV}=../shared/upstream/crds python -m tools.plan --stack dev
+(`make plan STACK=dev` does this for you when ../shared is there.)"""
 
 
 class PlanError(Exception):
@@ -235,7 +246,12 @@ def stack_from_file_name(path: Path) -> str | None:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.plan",
+        description=__doc__.split("\n\n")[0],
+        epilog=CRD_SOURCES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--stack", help="stack name; reads stacks/Pulumi.<stack>.yaml unless --config-file is given")
     parser.add_argument("--config-file", type=Path, help="a file in Pulumi.<stack>.yaml format")
     parser.add_argument("--out", type=Path, help="output directory (default: build/<stack> under the project root)")

@@ -25,9 +25,11 @@ from importlib import resources
 from typing import Any, Iterable, Mapping
 
 import jsonschema
+from jsonschema import _keywords
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
+from components import names
 from components.crds import CrdSchemas
 
 #: Package data of kubernetes-validate holding one ``v<version>-local[-strict]`` directory per Kubernetes release.
@@ -35,7 +37,40 @@ _SCHEMA_PACKAGE = "kubernetes_validate"
 _SCHEMA_ROOT = "kubernetes-json-schema"
 _DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 OBJECT_META_REF = f"{_DEFINITIONS_ID}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PLAIN_KEY = r"[A-Za-z_][A-Za-z0-9_]*"
+
+
+def _exact_pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]) -> Iterable[ValidationError]:
+    """JSON Schema ``pattern`` with ECMA-262 semantics: ``$`` matches only at the very end (never before a final
+    newline, as Python's ``$`` would), exactly as the API server and schema-aware editors read it."""
+    if validator.is_type(instance, "string") and not re.search(names.python_pattern(pattern), instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _python_patterns(patterns: Mapping[str, Any]) -> dict[str, Any]:
+    return {names.python_pattern(p): sub for p, sub in patterns.items()}
+
+
+def _exact_pattern_properties(validator: Any, patterns: Mapping[str, Any], instance: Any, schema: Any) -> Any:
+    yield from _keywords.patternProperties(validator, _python_patterns(patterns), instance, schema)
+
+
+def _exact_additional_properties(validator: Any, additional: Any, instance: Any, schema: Mapping[str, Any]) -> Any:
+    if "patternProperties" in schema:
+        schema = {**schema, "patternProperties": _python_patterns(schema["patternProperties"])}
+    yield from _keywords.additionalProperties(validator, additional, instance, schema)
+
+
+#: Draft 2020-12 reading every regex (``pattern``, ``patternProperties``, and ``additionalProperties`` through it)
+#: with ECMA-262 anchors; every schema check in the project uses it.
+ExactValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    {
+        "pattern": _exact_pattern,
+        "patternProperties": _exact_pattern_properties,
+        "additionalProperties": _exact_additional_properties,
+    },
+)
 
 
 class UnsupportedKubernetesVersion(ValueError):
@@ -64,7 +99,7 @@ def _numbers(version: str) -> tuple[int, ...]:
 def schema_versions() -> list[str]:
     """Kubernetes versions (``1.33.0``) kubernetes-validate ships schemas for, oldest first."""
     root = resources.files(_SCHEMA_PACKAGE).joinpath(_SCHEMA_ROOT)
-    found = (re.match(r"^v(\d+\.\d+\.\d+)-local$", entry.name) for entry in root.iterdir())
+    found = (re.fullmatch(r"v(\d+\.\d+\.\d+)-local", entry.name) for entry in root.iterdir())
     return sorted((m.group(1) for m in found if m), key=_numbers)
 
 
@@ -127,7 +162,7 @@ def builtin_validator(schema_dir: str, api_version: str, kind: str) -> jsonschem
     if not any(g.get("group") == group and g.get("version") == version and g.get("kind") == kind for g in gvks):
         return None
     resource = Resource.from_contents(schema)
-    return jsonschema.Draft202012Validator(schema, registry=resource @ _registry(schema_dir))
+    return ExactValidator(schema, registry=resource @ _registry(schema_dir))
 
 
 def strict_crd_schema(openapi_schema: Mapping[str, Any], api_version: str, kind: str) -> dict[str, Any]:
@@ -183,7 +218,7 @@ class SchemaValidator:
                 self._crd_validators[key] = None
             else:
                 strict = strict_crd_schema(schema, api_version, kind)
-                self._crd_validators[key] = jsonschema.Draft202012Validator(strict, registry=_registry(self.schema_dir))
+                self._crd_validators[key] = ExactValidator(strict, registry=_registry(self.schema_dir))
         return self._crd_validators[key]
 
     def source_of(self, api_version: str, kind: str) -> str | None:
@@ -218,7 +253,7 @@ def _problems(error: ValidationError) -> Iterable[SchemaProblem]:
     path = format_path(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         declared = set(error.schema.get("properties", {}))
-        patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
+        patterns = [re.compile(names.python_pattern(p)) for p in error.schema.get("patternProperties", {})]
         extras = [k for k in error.instance if k not in declared and not any(p.search(k) for p in patterns)]
         allowed = ", ".join(sorted(declared)) or "none"
         for key in sorted(extras):
@@ -244,7 +279,7 @@ def format_path(parts: Iterable[Any]) -> str:
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _PLAIN_KEY.match(str(part)):
+        elif names.matches(_PLAIN_KEY, str(part)):
             out += f".{part}" if out else str(part)
         else:
             out += f"[{json.dumps(str(part))}]"

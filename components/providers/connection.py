@@ -33,6 +33,8 @@ from components.flink_rest_errors import scrub
 CONFIG_REST_TOKEN = "flink-platform:flinkRestToken"
 CONFIG_REST_USERNAME = "flink-platform:flinkRestUsername"
 CONFIG_REST_PASSWORD = "flink-platform:flinkRestPassword"
+#: Every stack-config key the providers read.
+CONFIG_KEYS = (CONFIG_REST_TOKEN, CONFIG_REST_USERNAME, CONFIG_REST_PASSWORD)
 
 #: Input keys that carry secrets; they never appear in outputs, logs or messages.
 SECRET_INPUT_KEYS = ("bearerToken", "basicPassword")

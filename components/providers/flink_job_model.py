@@ -81,7 +81,7 @@ class FlinkJobInputs(ConnectionInputs):
     @pydantic.field_validator("jar_sha256")
     @classmethod
     def _sha(cls, value: str) -> str:
-        if not SHA256_PATTERN.match(value):
+        if not SHA256_PATTERN.fullmatch(value):
             raise ValueError("must be the jar's sha256 as 64 lowercase hex characters")
         return value
 

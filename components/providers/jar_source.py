@@ -21,7 +21,7 @@ from components.providers.connection import ProviderError
 
 #: URL schemes a jar may be downloaded from (plain http is refused: the jar is code that will run).
 JAR_URL_SCHEMES = ("https",)
-SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")  # use with fullmatch: the whole string
 _CHUNK = 1 << 20
 
 
@@ -35,7 +35,7 @@ class JarDigestError(JarSourceError):
 
 def is_url(source: str) -> bool:
     """True when `source` is written as a URL (has a scheme), as opposed to a local path."""
-    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source))
+    return re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", source) is not None  # a prefix test by design
 
 
 def source_problem(source: str) -> str | None:

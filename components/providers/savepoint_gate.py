@@ -64,7 +64,7 @@ class SavepointGateInputs(ConnectionInputs):
     @pydantic.field_validator("job_id")
     @classmethod
     def _job_id(cls, value: str | None) -> str | None:
-        if value is not None and not ID_PATTERN.match(value):
+        if value is not None and not ID_PATTERN.fullmatch(value):
             raise ValueError("must be a Flink JobID: 32 lowercase hex characters")
         return value
 

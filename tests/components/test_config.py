@@ -7,7 +7,7 @@ import json
 from typing import Any, Callable
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from components.config import (
@@ -88,9 +88,18 @@ INVALID = [
     ("crd-dir-without-local", set_in("operator.crds", {"localDir": "/x"}), "platform.operator.crds", "only allowed when source is 'local'"),
     ("retain-not-bool", set_in("operator.crds", {"retainOnDelete": "maybe"}), "platform.operator.crds.retainOnDelete", "boolean"),
     ("label-value-bad", set_in("tenants.0.labels", {"cost-center": "cc 1"}), "platform.tenants[0].labels.cost-center", "label value"),
-    ("duplicate-tenant", set_in("tenants.1.name", "team-a"), "platform", "tenants[1].name 'team-a' repeats tenants[0].name"),
-    ("namespace-owned-twice", set_in("tenants.1.namespaces.1", "team-a-dev"), "platform", "already owned by tenant 'team-a'"),
-    ("namespace-is-operator-ns", set_in("tenants.0.namespaces.0", "flink-operator"), "platform", "operator namespace"),
+    ("duplicate-tenant", set_in("tenants.1.name", "team-a"), "platform.tenants[1].name", "is already the name of platform.tenants[0]"),
+    ("namespace-owned-twice", set_in("tenants.1.namespaces.1", "team-a-dev"), "platform.tenants[1].namespaces[1]", "already owned by tenant 'team-a' at platform.tenants[0].namespaces[0]"),
+    ("namespace-twice-in-one-tenant", set_in("tenants.1.namespaces.1", "team-b-dev"), "platform.tenants[1].namespaces[1]", "already owned by tenant 'team-b' (listed twice)"),
+    ("namespace-is-operator-ns", set_in("tenants.0.namespaces.0", "flink-operator"), "platform.tenants[0].namespaces[0]", "is the operator namespace"),
+    ("label-key-bad", set_in("tenants.0.labels", {"Cost Center": "cc-1"}), "platform.tenants[0].labels['Cost Center'] (the key)", "must be a Kubernetes label key"),
+    ("label-key-empty-prefix", set_in("tenants.0.labels", {"/cost": "cc-1"}), "platform.tenants[0].labels['/cost'] (the key)", "prefix before '/' is empty"),
+    ("label-key-bad-prefix", set_in("tenants.0.labels", {"Acme.io/cost": "cc-1"}), "platform.tenants[0].labels['Acme.io/cost'] (the key)", "is not a DNS subdomain"),
+    ("label-key-name-too-long", set_in("tenants.0.labels", {"acme.io/" + "a" * 64: "x"}), "platform.tenants[0].labels['acme.io/" + "a" * 64 + "'] (the key)", "not a valid name part"),
+    ("label-key-reserved", set_in("tenants.0.labels", {"flink-platform.io/tenant": "other"}), "platform.tenants[0].labels", "written by the platform itself"),
+    ("label-key-psa-reserved", set_in("tenants.0.labels", {"pod-security.kubernetes.io/enforce": "privileged"}), "platform.tenants[0].labels", "written by the platform itself"),
+    ("kubernetes-version-unquoted", set_in("cluster.kubernetesVersion", 1.3), "platform.cluster.kubernetesVersion", 'quote it in the stack file, e.g. kubernetesVersion: "1.3" (and mind that unquoted YAML drops trailing zeros: 1.30 becomes 1.3)'),
+    ("operator-version-unquoted", set_in("operator.version", 1.15), "platform.operator.version", "YAML read an unquoted value as the number 1.15"),
     ("tenants-not-list", set_in("tenants", {"name": "x"}), "platform.tenants", "list"),
 ]
 
@@ -167,11 +176,23 @@ def test_config_error_is_a_pulumi_run_error() -> None:
     assert issubclass(ConfigError, pulumi.RunError)
 
 
+#: Names that differ from a valid one only by a final newline (Python's `$` matches before it) or other whitespace.
+NEWLINE_EXAMPLES = ("0\n", "team-b-dev\n", "team-a\n", "\nteam-a", "team-a\r\n", "team a", "a\n\n")
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(min_size=1, max_size=70))
+@example("0\n")
+@example("team-b-dev\n")
+@example("team-a\n")
+@example("a" * 63)
+@example("a" * 64)
+@example("0")
+@example("-a")
 def test_namespace_names_follow_rfc1123(name: str) -> None:
     import re
 
+    # The oracle is written independently of components.names (no `$`, explicit length), as the API server reads it.
     valid = len(name) <= 63 and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) is not None
     cfg = mutate(set_in("tenants.0.namespaces.0", name))
     if valid and name not in ("flink-operator", "team-b-dev", "team-b-batch"):
@@ -226,3 +247,224 @@ def test_json_schema_carries_the_name_and_version_rules(case: str, mutation) -> 
 
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"config": {"flink-platform:platform": mutate(mutation)}}, stack_file_json_schema())
+
+
+# --- every name rule matches the whole string ------------------------------------------------------------------
+
+#: (field path to set, a valid value) for every config field checked by a name pattern.
+PATTERN_FIELDS = [
+    ("tenants.0.namespaces.0", "team-a-dev"),
+    ("tenants.0.name", "team-a"),
+    ("operator.namespace", "flink-operator"),
+    ("cluster.identifier", "dev-1.eu"),
+    ("environment", "dev"),
+]
+
+
+@pytest.mark.parametrize(("path", "valid"), PATTERN_FIELDS, ids=[p for p, _ in PATTERN_FIELDS])
+@pytest.mark.parametrize("suffix", ["\n", "\r\n", " ", "\t"], ids=["lf", "crlf", "space", "tab"])
+def test_trailing_whitespace_is_refused_by_every_name_rule(path: str, valid: str, suffix: str) -> None:
+    assert load_platform_config(mutate(set_in(path, valid)))  # the value itself is fine
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(mutate(set_in(path, valid + suffix)))
+    wanted = "platform." + ".".join(f"[{p}]" if p.isdigit() else p for p in path.split(".")).replace(".[", "[")
+    assert wanted in {p.path for p in info.value.problems}, [str(p) for p in info.value.problems]
+
+
+@pytest.mark.parametrize("suffix", ["\n", " "])
+def test_trailing_newline_in_label_keys_and_values_is_refused(suffix: str) -> None:
+    with pytest.raises(ConfigError):
+        load_platform_config(mutate(set_in("tenants.0.labels", {"cost-center" + suffix: "cc-1"})))
+    with pytest.raises(ConfigError):
+        load_platform_config(mutate(set_in("tenants.0.labels", {"cost-center": "cc-1" + suffix})))
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["cost-center", "acme.io/cost-center", "team.acme.example.com/Cost_Center.v2", "a" * 63, "a" * 253 + "/" + "b" * 63, "app.kubernetes.io/name"],
+)
+def test_prefixed_label_keys_are_accepted(key: str) -> None:
+    config = load_platform_config(mutate(set_in("tenants.0.labels", {key: "x"})))
+    assert config.tenants[0].labels == {key: "x"}
+
+
+@pytest.mark.parametrize(
+    "key", ["a" * 64, "a" * 254 + "/b", "/b", "acme.io/", "-x", "x-", "acme_io/x", "a/b/c", "acme.io/x\n", ""]
+)
+def test_invalid_label_keys_are_refused_with_the_rule(key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(mutate(set_in("tenants.0.labels", {key: "x"})))
+    assert any("must be a Kubernetes label key" in str(p) for p in info.value.problems), info.value.problems
+
+
+LABEL_KEY_NAME = r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+
+
+def _label_key_oracle(key: str) -> bool:
+    """Kubernetes' IsQualifiedName, written out here independently of components.names."""
+    import re
+
+    parts = key.split("/")
+    if len(parts) == 1:
+        prefix, name = None, parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+    else:
+        return False
+    if prefix is not None and not (0 < len(prefix) <= 253 and re.fullmatch(SUBDOMAIN, prefix)):
+        return False
+    return 0 < len(name) <= 63 and re.fullmatch(LABEL_KEY_NAME, name) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(min_size=0, max_size=80),
+        st.builds(lambda p, n: f"{p}/{n}", st.from_regex(SUBDOMAIN, fullmatch=True), st.text(max_size=70)),
+        st.from_regex(rf"({SUBDOMAIN}/)?{LABEL_KEY_NAME}", fullmatch=True),
+    )
+)
+@example("acme.io/cost-center")
+@example("acme.io/cost-center\n")
+@example("cost-center\n")
+@example("a" * 64)
+def test_label_keys_follow_kubernetes_qualified_names(key: str) -> None:
+    from components import labels
+
+    valid = _label_key_oracle(key) and not labels.is_reserved(key)
+    cfg = mutate(set_in("tenants.0.labels", {key: "x"}))
+    if valid:
+        assert load_platform_config(cfg).tenants[0].labels == {key: "x"}
+    else:
+        with pytest.raises(ConfigError):
+            load_platform_config(cfg)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=70))
+@example("cc-1\n")
+@example("")
+@example("a" * 64)
+def test_label_values_follow_kubernetes_rules(value: str) -> None:
+    import re
+
+    valid = len(value) <= 63 and re.fullmatch(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", value) is not None
+    cfg = mutate(set_in("tenants.0.labels", {"cost-center": value}))
+    if valid:
+        assert load_platform_config(cfg).tenants[0].labels["cost-center"] == value
+    else:
+        with pytest.raises(ConfigError):
+            load_platform_config(cfg)
+
+
+def test_json_schema_patterns_match_the_whole_string() -> None:
+    """Editors read the schema's patterns as ECMA-262 (no match before a final newline); so does our validator."""
+    from tools.schema_validation import ExactValidator
+
+    schema = stack_file_json_schema()
+    for mutation in (set_in("tenants.1.namespaces.0", "team-b-dev\n"), set_in("environment", "dev\n")):
+        errors = list(ExactValidator(schema).iter_errors({"config": {"flink-platform:platform": mutate(mutation)}}))
+        assert errors, "a trailing newline must not pass the schema"
+    assert not list(ExactValidator(schema).iter_errors({"config": {"flink-platform:platform": BASE}}))
+
+
+def test_cross_field_errors_name_exact_paths_never_the_whole_config() -> None:
+    cfg = copy.deepcopy(BASE)
+    cfg["tenants"] = [
+        {"name": "streaming", "namespaces": ["streaming-dev"]},
+        {"name": "analytics", "namespaces": ["streaming-dev", "flink-operator"]},
+        {"name": "streaming", "namespaces": ["streaming-two"]},
+    ]
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(cfg)
+    got = {p.path: str(p) for p in info.value.problems}
+    assert set(got) == {"platform.tenants[1].namespaces[0]", "platform.tenants[1].namespaces[1]", "platform.tenants[2].name"}
+    assert got["platform.tenants[1].namespaces[0]"].startswith(
+        "platform.tenants[1].namespaces[0]: found 'streaming-dev': is already owned by tenant 'streaming'"
+    )
+    assert all(len(text) < 300 and "{" not in text for text in got.values()), got
+
+
+# --- the whole stack config: unknown project keys, the default-provider guard -----------------------------------
+
+GUARD = {"pulumi:disable-default-providers": ["kubernetes"]}
+
+
+def stack(**extra: Any) -> dict[str, Any]:
+    return {**GUARD, "flink-platform:platform": copy.deepcopy(BASE), **extra}
+
+
+def test_stack_config_with_every_known_key_loads() -> None:
+    from components.config import load_stack_config
+
+    config = stack(**{"flink-platform:flinkRestToken": "t", "kubernetes:context": "x", "aws:region": "eu"})
+    assert load_stack_config(config).environment == "dev"
+
+
+def test_unknown_key_in_the_project_namespace_is_an_error_naming_the_allowed_keys() -> None:
+    from components.config import load_stack_config
+
+    config = stack(**{"flink-platform:platfrom": {"environment": "dev"}})
+    with pytest.raises(ConfigError) as info:
+        load_stack_config(config)
+    (problem,) = info.value.problems
+    assert problem.path == "flink-platform:platfrom"
+    assert "flink-platform:platform" in problem.allowed and "flink-platform:flinkRestToken" in problem.allowed
+    assert "did you mean 'flink-platform:platform'?" in problem.allowed
+
+
+@pytest.mark.parametrize("guard", [None, [], ["aws"], "kubernetes-foo"])
+def test_stack_without_the_default_provider_guard_is_refused_with_the_line_to_add(guard: Any) -> None:
+    from components.config import load_stack_config
+
+    config = stack()
+    if guard is None:
+        del config["pulumi:disable-default-providers"]
+    else:
+        config["pulumi:disable-default-providers"] = guard
+    with pytest.raises(ConfigError) as info:
+        load_stack_config(config)
+    (problem,) = info.value.problems
+    assert problem.path == "pulumi:disable-default-providers"
+    assert "pulumi:disable-default-providers:\n    - kubernetes" in str(info.value)
+
+
+@pytest.mark.parametrize("guard", [["kubernetes"], ["aws", "kubernetes"], ["*"], '["kubernetes"]'])
+def test_default_provider_guard_accepts_the_engine_forms(guard: Any) -> None:
+    """The stack file writes a list; the engine hands the program a JSON string; '*' disables every default."""
+    from components.config import load_stack_config
+
+    assert load_stack_config({**stack(), "pulumi:disable-default-providers": guard})
+
+
+def test_stack_config_problems_and_platform_problems_come_in_one_message() -> None:
+    from components.config import load_stack_config
+
+    config = stack(**{"flink-platform:tenants": []})
+    del config["pulumi:disable-default-providers"]
+    config["flink-platform:platform"]["environment"] = "dev\n"
+    with pytest.raises(ConfigError) as info:
+        load_stack_config(config)
+    assert {p.path for p in info.value.problems} == {
+        "flink-platform:tenants",
+        "pulumi:disable-default-providers",
+        "platform.environment",
+    }
+
+
+def test_stack_config_is_read_from_what_the_engine_hands_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under `pulumi up` the language host passes config in PULUMI_CONFIG (JSON); the program reads it there."""
+    import pulumi
+
+    from components.config import load_stack_config, runtime_config
+
+    engine_form = {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in stack().items()}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**engine_form, "flink-platform:platfrom": "{}"}))
+    pulumi.runtime.set_all_config({})
+    assert "flink-platform:platfrom" in runtime_config()
+    with pytest.raises(ConfigError) as info:
+        load_stack_config()
+    assert [p.path for p in info.value.problems] == ["flink-platform:platfrom"]
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(engine_form))
+    assert load_stack_config().environment == "dev"

@@ -89,6 +89,21 @@ def test_invalid_config_registers_nothing() -> None:
     }
 
 
+def test_stack_without_the_default_provider_guard_registers_nothing() -> None:
+    config = stack_config("dev")
+    del config["pulumi:disable-default-providers"]
+    with mock_runtime("dev", config) as monitor:
+
+        @pulumi.runtime.test
+        def program() -> None:
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+        with pytest.raises(ConfigError) as info:
+            program()
+        assert monitor.registrations == []
+    assert [p.path for p in info.value.problems] == ["pulumi:disable-default-providers"]
+
+
 def test_missing_platform_key_is_a_clear_error() -> None:
     with pytest.raises(Exception, match="flink-platform:platform"):
         run_program("dev", {"pulumi:disable-default-providers": ["kubernetes"]})

@@ -205,6 +205,36 @@ def test_missing_platform_config_fails(tmp_path: Path, capsys: pytest.CaptureFix
     _only(tmp_path, "Pulumi.empty.yaml")
 
 
+def test_unknown_project_key_and_missing_guard_fail_before_anything_is_planned(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    config = stack_config("dev")
+    config["flink-platform:platfrom"] = {"environment": "dev"}
+    del config["pulumi:disable-default-providers"]
+    config_file = write_stack_file(tmp_path / "Pulumi.typo.yaml", config)
+    assert plan.main(["--config-file", str(config_file), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "flink-platform:platfrom: found an unknown config key" in err and "did you mean 'flink-platform:platform'" in err
+    assert "pulumi:disable-default-providers:\n    - kubernetes" in err
+    _only(tmp_path, "Pulumi.typo.yaml")
+
+
+def test_namespace_with_a_trailing_newline_never_reaches_the_manifests(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    config = stack_config("dev")
+    config["flink-platform:platform"]["tenants"][0]["namespaces"] = ["team-b-dev\n"]
+    config_file = write_stack_file(tmp_path / "Pulumi.nl.yaml", config)
+    assert plan.main(["--config-file", str(config_file), "--out", str(tmp_path / "out")]) == 1
+    assert "platform.tenants[0].namespaces[0]: found 'team-b-dev\\n'" in capsys.readouterr().err
+    _only(tmp_path, "Pulumi.nl.yaml")
+
+
+def test_help_says_where_the_crds_come_from() -> None:
+    result = run_plan_cli("--help")
+    assert result.returncode == 0
+    for fact in ("FLINK_PLATFORM_CRD_CACHE", "operator.crds.localDir", "../shared/upstream/crds", "sha256", "release tag"):
+        assert fact in result.stdout, fact
+
+
 def test_crd_source_error_fails(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     config = stack_config("dev")
     config["flink-platform:platform"]["operator"]["crds"] = {"source": "local", "localDir": str(tmp_path / "nowhere")}
