@@ -96,4 +96,6 @@ CRD_KINDS_WITH_FLINK_VERSION = ("FlinkDeployment", "FlinkBlueGreenDeployment")
 
 #: Kubernetes name rule the operator's validator applies to FlinkDeployment names (DefaultValidator):
 #: lower-case alphanumerics or '-', starting with a letter, ending alphanumeric, at most 45 characters.
-FLINK_DEPLOYMENT_NAME_PATTERN = r"^[a-z]([-a-z\d]{0,43}[a-z\d])?$"
+#: Java's ``String.matches`` tests the whole string: match it with ``components.names.matches`` (``re.fullmatch``),
+#: never ``re.match``/``re.search`` with ``$``, which would accept a final newline.
+FLINK_DEPLOYMENT_NAME_PATTERN = r"[a-z]([-a-z\d]{0,43}[a-z\d])?"
