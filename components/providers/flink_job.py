@@ -51,7 +51,7 @@ from components.providers.flink_job_model import (
 )
 from components.providers.inputs import changed_keys, input_keys, validate
 from components.providers.secret_config import comparable, unmasked
-from components.providers.stored import stored_inputs, stored_value
+from components.providers.stored import stored_inputs, stored_value, with_defaults
 from components.providers.job_lifecycle import (
     MISSING,
     JobLifecycle,
@@ -104,7 +104,7 @@ class FlinkJobProvider(RestResourceProvider):
     # --- no network (check: RestResourceProvider) ---------------------------------------------------------------
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         """Changed inputs → update in place; a job refresh found not RUNNING → update (repair). No network."""
-        changed = changed_keys(olds, comparable(news, olds), DIFF_KEYS)
+        changed = changed_keys(with_defaults(FlinkJobInputs, olds), comparable(news, olds), DIFF_KEYS)
         drift = olds.get("state") not in (None, HEALTHY_STATE)
         return dynamic.DiffResult(changes=bool(changed) or drift, replaces=[], delete_before_replace=False)
 

@@ -66,6 +66,7 @@ from components.providers.connection import (
 from components.providers.flink_job_model import Timeouts
 from components.providers.inputs import changed_keys, input_keys, unwrap_secrets, validate, wire_props
 from components.providers.job_health import HealthPolicy, check_health
+from components.providers.stored import with_defaults
 
 
 def log(message: str) -> None:
@@ -156,8 +157,8 @@ class SavepointGateProvider(RestResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         """An input change, or a spec change not yet seen applied (see the module docstring). No network."""
         pending = applied_hash(olds) != unwrap_secrets(news.get("specHash"))
-        return dynamic.DiffResult(changes=bool(changed_keys(olds, news, DIFF_KEYS)) or pending, replaces=[],
-                                  delete_before_replace=False)
+        changed = changed_keys(with_defaults(SavepointGateInputs, olds), news, DIFF_KEYS)
+        return dynamic.DiffResult(changes=bool(changed) or pending, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         inputs = _parse(props, "create")

@@ -55,6 +55,21 @@ def stored_inputs(model: type[Model], props: Mapping[str, Any], *, what: str) ->
     raise ProviderError(f"{what}: the stored outputs cannot be used")  # pragma: no cover
 
 
+def with_defaults(model: type[pydantic.BaseModel], olds: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored outputs with every input key they lack (added by a later version) set to its default.
+
+    So that `diff` does not report a change for an input nobody set, just because older outputs lack it.
+    """
+    out = dict(olds)
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key not in out and not field.is_required():
+            default = field.get_default(call_default_factory=True)
+            out[key] = default.model_dump(by_alias=True, mode="json") if isinstance(default, pydantic.BaseModel) \
+                else default
+    return out
+
+
 def stored_value(props: Mapping[str, Any], key: str, *, what: str) -> Any:
     """A computed output the operation needs (e.g. `jobId`); ProviderError naming it when it is absent."""
     value = props.get(key)
