@@ -251,3 +251,26 @@ def test_config_secrets_are_registered_as_secrets(pulumi_runtime):
     [reg] = [r for r in pulumi_runtime.registrations if r.name == "conf"]
     assert CONF_SECRET not in json.dumps(reg.inputs, default=str)
     assert reg.inputs["flinkConfiguration"] == "[secret]"  # the map holding a secret is stored encrypted as a whole
+
+
+@pytest.mark.flink
+def test_config_secrets_stay_out_of_outputs_and_logs_on_a_real_cluster(flink_cluster, flink_client, job_jars,
+                                                                       job_output, capsys):
+    from tests.components.providers.provider_helpers import job_inputs
+
+    provider = FlinkJobProvider()
+    news = job_inputs(flink_cluster.rest_url, job_jars, job_output,
+                      flinkConfiguration={"s3.secret-key": CONF_SECRET, "pipeline.name": "orders"})
+    outs = provider.create(news).outs
+    job_output.wait_for_counts(2, job_id=outs["jobId"])
+    assert provider.diff(outs["jobId"], outs, news).changes is False
+    rotated = {**news, "flinkConfiguration": {"s3.secret-key": "rotated-" + CONF_SECRET, "pipeline.name": "orders"}}
+    assert provider.diff(outs["jobId"], outs, rotated).changes is True  # a rotated secret is a change ...
+    outs2 = provider.update(outs["jobId"], outs, rotated).outs
+    assert outs2["jobId"] != outs["jobId"] and outs2["lastUpgrade"]["result"] == "upgraded"  # ... that restarts
+    assert provider.diff(outs2["jobId"], outs2, rotated).changes is False
+    refreshed = provider.read(outs2["jobId"], outs2).outs
+    assert refreshed["flinkConfiguration"] == outs2["flinkConfiguration"]  # refresh does not churn the mask
+    captured = capsys.readouterr()
+    for value in (outs, outs2, refreshed, captured.out + captured.err):
+        assert_no_secret(value, CONF_SECRET)
