@@ -22,6 +22,8 @@ no fresh savepoint (the job ran on since the first one). So the gate keeps two h
 the retry after a failed CR update runs the gate again; its update finds the same job incarnation still running
 and takes a new savepoint before the retried change. The run after a successful change shows the gate updating
 once more: that update only confirms (no savepoint) and settles `appliedHash`.
+A job replaced by other means between a failed guarded update and its retry (resubmitted by hand) is taken
+for the change applied; the README says so.
 
 Why not an acknowledging resource after the CR, or an `appliedHash` input fed from the CR's outputs? The CR
 depends on the gate, so an input of the gate taken from anything after the CR is a dependency cycle, and a
