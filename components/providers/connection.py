@@ -9,6 +9,11 @@ Credentials reach a provider by two routes:
    (those receive the inputs). They are never copied into outputs, so `delete` and refresh fall back to route 1:
    a cluster that needs credentials for deletion must have them in stack config as well.
 
+**Plain http.** Credentials sent over `http://` travel in clear text (a bearer token or a basic-auth header can
+be replayed by anyone on the path). A resource whose `restUrl` is `http://` and which would send credentials, from
+its secret inputs or from stack config, is refused (in `check` for inputs, at operation time for both) unless it
+sets `allowInsecureCredentials: true` (e.g. a loopback test cluster).
+
 Configured credentials live on the provider instance only in the provider process; `ConfiguredCredentials`
 excludes them from pickling, so a serialized provider never carries them. `scrubbed()` is a last line of
 defence: any exception leaving a provider method is re-raised with every known secret replaced by `***`.
@@ -28,6 +33,8 @@ import pydantic
 
 from components.flink_rest import RestEndpoint
 from components.flink_rest_errors import scrub
+from components.providers import secret_config
+from components.providers.inputs import unwrap_secrets
 
 #: Stack-config keys holding REST credentials (namespace = the Pulumi project).
 CONFIG_REST_TOKEN = "flink-platform:flinkRestToken"
@@ -38,9 +45,15 @@ CONFIG_KEYS = (CONFIG_REST_TOKEN, CONFIG_REST_USERNAME, CONFIG_REST_PASSWORD)
 
 #: Input keys that carry secrets; they never appear in outputs, logs or messages.
 SECRET_INPUT_KEYS = ("bearerToken", "basicPassword")
+#: Inputs whose names look secret but that hold file paths (the files' content never passes through Pulumi).
+PATH_INPUT_KEYS = ("caBundle", "clientCert", "clientKey", "jarCaBundle")
 
 #: URL schemes accepted for a JobManager REST endpoint.
 REST_URL_SCHEMES = ("http", "https")
+#: The scheme over which credentials are refused unless `allowInsecureCredentials` is set.
+INSECURE_SCHEME = "http"
+#: The input that allows credentials over plain http.
+ALLOW_INSECURE_KEY = "allowInsecureCredentials"
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
 
 
@@ -89,6 +102,8 @@ class ConnectionInputs(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
 
     rest_url: str = pydantic.Field(alias="restUrl", description="http(s)://host:port of the JobManager REST API")
+    allow_insecure_credentials: bool = pydantic.Field(
+        False, alias=ALLOW_INSECURE_KEY, description="send credentials over plain http:// (test clusters only)")
     ca_bundle: str | None = pydantic.Field(None, alias="caBundle", description="CA bundle path for https")
     client_cert: str | None = pydantic.Field(None, alias="clientCert", description="client certificate (PEM)")
     client_key: str | None = pydantic.Field(None, alias="clientKey", description="client key (PEM)")
@@ -107,6 +122,15 @@ class ConnectionInputs(pydantic.BaseModel):
             raise ValueError("must not contain user:password@; use basicUsername/basicPassword or bearerToken")
         return value.rstrip("/")
 
+    @pydantic.field_validator("bearer_token", "basic_password")
+    @classmethod
+    def _not_over_http(cls, value: str | None, info: pydantic.ValidationInfo) -> str | None:
+        unknown = (info.context or {}).get("unknown", set())
+        url, allowed = info.data.get("rest_url"), info.data.get("allow_insecure_credentials")
+        if value and url and ALLOW_INSECURE_KEY not in unknown and not allowed and is_plain_http(url):
+            raise ValueError(insecure_message("this credential", url))
+        return value
+
     @pydantic.model_validator(mode="after")
     def _auth(self, info: pydantic.ValidationInfo) -> ConnectionInputs:
         unknown = (info.context or {}).get("unknown", set())
@@ -118,6 +142,17 @@ class ConnectionInputs(pydantic.BaseModel):
         if self.client_key and not self.client_cert and "clientCert" not in unknown:
             raise ValueError("clientKey needs clientCert")
         return self
+
+
+def is_plain_http(url: str) -> bool:
+    return urlsplit(url).scheme == INSECURE_SCHEME
+
+
+def insecure_message(source: str, url: str) -> str:
+    """Why credentials from `source` (an input or a stack-config key) are refused for `url`, and what to set."""
+    return (f"{source} would be sent in clear text over plain http:// to {url}; use an https:// restUrl, or set "
+            f"{ALLOW_INSECURE_KEY}: true on the resource if the network path is trusted (e.g. a loopback test "
+            "cluster)")
 
 
 def endpoint_for(conn: ConnectionInputs | Mapping[str, Any], configured: Credentials) -> RestEndpoint:
@@ -136,6 +171,9 @@ def endpoint_for(conn: ConnectionInputs | Mapping[str, Any], configured: Credent
         creds = configured
         if conn.basic_username and not creds.bearer_token:
             creds = Credentials(basic_username=conn.basic_username, basic_password=creds.basic_password)
+        source = CONFIG_REST_TOKEN if creds.bearer_token else CONFIG_REST_PASSWORD
+        if creds.secrets and not conn.allow_insecure_credentials and is_plain_http(conn.rest_url):
+            raise ProviderError(insecure_message(f"the credential in stack config {source}", conn.rest_url))
     username = creds.basic_username if creds.basic_password else None
     return RestEndpoint(url=conn.rest_url, ca_bundle=conn.ca_bundle, client_cert=conn.client_cert,
                         client_key=conn.client_key, bearer_token=creds.bearer_token, basic_username=username,
@@ -144,14 +182,18 @@ def endpoint_for(conn: ConnectionInputs | Mapping[str, Any], configured: Credent
 
 
 def public_outputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The inputs without secret keys: what may be echoed into outputs."""
-    return {k: v for k, v in inputs.items() if k not in SECRET_INPUT_KEYS}
+    """The inputs without secret keys, secret-looking flinkConfiguration values masked: what outputs may hold."""
+    outs = {k: v for k, v in inputs.items() if k not in SECRET_INPUT_KEYS}
+    if secret_config.CONFIG_KEY in outs:
+        outs[secret_config.CONFIG_KEY] = secret_config.masked_config(outs[secret_config.CONFIG_KEY])
+    return outs
 
 
 def secrets_in(inputs: Mapping[str, Any] | None, configured: Credentials) -> tuple[str, ...]:
-    """Every secret value an operation may hold: secret inputs plus configured credentials."""
+    """Every secret value an operation may hold: secret inputs, secret-looking config values, configured ones."""
     found = [str(inputs[k]) for k in SECRET_INPUT_KEYS if inputs and inputs.get(k)]
-    return tuple(found) + configured.secrets
+    config = secret_config.secret_values(unwrap_secrets((inputs or {}).get(secret_config.CONFIG_KEY)))
+    return tuple(found) + config + configured.secrets
 
 
 @contextlib.contextmanager
@@ -186,3 +228,4 @@ class ConnectionArgs:
     basic_username: pulumi.Input[str] | None = None
     basic_password: pulumi.Input[str] | None = field(default=None, repr=False)
     request_timeout_s: pulumi.Input[float] | None = None
+    allow_insecure_credentials: pulumi.Input[bool] | None = None

@@ -50,6 +50,8 @@ from components.providers.flink_job_model import (
     spec_hash,
 )
 from components.providers.inputs import changed_keys, input_keys, validate
+from components.providers.secret_config import comparable, unmasked
+from components.providers.stored import stored_inputs, stored_value, with_defaults
 from components.providers.job_lifecycle import (
     MISSING,
     JobLifecycle,
@@ -102,7 +104,7 @@ class FlinkJobProvider(RestResourceProvider):
     # --- no network (check: RestResourceProvider) ---------------------------------------------------------------
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         """Changed inputs → update in place; a job refresh found not RUNNING → update (repair). No network."""
-        changed = changed_keys(olds, news, DIFF_KEYS)
+        changed = changed_keys(with_defaults(FlinkJobInputs, olds), comparable(news, olds), DIFF_KEYS)
         drift = olds.get("state") not in (None, HEALTHY_STATE)
         return dynamic.DiffResult(changes=bool(changed) or drift, replaces=[], delete_before_replace=False)
 
@@ -132,7 +134,7 @@ class FlinkJobProvider(RestResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         inputs = parse_inputs(news, what="update")
-        previous = parse_inputs(olds, what="update (stored outputs)")
+        previous = parse_inputs(unmasked(olds, news), what="update (stored outputs)")
         new_hash, old_hash = spec_hash(inputs.spec()), spec_hash(previous.spec())
         with self._client(inputs, news, "update") as client:
             life = JobLifecycle(client, inputs)
@@ -207,10 +209,11 @@ class FlinkJobProvider(RestResourceProvider):
 
     def stop_for_delete(self, props: Mapping[str, Any]) -> str | None:
         """Stop the job per `onDelete` and delete its jar; returns the final savepoint (also logged)."""
-        inputs = parse_inputs(props, what="delete (stored outputs)")
+        inputs = stored_inputs(FlinkJobInputs, props, what="FlinkJob delete (stored outputs)")
+        job_id = str(stored_value(props, "jobId", what="FlinkJob delete"))
         savepoint = None
-        with self._client(props, props, "delete (the resource is kept)") as client:
-            current = resolve_current(client, str(props["jobId"]))
+        with self._client(inputs, props, "delete (the resource is kept)") as client:
+            current = resolve_current(client, job_id)
             if current.live:
                 savepoint = JobLifecycle(client, inputs).stop(current.job_id, mode=inputs.on_delete)
                 log(f"deleted job {current.job_id} ({inputs.on_delete}); final savepoint: {savepoint} (also in "
@@ -223,9 +226,11 @@ class FlinkJobProvider(RestResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         """Refresh jobId/state by following the job lineage; a job failed or cancelled outside Pulumi is drift."""
-        with self._client(props, props, "read") as client:
-            current = resolve_current(client, str(props["jobId"]))
-        outs = {k: v for k, v in props.items() if not k.startswith("__")}
+        conn = stored_inputs(FlinkJobInputs, props, what="FlinkJob read (stored outputs)")
+        job_id = str(stored_value(props, "jobId", what="FlinkJob read"))
+        with self._client(conn, props, "read") as client:
+            current = resolve_current(client, job_id)
+        outs = public_outputs({k: v for k, v in props.items() if not k.startswith("__")})  # masks old plaintext
         outs.update(jobId=current.job_id, state=current.state)
         return dynamic.ReadResult(id_=id_, outs=outs)
 

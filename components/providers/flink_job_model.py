@@ -21,6 +21,7 @@ import pydantic
 from components.providers.connection import SECRET_INPUT_KEYS, ConnectionArgs, ConnectionInputs
 from components.providers.inputs import wire_props
 from components.providers.jar_source import SHA256_PATTERN, source_problem
+from components.providers.secret_config import CONFIG_KEY, is_secret_key
 
 UPGRADE_MODES = ("savepoint", "stateless")
 ON_DELETE_ACTIONS = ("savepoint", "drain", "cancel")
@@ -138,6 +139,10 @@ class FlinkJobArgs(ConnectionArgs):
     jar_ca_bundle: pulumi.Input[str] | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        """camelCase property bag with only the fields that were set."""
-        return wire_props(self, FlinkJobInputs, secret_keys=SECRET_INPUT_KEYS)
+        """camelCase property bag with only the fields that were set; secret-looking config values marked secret."""
+        props = wire_props(self, FlinkJobInputs, secret_keys=SECRET_INPUT_KEYS)
+        config = props.get(CONFIG_KEY)
+        if isinstance(config, Mapping):
+            props[CONFIG_KEY] = {k: pulumi.Output.secret(v) if is_secret_key(k) else v for k, v in config.items()}
+        return props
 

@@ -20,6 +20,8 @@ import pydantic
 from pulumi.output import Output, Unknown
 from pulumi.runtime import rpc
 
+from components.providers import secret_config
+
 PROVIDER_KEY = "__provider"
 """The input key under which `pulumi.dynamic` stores the serialized provider."""
 
@@ -90,8 +92,13 @@ def validate(
             if err["type"] == "missing" and top in unknown:
                 continue
             field = ".".join(loc) or model.__name__
-            found = "nothing (the field is required)" if err["type"] == "missing" else _describe(
-                err.get("input"), top in secret)
+            value = err.get("input")
+            if top == secret_config.CONFIG_KEY:  # secret-looking Flink config values are never echoed
+                hidden = len(loc) > 1 and secret_config.is_secret_key(loc[1])
+                value = secret_config.describe_config(value) if len(loc) == 1 else value
+            else:
+                hidden = top in secret
+            found = "nothing (the field is required)" if err["type"] == "missing" else _describe(value, hidden)
             message = err["msg"].removeprefix("Value error, ")
             failures.append((field, f"{field}: {message}; found {found}"))
         return None, failures

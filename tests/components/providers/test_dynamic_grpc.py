@@ -111,7 +111,8 @@ def raw_news(rest_url: str, jars, output, **overrides) -> dict:
 def test_engine_lifecycle_over_grpc(provider_stub, flink_cluster, flink_client, job_jars, job_output):
     stub, log = provider_stub
     configure(stub, {CONFIG_REST_TOKEN: TOKEN})
-    checked, failures = check(stub, raw_news(flink_cluster.rest_url, job_jars, job_output, bearerToken=TOKEN))
+    checked, failures = check(stub, raw_news(flink_cluster.rest_url, job_jars, job_output, bearerToken=TOKEN,
+                                              allowInsecureCredentials=True))  # loopback test cluster
     news = from_struct(checked)
     assert failures == [] and news["upgradeMode"] == "savepoint" and news["__provider"]
 
@@ -176,7 +177,8 @@ def test_errors_over_grpc_are_clear_and_secret_free(provider_stub):
     configure(stub, {CONFIG_REST_TOKEN: TOKEN})
     url = closed_port_url()
     props = {"__provider": serialize_provider(FlinkJobProvider()), "restUrl": url, "jar": "/jobs/a.jar",
-             "jarSha256": "ab" * 32, "jobId": "1" * 32, "jarId": "a.jar", "state": "RUNNING"}
+             "jarSha256": "ab" * 32, "jobId": "1" * 32, "jarId": "a.jar", "state": "RUNNING",
+             "allowInsecureCredentials": True}
     with pytest.raises(grpc.RpcError) as info:
         stub.Delete(provider_pb2.DeleteRequest(id="x", urn=URN, properties=to_struct(props)))
     details = info.value.details()

@@ -254,7 +254,7 @@ def test_job_cancelled_outside_pulumi_shows_as_drift_and_is_repaired(provider, n
 
 
 def test_outputs_and_logs_never_contain_credentials(provider, news, flink_client, job_output, capsys):
-    with_token = {**news, "bearerToken": TOKEN}
+    with_token = {**news, "bearerToken": TOKEN, "allowInsecureCredentials": True}
     outs = created(provider, with_token, job_output, minimum=2)
     outs2 = provider.update(outs["jobId"], outs, {**with_token, "parallelism": 2}).outs
     refreshed = provider.read(outs2["jobId"], outs2).outs

@@ -75,10 +75,10 @@ def test_check_requires_jar_fields():
 
 
 def test_check_never_echoes_secret_values_in_failures():
-    news = job_news(bearerToken=TOKEN, basicUsername="ops", basicPassword=PASSWORD)
+    news = job_news(bearerToken=TOKEN, basicUsername="ops", basicPassword=PASSWORD, allowInsecureCredentials=True)
     result = FlinkJobProvider().check({}, news)
     assert "bearerToken or basicUsername/basicPassword, not both" in " ".join(reasons(result).values())
-    bad_type = FlinkJobProvider().check({}, job_news(bearerToken=["not", TOKEN]))
+    bad_type = FlinkJobProvider().check({}, job_news(bearerToken=["not", TOKEN], allowInsecureCredentials=True))
     assert "[secret]" in reasons(bad_type)["bearerToken"]
     for text in [*reasons(result).values(), *reasons(bad_type).values()]:
         assert TOKEN not in text and PASSWORD not in text

@@ -66,7 +66,8 @@ def job_news(**overrides):
 def test_unreachable_jobmanager_error_is_clear_and_secret_free(tmp_path):
     jar = tmp_path / "job.jar"
     jar.write_bytes(b"PK fake jar")
-    news = job_news(jar=str(jar), jarSha256=hashlib.sha256(jar.read_bytes()).hexdigest(), bearerToken=TOKEN)
+    news = job_news(jar=str(jar), jarSha256=hashlib.sha256(jar.read_bytes()).hexdigest(), bearerToken=TOKEN,
+                    allowInsecureCredentials=True)
     provider = FlinkJobProvider()
     with pytest.raises(ProviderError) as info:
         provider.create(provider.check({}, news).inputs)
@@ -77,7 +78,8 @@ def test_unreachable_jobmanager_error_is_clear_and_secret_free(tmp_path):
 
 def test_unreachable_jobmanager_on_delete_uses_configured_credentials_without_leaking_them():
     provider = configured(FlinkJobProvider, **{CONFIG_REST_TOKEN: TOKEN})
-    outs = {k: v for k, v in provider.check({}, job_news()).inputs.items() if k != "bearerToken"}
+    outs = {k: v for k, v in provider.check({}, job_news(allowInsecureCredentials=True)).inputs.items()
+            if k != "bearerToken"}
     outs.update(jobId="1" * 32, jarId="x.jar", state="RUNNING")
     with pytest.raises(ProviderError) as info:
         provider.delete("id", outs)

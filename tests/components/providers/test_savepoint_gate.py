@@ -69,13 +69,69 @@ def test_spec_change_takes_a_savepoint_and_the_job_keeps_running(gate, flink_clu
     assert flink_client.job(job_id)["state"] == "RUNNING"
 
 
-def test_other_changes_only_record_and_call_nothing(gate, flink_cluster, flink_client, job_jars, job_output):
-    start_job(flink_client, job_jars, job_output)
+def savepoints_of(client: FlinkRestClient, job_id: str) -> list[str]:
+    """Every completed savepoint the JobManager lists for the job, oldest first."""
+    history = client.checkpoints(job_id).get("history") or []
+    done = [h for h in history if h.get("checkpoint_type", "").endswith("SAVEPOINT") and h.get("status") == "COMPLETED"]
+    return [h["external_path"] for h in sorted(done, key=lambda h: h["id"])]
+
+
+def apply_guarded_change(client: FlinkRestClient, jars, output, job_id: str) -> str:
+    """What the operator does when the guarded FlinkDeployment changes: stop with savepoint, submit again."""
+    savepoint = client.stop_with_savepoint(job_id, target_directory=None, deadline_s=60)
+    jar_id = client.upload_jar(str(jars.v1))
+    new_id = client.run_jar(jar_id, job_id=client.new_job_id(), entry_class=jars.entry_class,
+                            args=output.args("v1"), savepoint_path=savepoint)
+    client.delete_jar(jar_id)
+    client.wait_all_vertices_running(new_id, deadline_s=60)
+    return new_id
+
+
+def test_failed_guarded_update_gets_a_new_savepoint_on_retry(gate, flink_cluster, flink_client, job_jars,
+                                                             job_output):
+    job_id = start_job(flink_client, job_jars, job_output)
     inputs = gate_inputs(gate, flink_cluster.rest_url)
-    outs = gate.update("gate", created(gate, inputs), {**inputs, "specHash": "spec-2"}).outs
+    outs = created(gate, inputs)
+    assert outs["appliedHash"] == "spec-1" and gate.diff("gate", outs, inputs).changes is False
+    changed = {**inputs, "specHash": "spec-2"}
+
+    first = gate.update("gate", outs, changed).outs  # `pulumi up` #1: the gate saves ...
+    assert first["savedForHash"] == "spec-2" and first["appliedHash"] == "spec-1"
+    assert savepoints_of(flink_client, job_id) == [first["rollbackSavepoint"]]
+    # ... then the guarded FlinkDeployment fails to update: nothing reaches the cluster, the job runs on.
+    job_output.wait_for_counts(min(job_output.read_counts(job_id=job_id).values()) + 2, job_id=job_id)
+
+    assert gate.diff("gate", first, changed).changes is True  # `pulumi up` #2 (the retry) runs the gate again
+    retry = gate.update("gate", first, changed).outs
+    assert retry["rollbackSavepoint"] != first["rollbackSavepoint"] and retry["savedForHash"] == "spec-2"
+    assert savepoints_of(flink_client, job_id) == [first["rollbackSavepoint"], retry["rollbackSavepoint"]]
+    assert retry["checkedJobId"] == job_id and retry["appliedHash"] == "spec-1"
+    assert flink_client.job(job_id)["state"] == "RUNNING"  # the retried change still finds the job running
+
+    new_job = apply_guarded_change(flink_client, job_jars, job_output, job_id)  # the retried change succeeds
+    assert gate.diff("gate", retry, changed).changes is True  # `pulumi up` #3: the gate confirms ...
+    settled = gate.update("gate", retry, changed).outs
+    assert settled["appliedHash"] == "spec-2" and settled["rollbackSavepoint"] == retry["rollbackSavepoint"]
+    assert savepoints_of(flink_client, new_job) == []  # ... without a savepoint: the change already happened
+    assert gate.diff("gate", settled, changed).changes is False  # and from then on nothing is pending
+
+    third = {**inputs, "specHash": "spec-3"}  # the next change is guarded by a savepoint of the new job
+    outs3 = gate.update("gate", settled, third).outs
+    assert outs3["checkedJobId"] == new_job and savepoints_of(flink_client, new_job) == [outs3["rollbackSavepoint"]]
+
+
+def test_other_changes_only_record_and_call_nothing(gate, flink_cluster, flink_client, job_jars, job_output):
+    job_id = start_job(flink_client, job_jars, job_output)
+    inputs = gate_inputs(gate, flink_cluster.rest_url)
+    changed = {**inputs, "specHash": "spec-2"}
+    saved = gate.update("gate", created(gate, inputs), changed).outs
+    apply_guarded_change(flink_client, job_jars, job_output, job_id)
+    outs = gate.update("gate", saved, changed).outs
+    assert outs["appliedHash"] == "spec-2"
     moved = {**outs, **gate_inputs(gate, closed_port_url(), specHash="spec-2", skipWhenNoJob=True)}
-    outs3 = gate.update("gate", outs, moved).outs  # same hash: must not even try the (closed) endpoint
-    assert outs3["rollbackSavepoint"] == outs["rollbackSavepoint"] and outs3["skipWhenNoJob"] is True
+    assert gate.diff("gate", outs, moved).changes is True
+    outs3 = gate.update("gate", outs, moved).outs  # same, applied hash: must not even try the (closed) endpoint
+    assert outs3["rollbackSavepoint"] == saved["rollbackSavepoint"] and outs3["skipWhenNoJob"] is True
 
 
 def test_unhealthy_job_fails_the_gate(gate, flink_cluster, flink_client, job_jars, job_output):
