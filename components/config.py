@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components import labels as L
-from components import names, upstream
+from components import names, quantities, upstream
 
 #: The stack config key (project namespace ``flink-platform``) holding the whole platform config.
 CONFIG_KEY = "platform"
@@ -201,6 +201,90 @@ class OperatorConfig(_Model):
     crds: CrdsConfig = Field(default_factory=CrdsConfig)
 
 
+def _quantity(value: str) -> str:
+    try:
+        quantities.parse_quantity(value)
+    except quantities.QuantityError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+Quantity = Annotated[
+    str,
+    AfterValidator(_quantity),
+    WithJsonSchema({"type": "string", "description": quantities.QUANTITY_RULE}),
+]
+
+
+def _overlay(base: BaseModel, override: BaseModel | None) -> Any:
+    """``base`` with the fields ``override`` sets explicitly (a tenant overrides the platform field by field)."""
+    if override is None:
+        return base
+    updates = {}
+    for name in override.model_fields_set:
+        value = getattr(override, name)
+        current = getattr(base, name)
+        updates[name] = _overlay(current, value) if isinstance(value, BaseModel) else value
+    return base.model_copy(update=updates)
+
+
+class QuotaConfig(_Model):
+    """A ResourceQuota per tenant namespace: compute and object counts one team may use."""
+
+    requests_cpu: Quantity = Field(default="16", description="requests.cpu of all pods in the namespace")
+    requests_memory: Quantity = Field(default="64Gi", description="requests.memory of all pods in the namespace")
+    limits_cpu: Quantity = Field(default="32", description="limits.cpu of all pods in the namespace")
+    limits_memory: Quantity = Field(default="128Gi", description="limits.memory of all pods in the namespace")
+    pods: int = Field(default=100, ge=0, description="number of pods")
+    flink_deployments: int = Field(default=20, ge=0, description="number of FlinkDeployments")
+    flink_session_jobs: int = Field(default=50, ge=0, description="number of FlinkSessionJobs")
+
+
+class ContainerResources(_Model):
+    cpu: Quantity
+    memory: Quantity
+
+
+class LimitRangeConfig(_Model):
+    """A LimitRange per tenant namespace: what a container gets when it says nothing, and the most it may ask."""
+
+    default_request: ContainerResources = Field(
+        default=ContainerResources(cpu="250m", memory="512Mi"), description="requests of a container without any"
+    )
+    default: ContainerResources = Field(
+        default=ContainerResources(cpu="1", memory="2Gi"), description="limits of a container without any"
+    )
+    max: ContainerResources = Field(
+        default=ContainerResources(cpu="8", memory="32Gi"), description="the largest limit one container may set"
+    )
+
+
+class GuardRailsConfig(_Model):
+    """ResourceQuota and LimitRange of every tenant namespace; a tenant overrides field by field."""
+
+    quota: QuotaConfig = Field(default_factory=QuotaConfig)
+    limit_range: LimitRangeConfig = Field(default_factory=LimitRangeConfig)
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(relative path, found, rule) for every inconsistency of the effective guard rails."""
+        out = []
+        for kind in ("cpu", "memory"):
+            request, limit = getattr(self.quota, f"requests_{kind}"), getattr(self.quota, f"limits_{kind}")
+            if quantities.parse_quantity(request) > quantities.parse_quantity(limit):
+                out.append((f"quota.requests{kind.capitalize()}", repr(request),
+                            f"is more than quota.limits{kind.capitalize()} {limit!r}; a quota's limits must cover "
+                            "its requests"))
+            steps = [("defaultRequest", self.limit_range.default_request), ("default", self.limit_range.default),
+                     ("max", self.limit_range.max)]
+            for (low_name, low), (high_name, high) in zip(steps, steps[1:]):
+                low_v, high_v = getattr(low, kind), getattr(high, kind)
+                if quantities.parse_quantity(low_v) > quantities.parse_quantity(high_v):
+                    out.append((f"limitRange.{low_name}.{kind}", repr(low_v),
+                                f"is more than limitRange.{high_name}.{kind} {high_v!r}; defaultRequest <= default "
+                                "<= max must hold"))
+        return out
+
+
 class TenantConfig(_Model):
     """A team that owns namespaces."""
 
@@ -214,6 +298,11 @@ class TenantConfig(_Model):
         default_factory=dict,
         description="Extra labels for the tenant's namespaces (keys like 'cost-center' or 'acme.io/cost-center'; "
         "the keys the platform writes itself are refused).",
+    )
+
+    guard_rails: GuardRailsConfig | None = Field(
+        default=None,
+        description="Overrides of the platform's guardRails for this tenant's namespaces (only the fields set here).",
     )
 
     @field_validator("labels")
@@ -235,6 +324,14 @@ class PlatformConfig(_Model):
     cluster: ClusterConfig
     operator: OperatorConfig
     tenants: list[TenantConfig] = Field(default_factory=list)
+    guard_rails: GuardRailsConfig = Field(
+        default_factory=GuardRailsConfig,
+        description="Platform defaults for every tenant namespace's ResourceQuota and LimitRange.",
+    )
+
+    def guard_rails_for(self, tenant: TenantConfig) -> GuardRailsConfig:
+        """The guard rails of ``tenant``'s namespaces: the platform's, with the tenant's own fields over them."""
+        return _overlay(self.guard_rails, tenant.guard_rails)
 
 
 class Problem(typing.NamedTuple):
@@ -321,10 +418,28 @@ def _namespaces_have_one_owner(config: PlatformConfig) -> list[Problem]:
     return problems
 
 
+def _guard_rails_consistent(config: PlatformConfig) -> list[Problem]:
+    """The platform's guard rails, and each tenant's after its overrides, are consistent (requests <= limits...)."""
+    problems = [Problem(f"{CONFIG_ROOT}.guardRails.{where}", found, rule)
+                for where, found, rule in config.guard_rails.problems()]
+    for i, tenant in enumerate(config.tenants):
+        if tenant.guard_rails is None:
+            continue
+        effective = config.guard_rails_for(tenant)
+        problems += [
+            Problem(f"{CONFIG_ROOT}.tenants[{i}].guardRails.{where}", found,
+                    f"{rule} (after tenant {tenant.name!r}'s overrides of {CONFIG_ROOT}.guardRails)")
+            for where, found, rule in effective.problems()
+            if (where, found, rule) not in config.guard_rails.problems()
+        ]
+    return problems
+
+
 #: Rules relating several fields; each returns its problems with exact paths. Run after the field rules passed.
 CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _tenant_names_unique,
     _namespaces_have_one_owner,
+    _guard_rails_consistent,
 ]
 
 

@@ -39,6 +39,8 @@ class FlinkPlatform(pulumi.ComponentResource):
                     tenant=tenant,
                     environment=config.environment,
                     kubernetes_version=cluster.kubernetes_version,
+                    operator_version=config.operator.version,
+                    guard_rails=config.guard_rails_for(tenant),
                 ),
                 children,
             )

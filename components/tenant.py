@@ -11,7 +11,8 @@ import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict
 
 from components import labels as L
-from components.config import TenantConfig
+from components.config import GuardRailsConfig, TenantConfig
+from components.guardrails import NamespaceGuardRails, NamespaceGuardRailsArgs
 
 
 class TenantArgs(BaseModel):
@@ -21,6 +22,8 @@ class TenantArgs(BaseModel):
     tenant: TenantConfig
     environment: str
     kubernetes_version: str
+    operator_version: str
+    guard_rails: GuardRailsConfig = GuardRailsConfig()
 
 
 class Tenant(pulumi.ComponentResource):
@@ -48,6 +51,19 @@ class Tenant(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
             for ns in tenant.namespaces
+        }
+        self.guard_rails = {
+            ns: NamespaceGuardRails(
+                f"{name}-{ns}-guard-rails",
+                NamespaceGuardRailsArgs(
+                    namespace=ns,
+                    tenant=tenant.name,
+                    operator_version=args.operator_version,
+                    guard_rails=args.guard_rails,
+                ),
+                pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+            )
+            for ns, namespace in self.namespaces.items()
         }
         self.namespace_names = list(tenant.namespaces)
         self.register_outputs({"namespaces": self.namespace_names})

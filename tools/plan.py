@@ -10,9 +10,11 @@ is ``--stack`` if given, else ``<name>`` from the file name). The default ``--ou
 project root. No Pulumi CLI, cloud, cluster or provider plugin is involved; the CRD files come from the digest
 checked cache (``FLINK_PLATFORM_CRD_CACHE``) or upstream, exactly as in ``pulumi up``.
 
-It writes ``<out>/manifests.yaml`` (every Kubernetes object, multi-document YAML in apply order) and
+It writes ``<out>/manifests.yaml`` (every Kubernetes object, multi-document YAML in apply order),
 ``<out>/resources.json`` (every Pulumi resource with type, URN, parent, dependencies, provider, options, inputs,
-component outputs, plus the stack outputs), prints a summary and ``PLAN OK`` / ``PLAN FAILED``.
+component outputs, plus the stack outputs) and ``<out>/capacity.md`` (per tenant and namespace: CPU and memory
+requested by operators and workloads against the quota, with the headroom), prints a summary and ``PLAN OK`` /
+``PLAN FAILED``.
 
 Validation: every built-in object against the strict OpenAPI schema of the stack's
 ``platform.cluster.kubernetesVersion``; every custom resource against the schema of the CRD that serves it. The
@@ -44,6 +46,7 @@ import yaml
 from components.config import CONFIG_KEY, load_platform_config
 from components import crds
 from components.crds import CrdSchemas
+from planning import capacity
 from tools import manifests
 from tools.manifests import KubeObject
 from tools.mock_runtime import PROJECT, PROJECT_ROOT, RecordingMonitor, Registration, run_program, stack_config
@@ -51,7 +54,8 @@ from tools.schema_validation import SchemaValidator, UnsupportedKubernetesVersio
 
 MANIFESTS_FILE = "manifests.yaml"
 RESOURCES_FILE = "resources.json"
-PLAN_FILES = (MANIFESTS_FILE, RESOURCES_FILE)
+CAPACITY_FILE = "capacity.md"
+PLAN_FILES = (MANIFESTS_FILE, RESOURCES_FILE, CAPACITY_FILE)
 STACKS_DIR = PROJECT_ROOT / "stacks"
 
 
@@ -117,6 +121,17 @@ class Plan:
             stack_outputs=self.stack_outputs,
         )
 
+    def capacity_rows(self) -> list[capacity.NamespaceCapacity]:
+        return capacity.capacity(o.obj for o in self.objects)
+
+    def files(self) -> dict[str, str]:
+        """Every plan file by name, rendered in memory (nothing is written until all of them exist)."""
+        return {
+            MANIFESTS_FILE: self.manifests_text(),
+            RESOURCES_FILE: self.resources_text(),
+            CAPACITY_FILE: capacity.capacity_markdown(self.capacity_rows(), stack=self.stack),
+        }
+
 
 def crd_schemas(objects: Sequence[KubeObject]) -> CrdSchemas:
     """Schemas of the served versions of every CustomResourceDefinition in the plan (the CRD source of truth)."""
@@ -172,13 +187,13 @@ def write_plan(plan: Plan, out: Path) -> None:
     """
     out = Path(out)
     check_out_dir(out)
-    manifests_text, resources_text = plan.manifests_text(), plan.resources_text()
+    files = plan.files()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     old = None
     try:
-        (tmp / MANIFESTS_FILE).write_text(manifests_text, encoding="utf-8")
-        (tmp / RESOURCES_FILE).write_text(resources_text, encoding="utf-8")
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
         os.chmod(tmp, 0o755)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
@@ -215,6 +230,7 @@ def summary(plan: Plan) -> str:
     lines += [f"  {ns:<32} {n:>6}" for ns, n in by_namespace.items()]
     lines.append(f"Kubernetes objects: {len(plan.objects)}")
     lines.append(f"Pulumi resources:   {len(plan.registrations)}")
+    lines.append(capacity.capacity_summary(plan.capacity_rows()))
     if plan.problems:
         lines.append(f"{len(plan.problems)} invalid object problem(s):")
         lines += [f"  - {p}" for p in plan.problems]
@@ -284,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_plan(plan, args.out)
     except (PlanError, OSError) as err:
         return _fail(f"could not write the plan: {err}", args.out)
-    print(f"wrote {args.out / MANIFESTS_FILE} and {args.out / RESOURCES_FILE}")
+    print(f"wrote {', '.join(str(args.out / name) for name in PLAN_FILES)}")
     print("PLAN OK")
     return 0
 

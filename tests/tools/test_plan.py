@@ -53,7 +53,7 @@ def test_cli_plans_the_dev_stack(tmp_path: Path, committed_plans: dict[str, Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.rstrip().endswith("PLAN OK")
     assert "Namespace" in result.stdout and "CustomResourceDefinition" in result.stdout
-    assert "Kubernetes objects: 5" in result.stdout and "Pulumi resources:   9" in result.stdout
+    assert "Kubernetes objects: 7" in result.stdout and "Pulumi resources:   12" in result.stdout
     _only(tmp_path, "dev")
     # Another process (another hash seed, another registration order) writes the very same bytes.
     assert _plan_files(out) == _plan_files(committed_plans["dev"])
@@ -65,8 +65,10 @@ def test_committed_stack_manifests(stack: str, committed_plans: dict[str, Path])
     platform = _platform(stack)
     namespaces = sorted(ns for t in platform["tenants"] for ns in t["namespaces"])
     kinds = [d["kind"] for d in docs]
-    assert kinds == ["CustomResourceDefinition"] * 4 + ["Namespace"] * len(namespaces)
-    assert [d["metadata"]["name"] for d in docs] == CRD_NAMES + namespaces
+    n = len(namespaces)
+    assert kinds == ["CustomResourceDefinition"] * 4 + ["Namespace"] * n + ["LimitRange"] * n + ["ResourceQuota"] * n
+    assert [d["metadata"]["name"] for d in docs[: 4 + n]] == CRD_NAMES + namespaces
+    assert [d["metadata"]["namespace"] for d in docs[4 + n :]] == namespaces * 2
     for doc in docs:
         assert list(doc)[:3] == ["apiVersion", "kind", "metadata"]
     ns = next(d for d in docs if d["kind"] == "Namespace")

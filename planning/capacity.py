@@ -1,0 +1,356 @@
+"""What the rendered objects ask of each namespace (CPU and memory requests and limits, pods) against its quota.
+
+Pulumi-free: it reads plain Kubernetes object dicts (the offline plan's objects, or a custom resource built from
+config), so the plan's capacity table and the config's over-quota check count the same way.
+
+How demand is counted, per object:
+
+- Pod-bearing built-ins (Deployment, StatefulSet, ReplicaSet, Job, Pod): replicas (default 1) × the pod's demand.
+  A pod asks for the sum over its containers, or the largest init container if that is more (Kubernetes' effective
+  request). A container without a request gets the namespace LimitRange's ``defaultRequest`` (then its limit, then
+  ``default``), as the LimitRanger admission plugin would; without a LimitRange it counts as 0.
+- FlinkDeployment: ``jobManager.replicas`` (default 1; HA standbys included) JobManager pods and the TaskManager
+  pods: ``taskManager.replicas`` if set, else (application mode) ``ceil(job.parallelism / taskmanager.numberOfTaskSlots)``
+  (slots default 1). Each Flink pod requests ``resource.cpu`` and ``resource.memory`` (a Flink memory size), with
+  limits = requests × ``kubernetes.{jobmanager,taskmanager}.{cpu,memory}.limit-factor`` (default 1.0). Extra
+  containers of the pod templates count like any container. A session cluster without TaskManager replicas gets its
+  TaskManagers on demand: they are counted as 0 and the row says "+ TaskManagers on demand".
+- FlinkBlueGreenDeployment: one FlinkDeployment (``spec.template.spec``); during a transition both run for a while.
+- Anything else asks for nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable, Mapping
+
+from components import quantities
+
+POD_BEARING = {"Deployment", "StatefulSet", "ReplicaSet", "Job", "Pod", "DaemonSet"}
+FLINK_MAIN_CONTAINER = "flink-main-container"
+RESOURCES = ("cpu", "memory")
+
+
+@dataclass
+class Demand:
+    """CPU (cores) and memory (bytes) requests and limits, and a pod count."""
+
+    requests_cpu: Decimal = Decimal(0)
+    requests_memory: Decimal = Decimal(0)
+    limits_cpu: Decimal = Decimal(0)
+    limits_memory: Decimal = Decimal(0)
+    pods: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def __add__(self, other: Demand) -> Demand:
+        return Demand(
+            self.requests_cpu + other.requests_cpu,
+            self.requests_memory + other.requests_memory,
+            self.limits_cpu + other.limits_cpu,
+            self.limits_memory + other.limits_memory,
+            self.pods + other.pods,
+            self.notes + [n for n in other.notes if n not in self.notes],
+        )
+
+    def times(self, n: int) -> Demand:
+        return Demand(self.requests_cpu * n, self.requests_memory * n, self.limits_cpu * n, self.limits_memory * n,
+                      self.pods * n, list(self.notes))
+
+
+@dataclass(frozen=True)
+class ContainerDefaults:
+    """A namespace LimitRange's container defaults (what LimitRanger fills in)."""
+
+    default_request: Mapping[str, Decimal] = field(default_factory=dict)
+    default_limit: Mapping[str, Decimal] = field(default_factory=dict)
+
+    @classmethod
+    def from_limit_range(cls, obj: Mapping[str, Any] | None) -> ContainerDefaults:
+        if not obj:
+            return cls()
+        for item in (obj.get("spec") or {}).get("limits") or []:
+            if item.get("type") == "Container":
+                return cls(
+                    {k: quantities.parse_quantity(v) for k, v in (item.get("defaultRequest") or {}).items()},
+                    {k: quantities.parse_quantity(v) for k, v in (item.get("default") or {}).items()},
+                )
+        return cls()
+
+
+def container_demand(container: Mapping[str, Any], defaults: ContainerDefaults) -> Demand:
+    resources = container.get("resources") or {}
+    requests = {k: quantities.parse_quantity(v) for k, v in (resources.get("requests") or {}).items()}
+    limits = {k: quantities.parse_quantity(v) for k, v in (resources.get("limits") or {}).items()}
+    out = Demand(pods=0)
+    for kind in RESOURCES:
+        limit = limits.get(kind, defaults.default_limit.get(kind, Decimal(0)))
+        request = requests.get(kind, limits.get(kind, defaults.default_request.get(kind, limit)))
+        setattr(out, f"requests_{kind}", request)
+        setattr(out, f"limits_{kind}", limit)
+    return out
+
+
+def pod_demand(pod_spec: Mapping[str, Any], defaults: ContainerDefaults) -> Demand:
+    """One pod: the containers' sum, or the largest init container where that is more."""
+    total = Demand(pods=1)
+    for container in pod_spec.get("containers") or []:
+        total = total + container_demand(container, defaults)
+    for init in pod_spec.get("initContainers") or []:
+        one = container_demand(init, defaults)
+        for attr in ("requests_cpu", "requests_memory", "limits_cpu", "limits_memory"):
+            setattr(total, attr, max(getattr(total, attr), getattr(one, attr)))
+    return total
+
+
+def _flink_conf(spec: Mapping[str, Any]) -> dict[str, str]:
+    """``flinkConfiguration`` flattened to dotted keys (the CRD allows nested YAML since FLINK-37406)."""
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        else:
+            out[prefix] = str(value)
+
+    walk("", spec.get("flinkConfiguration") or {})
+    return out
+
+
+def _side_containers(template: Mapping[str, Any] | None) -> dict[str, Any]:
+    spec = (template or {}).get("spec") or {}
+    return {
+        "containers": [c for c in spec.get("containers") or [] if c.get("name") != FLINK_MAIN_CONTAINER],
+        "initContainers": list(spec.get("initContainers") or []),
+    }
+
+
+def _flink_pod(spec: Mapping[str, Any], role: str, conf: Mapping[str, str], defaults: ContainerDefaults) -> Demand:
+    """One JobManager or TaskManager pod of a FlinkDeployment spec."""
+    component = spec.get("jobManager" if role == "jobmanager" else "taskManager") or {}
+    resource = component.get("resource") or {}
+    cpu = Decimal(str(resource.get("cpu", conf.get(f"kubernetes.{role}.cpu", "1.0"))))
+    memory_text = resource.get("memory") or conf.get(f"{role}.memory.process.size")
+    memory = Decimal(quantities.parse_flink_memory(memory_text)) if memory_text else Decimal(0)
+    cpu_factor = Decimal(conf.get(f"kubernetes.{role}.cpu.limit-factor", "1.0"))
+    memory_factor = Decimal(conf.get(f"kubernetes.{role}.memory.limit-factor", "1.0"))
+    main = Demand(cpu, memory, cpu * cpu_factor, memory * memory_factor, pods=1)
+    sides = Demand()
+    for template in (spec.get("podTemplate"), component.get("podTemplate")):
+        sides = sides + pod_demand(_side_containers(template), defaults)
+    return main + Demand(sides.requests_cpu, sides.requests_memory, sides.limits_cpu, sides.limits_memory)
+
+
+def flink_deployment_demand(spec: Mapping[str, Any], defaults: ContainerDefaults = ContainerDefaults()) -> Demand:
+    """All pods of one FlinkDeployment spec (JobManagers incl. HA standbys, TaskManagers)."""
+    if not spec:
+        return Demand()
+    conf = _flink_conf(spec)
+    jm_replicas = int((spec.get("jobManager") or {}).get("replicas", 1))
+    total = _flink_pod(spec, "jobmanager", conf, defaults).times(jm_replicas)
+    tm = spec.get("taskManager") or {}
+    job = spec.get("job")
+    if tm.get("replicas") is not None:
+        tm_replicas = int(tm["replicas"])
+    elif job:
+        slots = int(conf.get("taskmanager.numberOfTaskSlots", "1"))
+        tm_replicas = math.ceil(int(job.get("parallelism") or 1) / max(1, slots))
+    else:
+        tm_replicas = 0
+        total.notes.append("+ TaskManagers on demand (session cluster)")
+    return total + _flink_pod(spec, "taskmanager", conf, defaults).times(tm_replicas)
+
+
+def object_demand(obj: Mapping[str, Any], defaults: ContainerDefaults = ContainerDefaults()) -> Demand:
+    """What one Kubernetes object makes the namespace run."""
+    kind = obj.get("kind")
+    spec = obj.get("spec") or {}
+    if kind == "Pod":
+        return pod_demand(spec, defaults)
+    if kind in POD_BEARING:
+        replicas = 1 if kind in ("Job", "DaemonSet") else int(spec.get("replicas", 1))
+        return pod_demand(((spec.get("template") or {}).get("spec")) or {}, defaults).times(replicas)
+    if kind == "FlinkDeployment":
+        return flink_deployment_demand(spec, defaults)
+    if kind == "FlinkBlueGreenDeployment":
+        inner = ((spec.get("template") or {}).get("spec")) or {}
+        demand = flink_deployment_demand(inner, defaults)
+        demand.notes.append("x2 for a while during a blue/green transition")
+        return demand
+    return Demand()
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A namespace's ResourceQuota ``spec.hard`` for what the table compares (None = not limited)."""
+
+    requests_cpu: Decimal | None = None
+    requests_memory: Decimal | None = None
+    limits_cpu: Decimal | None = None
+    limits_memory: Decimal | None = None
+    pods: int | None = None
+
+    @classmethod
+    def from_objects(cls, quotas: Iterable[Mapping[str, Any]]) -> Quota:
+        """The tightest of several quotas in one namespace (the API server enforces each)."""
+        found: dict[str, Decimal] = {}
+        for obj in quotas:
+            for key, value in ((obj.get("spec") or {}).get("hard") or {}).items():
+                attr = key.replace(".", "_")
+                if attr in ("requests_cpu", "requests_memory", "limits_cpu", "limits_memory", "pods"):
+                    v = quantities.parse_quantity(value)
+                    found[attr] = min(found.get(attr, v), v)
+        if "pods" in found:
+            found["pods"] = int(found["pods"])  # type: ignore[assignment]
+        return cls(**found)  # type: ignore[arg-type]
+
+
+# --- the capacity table -----------------------------------------------------------------------------------------
+
+OPERATOR = "operators"
+WORKLOADS = "workloads"
+OTHER = "other"
+CATEGORIES = (OPERATOR, WORKLOADS, OTHER)
+FLINK_KINDS = {"FlinkDeployment", "FlinkBlueGreenDeployment"}
+NO_TENANT = "(no tenant)"
+
+
+def category(obj: Mapping[str, Any]) -> str:
+    """operators (the operator's own Deployments), workloads (Flink clusters and their pods) or other."""
+    from components import labels as L
+    from components import upstream
+
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    if obj.get("kind") in FLINK_KINDS:
+        return WORKLOADS
+    if labels.get(L.APP_NAME) == upstream.OPERATOR_APP_NAME:
+        return OPERATOR
+    if obj.get("kind") in POD_BEARING:
+        return WORKLOADS
+    return OTHER
+
+
+@dataclass
+class NamespaceCapacity:
+    tenant: str
+    namespace: str
+    by_category: dict[str, Demand]
+    quota: Quota
+
+    @property
+    def total(self) -> Demand:
+        out = Demand()
+        for demand in self.by_category.values():
+            out = out + demand
+        return out
+
+
+def capacity(objects: Iterable[Mapping[str, Any]]) -> list[NamespaceCapacity]:
+    """Demand per namespace and category against the namespace's quota, sorted by tenant and namespace."""
+    from components import labels as L
+
+    objects = list(objects)
+    tenant_of = {
+        (o.get("metadata") or {}).get("name"): ((o.get("metadata") or {}).get("labels") or {}).get(L.TENANT)
+        for o in objects
+        if o.get("kind") == "Namespace"
+    }
+    by_ns: dict[str, list[Mapping[str, Any]]] = {}
+    for o in objects:
+        ns = (o.get("metadata") or {}).get("namespace")
+        if ns:
+            by_ns.setdefault(ns, []).append(o)
+    rows = []
+    for ns in sorted(set(by_ns) | {n for n, t in tenant_of.items() if t}):
+        members = by_ns.get(ns, [])
+        limit_ranges = [o for o in members if o.get("kind") == "LimitRange"]
+        defaults = ContainerDefaults.from_limit_range(limit_ranges[0] if limit_ranges else None)
+        demand = {c: Demand() for c in CATEGORIES}
+        for o in members:
+            d = object_demand(o, defaults)
+            if d.pods or d.notes:
+                demand[category(o)] = demand[category(o)] + d
+        quota = Quota.from_objects(o for o in members if o.get("kind") == "ResourceQuota")
+        if any(d.pods or d.notes for d in demand.values()) or quota != Quota() or tenant_of.get(ns):
+            rows.append(NamespaceCapacity(tenant_of.get(ns) or NO_TENANT, ns, demand, quota))
+    return sorted(rows, key=lambda r: (r.tenant == NO_TENANT, r.tenant, r.namespace))
+
+
+def _cell(used: Decimal, limit: Decimal | None, fmt: Any) -> tuple[str, str, str]:
+    if limit is None:
+        return fmt(used), "—", "—"
+    headroom = limit - used
+    sign = "" if headroom >= 0 else "-"
+    warn = " ⚠ over quota" if headroom < 0 else ""
+    return fmt(used), fmt(limit), f"{sign}{fmt(abs(headroom))}{warn}"
+
+
+def _fmt_cpu(v: Decimal) -> str:
+    return quantities.format_cpu(v)
+
+
+def _fmt_mem(v: Decimal) -> str:
+    return quantities.format_memory(v)
+
+
+def totals(rows: Iterable[NamespaceCapacity]) -> tuple[Demand, Quota]:
+    """Demand and quota summed over every row (a namespace without a quota adds no quota)."""
+    demand, quota = Demand(), {"requests_cpu": Decimal(0), "requests_memory": Decimal(0)}
+    limited = False
+    for row in rows:
+        demand = demand + row.total
+        if row.quota.requests_cpu is not None:
+            quota["requests_cpu"] += row.quota.requests_cpu
+            limited = True
+        if row.quota.requests_memory is not None:
+            quota["requests_memory"] += row.quota.requests_memory
+    return demand, (Quota(**quota) if limited else Quota())
+
+
+def capacity_markdown(rows: list[NamespaceCapacity], *, stack: str) -> str:
+    """``capacity.md``: per tenant and namespace, requests by operators and workloads against the quota."""
+    lines = [
+        f"# Capacity of stack `{stack}`",
+        "",
+        "CPU and memory **requested** per namespace by the operators and the Flink workloads the plan renders, "
+        "against the namespace's ResourceQuota (`requests.cpu`, `requests.memory`), with the headroom left. "
+        "Flink pods are counted from each FlinkDeployment (JobManager replicas incl. HA standbys × "
+        "`jobManager.resource`, TaskManagers × `taskManager.resource`).",
+        "",
+        "| tenant | namespace | operators CPU | workloads CPU | CPU requested | CPU quota | CPU headroom | "
+        "operators memory | workloads memory | memory requested | memory quota | memory headroom | pods | notes |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        total = row.total
+        cpu = _cell(total.requests_cpu, row.quota.requests_cpu, _fmt_cpu)
+        mem = _cell(total.requests_memory, row.quota.requests_memory, _fmt_mem)
+        pods = f"{total.pods}" + (f" / {row.quota.pods}" if row.quota.pods is not None else "")
+        lines.append(
+            f"| {row.tenant} | {row.namespace} | {_fmt_cpu(row.by_category[OPERATOR].requests_cpu)} | "
+            f"{_fmt_cpu(row.by_category[WORKLOADS].requests_cpu)} | {cpu[0]} | {cpu[1]} | {cpu[2]} | "
+            f"{_fmt_mem(row.by_category[OPERATOR].requests_memory)} | "
+            f"{_fmt_mem(row.by_category[WORKLOADS].requests_memory)} | {mem[0]} | {mem[1]} | {mem[2]} | {pods} | "
+            f"{'; '.join(total.notes)} |"
+        )
+    demand, quota = totals(rows)
+    cpu = _cell(demand.requests_cpu, quota.requests_cpu, _fmt_cpu)
+    mem = _cell(demand.requests_memory, quota.requests_memory, _fmt_mem)
+    lines.append(f"| **total** | | | | {cpu[0]} | {cpu[1]} | {cpu[2]} | | | {mem[0]} | {mem[1]} | {mem[2]} | "
+                 f"{demand.pods} | |")
+    return "\n".join(lines) + "\n"
+
+
+def capacity_summary(rows: list[NamespaceCapacity]) -> str:
+    """One line for the plan's printed summary."""
+    demand, quota = totals(rows)
+    cpu = _cell(demand.requests_cpu, quota.requests_cpu, _fmt_cpu)
+    mem = _cell(demand.requests_memory, quota.requests_memory, _fmt_mem)
+    over = [r.namespace for r in rows if any(
+        lim is not None and used > lim for used, lim in ((r.total.requests_cpu, r.quota.requests_cpu),
+                                                         (r.total.requests_memory, r.quota.requests_memory)))]
+    line = (f"capacity: CPU requested {cpu[0]} of quota {cpu[1]} (headroom {cpu[2]}), memory requested {mem[0]} of "
+            f"quota {mem[1]} (headroom {mem[2]}), {demand.pods} pods")
+    return line + (f"; OVER QUOTA in {', '.join(over)}" if over else "")
