@@ -164,7 +164,225 @@ class CrdsConfig(_Model):
         return self
 
 
-class OperatorConfig(_Model):
+
+# --- the operator install (issue 7): image, replicas, watch mode, webhook, network -------------------------------------
+
+_IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_IMAGE_REPOSITORY = re.compile(r"[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*")
+_QUANTITY = re.compile(r"(\d+(\.\d+)?|\.\d+)(m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?")
+_CIDR = re.compile(
+    r"((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)/(3[0-2]|[12]?\d)"
+)
+
+
+def _fullmatch(pattern: re.Pattern[str], what: str) -> Any:
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"must be {what} (pattern {pattern.pattern})")
+        return value
+
+    return check
+
+
+def _cidr(value: str) -> str:
+    import ipaddress
+
+    _fullmatch(_CIDR, "an IPv4 CIDR such as 10.0.0.0/16")(value)
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError("must be an IPv4 CIDR whose host bits are zero (e.g. 10.0.0.0/16, not 10.0.0.1/16)") from None
+    return value
+
+
+def _image_tag(value: str) -> str:
+    _fullmatch(_IMAGE_TAG, "an image tag")(value)
+    if value == "latest":
+        raise ValueError("'latest' is not a pinned image; use a release tag (e.g. 1.15.0) or a digest")
+    return value
+
+
+ImageTag = Annotated[str, AfterValidator(_image_tag), WithJsonSchema({"type": "string", "pattern": _IMAGE_TAG.pattern, "not": {"const": "latest"}})]
+ImageDigest = Annotated[
+    str,
+    AfterValidator(_fullmatch(_IMAGE_DIGEST, "an image digest 'sha256:' + 64 hex digits")),
+    WithJsonSchema({"type": "string", "pattern": _IMAGE_DIGEST.pattern}),
+]
+ImageRepository = Annotated[
+    str,
+    AfterValidator(_fullmatch(_IMAGE_REPOSITORY, "an image repository (registry/path, lower case)")),
+    WithJsonSchema({"type": "string", "pattern": _IMAGE_REPOSITORY.pattern}),
+]
+Quantity = Annotated[
+    str,
+    AfterValidator(_fullmatch(_QUANTITY, "a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi")),
+    WithJsonSchema({"type": "string", "pattern": _QUANTITY.pattern}),
+]
+Cidr = Annotated[str, AfterValidator(_cidr), WithJsonSchema({"type": "string", "pattern": _CIDR.pattern})]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class ImageConfig(_Model):
+    """The operator image, pinned: a release tag (default: the operator version) or a digest (wins over the tag)."""
+
+    repository: ImageRepository = Field(default=upstream.OPERATOR_IMAGE_REPOSITORY)
+    tag: ImageTag | None = Field(default=None, description="Image tag; unset means the operator version. Never 'latest'.")
+    digest: ImageDigest | None = Field(default=None, description="sha256 digest; when set it is used instead of the tag.")
+    pull_policy: Literal["IfNotPresent", "Always", "Never"] = Field(default=upstream.OPERATOR_IMAGE_PULL_POLICY)
+
+
+class ResourcesConfig(_Model):
+    """Container resources (requests and limits by resource name)."""
+
+    requests: dict[Literal["cpu", "memory", "ephemeral-storage"], Quantity] = Field(default_factory=dict)
+    limits: dict[Literal["cpu", "memory", "ephemeral-storage"], Quantity] = Field(default_factory=dict)
+
+    def to_k8s(self) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        if self.limits:
+            out["limits"] = dict(sorted(self.limits.items()))
+        if self.requests:
+            out["requests"] = dict(sorted(self.requests.items()))
+        return out
+
+
+class WebhookConfig(_Model):
+    """The operator's admission webhook (validating + mutating), served with a cert-manager certificate."""
+
+    enabled: bool = Field(default=False, description="Run the flink-webhook container and register both webhooks.")
+    keystore_password_config_key: str = Field(
+        default="webhookKeystorePassword",
+        pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
+        description="Key (in the flink-platform config namespace) of the Pulumi *secret* config value holding the "
+        "PKCS12 keystore password: `pulumi config set --secret flink-platform:<key> ...`.",
+    )
+    cert_manager_version: str | None = Field(
+        default=None,
+        pattern=r"^v1\.\d+\.\d+$",
+        description="cert-manager release installed in the cluster (its CRDs are declared available); the offline "
+        "plan validates the Issuer and Certificate against that release's CRD schemas when they are cached.",
+    )
+    resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+
+
+class ExtraEgressConfig(_Model):
+    """Extra egress of the operator pod beyond the API server, JobManager REST and DNS."""
+
+    enabled: bool = Field(default=False)
+    dst_nets: list[Cidr] = Field(default_factory=list, description="Destination CIDRs (all destinations if empty).")
+    dst_ports: list[Port] = Field(default_factory=list, description="Destination TCP ports (all ports if empty).")
+
+    @model_validator(mode="after")
+    def _something_to_allow(self) -> ExtraEgressConfig:
+        if self.enabled and not self.dst_nets and not self.dst_ports:
+            raise ValueError("enabled extra egress needs dstNets, dstPorts or both (neither would allow everything)")
+        if not self.enabled and (self.dst_nets or self.dst_ports):
+            raise ValueError("dstNets/dstPorts are only allowed when enabled is true")
+        return self
+
+
+class OperatorSettings(_Model):
+    """How one operator runs: shared by the platform's operator and tenants' own operators."""
+
+    image: ImageConfig = Field(default_factory=ImageConfig)
+    replicas: int = Field(default=1, ge=1, le=5, description="More than 1 turns on leader election (and a PDB).")
+    watch: Literal["namespaces", "cluster"] = Field(
+        default="namespaces",
+        description="'namespaces': namespaced RBAC in each watched namespace (default); 'cluster': ClusterRole, "
+        "every namespace (only when explicitly asked, and only without tenant operators).",
+    )
+    dynamic_namespaces: bool = Field(
+        default=True,
+        description="The operator picks up a changed watched-namespace list from its ConfigMap without a restart.",
+    )
+    existing_namespace: bool = Field(default=False, description="The operator namespace exists; do not create it.")
+    webhook: WebhookConfig = Field(default_factory=WebhookConfig)
+    log_level: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] = Field(default="INFO")
+    resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+    flavour: Literal["kubernetes", "openshift"] = Field(
+        default="kubernetes",
+        description="'openshift' leaves runAsUser/runAsGroup/fsGroup to the cluster's security context constraints.",
+    )
+    metrics_port: Port = Field(default=upstream.OPERATOR_METRICS_PORT_DEFAULT, description="Prometheus reporter port.")
+    nodes_rule: bool = Field(default=False, description="Grant 'list nodes' (needed for NodePort REST services).")
+    config: dict[str, str] = Field(
+        default_factory=dict, description="Operator defaults added to config.yaml (key: value, e.g. reconcile interval)."
+    )
+    extra_egress: ExtraEgressConfig = Field(default_factory=ExtraEgressConfig)
+
+    @model_validator(mode="after")
+    def _config_keys_owned_by_the_platform(self) -> OperatorSettings:
+        owned = {
+            upstream.KEY_WATCHED_NAMESPACES, upstream.KEY_HEALTH_PROBE_PORT, upstream.KEY_HEALTH_PROBE_ENABLED,
+            upstream.KEY_LEADER_ELECTION, upstream.KEY_LEASE_NAME, upstream.KEY_DYNAMIC_NAMESPACES,
+            upstream.KEY_PROM_PORT,
+        }
+        clash = sorted(owned & set(self.config))
+        if clash:
+            raise ValueError(
+                f"config keys {clash} are set by the platform from replicas, watch, dynamicNamespaces, metricsPort; "
+                "use those fields"
+            )
+        return self
+
+
+class NetworkPeer(_Model):
+    """A traffic source: CIDRs, or pods (podLabels, empty = all) in namespaces (by name; empty = any namespace)."""
+
+    cidrs: list[Cidr] = Field(default_factory=list)
+    namespaces: list[KubernetesName] = Field(default_factory=list)
+    pod_labels: dict[KubernetesSubdomain, LabelValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> NetworkPeer:
+        if self.cidrs and (self.namespaces or self.pod_labels):
+            raise ValueError("a peer is either cidrs or namespaces/podLabels, not both")
+        return self
+
+
+class DnsConfig(_Model):
+    namespace: KubernetesName = Field(default="kube-system")
+    pod_labels: dict[KubernetesSubdomain, LabelValue] = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
+    port: Port = 53
+
+
+class EgressRule(_Model):
+    """Egress of Flink pods to an outside service (Kafka, S3, ZooKeeper) by CIDR and port."""
+
+    name: KubernetesName = Field(description="What it is for (kafka, s3, zookeeper); part of the policy name.")
+    dst_nets: list[Cidr] = Field(min_length=1)
+    dst_ports: list[Port] = Field(min_length=1)
+
+
+class NetworkConfig(_Model):
+    """Network policies of the operator pods and of every Flink namespace."""
+
+    enabled: bool = Field(default=True)
+    api_server_cidrs: list[Cidr] = Field(
+        default_factory=list, description="Where the Kubernetes API server is (egress; webhook ingress from it)."
+    )
+    api_server_port: Port = Field(default=443)
+    dns: DnsConfig = Field(default_factory=DnsConfig)
+    health_sources: list[NetworkPeer] = Field(default_factory=list, description="May reach the operator health port.")
+    metrics_sources: list[NetworkPeer] = Field(
+        default_factory=list, description="May reach the operator metrics port (Prometheus)."
+    )
+
+    @model_validator(mode="after")
+    def _api_server_known(self) -> NetworkConfig:
+        if self.enabled and not self.api_server_cidrs:
+            raise ValueError("apiServerCidrs is required when network policies are enabled")
+        return self
+
+
+class TenantOperatorConfig(OperatorSettings):
+    """A tenant's own operator: it watches exactly the tenant's namespaces."""
+
+    namespace: KubernetesName = Field(description="The tenant operator's namespace (not one of the tenant's own).")
+
+
+class OperatorConfig(OperatorSettings):
     """The Flink Kubernetes Operator release and where it lives."""
 
     version: OperatorVersion = Field(description="Operator release; the CRDs are pinned per release.")
@@ -184,6 +402,12 @@ class TenantConfig(_Model):
     labels: dict[KubernetesSubdomain, LabelValue] = Field(
         default_factory=dict, description="Extra labels for the tenant's namespaces."
     )
+    operator: TenantOperatorConfig | None = Field(
+        default=None, description="The tenant's own operator; unset means the platform's shared operator watches it."
+    )
+    egress: list[EgressRule] = Field(
+        default_factory=list, description="Egress of the tenant's Flink pods (Kafka, S3, ZooKeeper) by CIDR and port."
+    )
 
 
 class PlatformConfig(_Model):
@@ -193,6 +417,7 @@ class PlatformConfig(_Model):
     cluster: ClusterConfig
     operator: OperatorConfig
     tenants: list[TenantConfig] = Field(default_factory=list)
+    network: NetworkConfig = Field(default_factory=lambda: NetworkConfig(enabled=False))
 
     @model_validator(mode="after")
     def _unique_names(self) -> PlatformConfig:
@@ -241,9 +466,61 @@ def load_platform_config(raw: Any) -> PlatformConfig:
     if not isinstance(raw, dict):
         raise ConfigError([Problem(CONFIG_ROOT, _show(raw), "must be a mapping (the whole platform config)")])
     try:
-        return PlatformConfig.model_validate(raw)
+        config = PlatformConfig.model_validate(raw)
     except ValidationError as err:
         raise ConfigError([_problem(e) for e in err.errors(include_url=False)]) from None
+    problems = operator_layout_problems(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def operator_layout_problems(config: PlatformConfig) -> list[Problem]:
+    """Cross-field rules of the operators (issue 7), each with its exact path.
+
+    Every namespace is watched by exactly one operator: a tenant with its own operator is watched by it, every other
+    tenant by the platform's shared operator. So no operator may watch the whole cluster beside a tenant operator,
+    and no operator namespace may be a tenant namespace or another operator's namespace.
+    """
+    problems: list[Problem] = []
+    tenant_ns = {ns: t.name for t in config.tenants for ns in t.namespaces}
+    operator_ns = {config.operator.namespace: "operator.namespace"}
+    own = [(i, t) for i, t in enumerate(config.tenants) if t.operator is not None]
+    if own and config.operator.watch == "cluster":
+        names = ", ".join(repr(t.name) for _, t in own)
+        problems.append(Problem(
+            _path(("operator", "watch")), "'cluster'",
+            f"the shared operator cannot watch every namespace while tenants {names} have their own operators; "
+            "use 'namespaces'",
+        ))
+    for i, tenant in own:
+        op = tenant.operator
+        assert op is not None
+        where = ("tenants", i, "operator")
+        if op.watch == "cluster":
+            problems.append(Problem(
+                _path(where + ("watch",)), "'cluster'",
+                "a tenant operator watches only its tenant's namespaces; use 'namespaces'",
+            ))
+        if op.namespace in tenant_ns:
+            problems.append(Problem(
+                _path(where + ("namespace",)), repr(op.namespace),
+                f"is a namespace of tenant {tenant_ns[op.namespace]!r}; an operator needs a namespace of its own",
+            ))
+        elif op.namespace in operator_ns:
+            problems.append(Problem(
+                _path(where + ("namespace",)), repr(op.namespace),
+                f"is already the namespace of the operator at {CONFIG_ROOT}.{operator_ns[op.namespace]}",
+            ))
+        operator_ns.setdefault(op.namespace, f"tenants[{i}].operator.namespace")
+    for i, tenant in enumerate(config.tenants):
+        for j, ns in enumerate(tenant.namespaces):
+            if ns in operator_ns and ns != config.operator.namespace:
+                problems.append(Problem(
+                    _path(("tenants", i, "namespaces", j)), repr(ns),
+                    f"is the namespace of the operator at {CONFIG_ROOT}.{operator_ns[ns]}; tenants own other namespaces",
+                ))
+    return problems
 
 
 def _show(value: Any) -> str:

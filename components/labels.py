@@ -25,3 +25,14 @@ PSA_AUDIT = "pod-security.kubernetes.io/audit"
 def managed() -> dict[str, str]:
     """The labels every object the platform manages carries."""
     return {APP_PART_OF: PART_OF, APP_MANAGED_BY: MANAGED_BY}
+
+#: More recommended labels (the operator's objects).
+APP_INSTANCE = "app.kubernetes.io/instance"
+APP_COMPONENT = "app.kubernetes.io/component"
+
+#: Pod template annotation: digest of the operator config that should restart the pods when it changes.
+CONFIG_CHECKSUM = "flink-platform.io/config-checksum"
+#: Prometheus scrape annotations (the prometheus.io/* convention of the Prometheus Kubernetes SD examples).
+PROMETHEUS_SCRAPE = "prometheus.io/scrape"
+PROMETHEUS_PORT = "prometheus.io/port"
+PROMETHEUS_PATH = "prometheus.io/path"
