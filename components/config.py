@@ -221,6 +221,14 @@ Quantity = Annotated[
 ]
 Cidr = Annotated[str, AfterValidator(_cidr), WithJsonSchema({"type": "string", "pattern": _CIDR.pattern})]
 Port = Annotated[int, Field(ge=1, le=65535)]
+_LABEL_KEY = re.compile(
+    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+)
+LabelKey = Annotated[
+    str,
+    AfterValidator(_fullmatch(_LABEL_KEY, "a Kubernetes label key ([prefix/]name, name at most 63 characters)")),
+    WithJsonSchema({"type": "string", "pattern": _LABEL_KEY.pattern}),
+]
 
 
 class ImageConfig(_Model):
@@ -332,7 +340,7 @@ class NetworkPeer(_Model):
 
     cidrs: list[Cidr] = Field(default_factory=list)
     namespaces: list[KubernetesName] = Field(default_factory=list)
-    pod_labels: dict[KubernetesSubdomain, LabelValue] = Field(default_factory=dict)
+    pod_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_kind(self) -> NetworkPeer:
@@ -343,7 +351,7 @@ class NetworkPeer(_Model):
 
 class DnsConfig(_Model):
     namespace: KubernetesName = Field(default="kube-system")
-    pod_labels: dict[KubernetesSubdomain, LabelValue] = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
+    pod_labels: dict[LabelKey, LabelValue] = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
     port: Port = 53
 
 
