@@ -14,7 +14,16 @@ import typing
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pulumi.errors import RunError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from components import upstream
@@ -319,20 +328,21 @@ class OperatorSettings(_Model):
     )
     extra_egress: ExtraEgressConfig = Field(default_factory=ExtraEgressConfig)
 
-    @model_validator(mode="after")
-    def _config_keys_owned_by_the_platform(self) -> OperatorSettings:
+    @field_validator("config")
+    @classmethod
+    def _config_keys_owned_by_the_platform(cls, config: dict[str, str]) -> dict[str, str]:
         owned = {
             upstream.KEY_WATCHED_NAMESPACES, upstream.KEY_HEALTH_PROBE_PORT, upstream.KEY_HEALTH_PROBE_ENABLED,
             upstream.KEY_LEADER_ELECTION, upstream.KEY_LEASE_NAME, upstream.KEY_DYNAMIC_NAMESPACES,
             upstream.KEY_PROM_PORT,
         }
-        clash = sorted(owned & set(self.config))
+        clash = sorted(owned & set(config))
         if clash:
             raise ValueError(
                 f"config keys {clash} are set by the platform from replicas, watch, dynamicNamespaces, metricsPort; "
                 "use those fields"
             )
-        return self
+        return config
 
 
 class NetworkPeer(_Model):
