@@ -119,6 +119,7 @@ def _verdict(ok: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global OWN_OPERATOR_EVERY
     parser = argparse.ArgumentParser(prog="python -m bench.plan_scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--small-tenants", type=int, default=50)
     parser.add_argument("--large-tenants", type=int, default=500)
@@ -127,7 +128,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--own-operator-every", type=int, default=OWN_OPERATOR_EVERY,
                         help="every N-th tenant runs its own operator (0: only the shared operator)")
     args = parser.parse_args(argv)
-    global OWN_OPERATOR_EVERY
     OWN_OPERATOR_EVERY = args.own_operator_every
 
     # Warm-up: imports and the CRD files, so neither side of a ratio pays one-off costs.
