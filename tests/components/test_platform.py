@@ -70,6 +70,9 @@ def test_stack_outputs_are_exported() -> None:
     assert outputs["operatorVersion"] == "1.15.0"
     assert outputs["tenantNamespaces"] == {"streaming": ["streaming-dev"]}
     assert len(outputs["crdNames"]) == 4
+    assert outputs["operatorNamespaces"] == ["flink-operator"]
+    prod = run_program("prod", stack_config("prod")).stack_outputs
+    assert prod["operatorNamespaces"] == ["flink-operator", "search-flink-operator"]
 
 
 def test_invalid_config_registers_nothing() -> None:
