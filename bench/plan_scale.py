@@ -3,8 +3,9 @@
     python bench/plan_scale.py [--small-tenants 50] [--large-tenants 500] [--namespaces 10]
     python -m bench.plan_scale ...    (the same)
 
-A synthetic stack (``stacks/Pulumi.dev.yaml`` with its tenants replaced by ``tenants × namespaces``) is planned at
-two sizes through the same code as ``python -m tools.plan``: ``run_program`` (the real ``__main__.py`` under the
+A synthetic stack (``stacks/Pulumi.dev.yaml`` with its tenants replaced by ``tenants × namespaces``; every
+``--own-operator-every``-th tenant runs its own operator, the others are watched by the shared one, each watched
+namespace gets the upstream RBAC and its network policies) is planned at two sizes through the same code as ``python -m tools.plan``: ``run_program`` (the real ``__main__.py`` under the
 mock monitor), then ``check_run`` (render, schema validation, policy seam) and the two output texts. For the
 same number of registrations, ``bench/bare_namespaces.py`` registers plain top-level ``k8s.core.v1.Namespace``
 resources under the same mock monitor, with the same labels as the platform's Namespaces: the floor any program
@@ -64,12 +65,20 @@ class Measure:
         return self.check_s + self.render_s
 
 
-def synthetic_config(tenants: int, namespaces: int) -> dict[str, Any]:
+def synthetic_config(tenants: int, namespaces: int, own_operator_every: int = 0) -> dict[str, Any]:
     config = copy.deepcopy(yaml.safe_load(BASE_STACK.read_text())["config"])
     config["flink-platform:platform"]["tenants"] = [
         {"name": f"team-{t}", "namespaces": [f"team-{t}-ns-{n}" for n in range(namespaces)]} for t in range(tenants)
     ]
+    if own_operator_every > 0:
+        for t, tenant in enumerate(config["flink-platform:platform"]["tenants"]):
+            if t % own_operator_every == 0:
+                tenant["operator"] = {"namespace": f"team-{t}-operator", "replicas": 2}
     return config
+
+
+#: Every how many tenants one runs its own operator (set from --own-operator-every).
+OWN_OPERATOR_EVERY = 5
 
 
 def _timed(fn: Any, *args: Any) -> tuple[Any, float]:
@@ -80,13 +89,14 @@ def _timed(fn: Any, *args: Any) -> tuple[Any, float]:
 
 
 def measure_platform(tenants: int, namespaces: int) -> Measure:
-    config = synthetic_config(tenants, namespaces)
+    config = synthetic_config(tenants, namespaces, OWN_OPERATOR_EVERY)
     monitor, program_s = _timed(run_program, STACK, config)
     plan, check_s = _timed(plan_tool.check_run, STACK, config, monitor)
     if not plan.ok:
         raise SystemExit("the synthetic plan is not valid:\n" + plan_tool.summary(plan))
     _, render_s = _timed(lambda: (plan.manifests_text(), plan.resources_text()))
-    labels = next(o.obj["metadata"].get("labels", {}) for o in plan.objects if o.kind == "Namespace")
+    labels = next(o.obj["metadata"].get("labels", {}) for o in plan.objects
+                  if o.kind == "Namespace" and o.name.startswith("team-0-ns"))
     return Measure(len(plan.registrations), len(plan.objects), program_s, check_s, render_s, labels)
 
 
@@ -109,12 +119,16 @@ def _verdict(ok: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global OWN_OPERATOR_EVERY
     parser = argparse.ArgumentParser(prog="python -m bench.plan_scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--small-tenants", type=int, default=50)
     parser.add_argument("--large-tenants", type=int, default=500)
     parser.add_argument("--namespaces", type=int, default=10, help="namespaces per tenant")
     parser.add_argument("--repeat", type=int, default=1, help="measure each size N times (interleaved), keep the fastest")
+    parser.add_argument("--own-operator-every", type=int, default=OWN_OPERATOR_EVERY,
+                        help="every N-th tenant runs its own operator (0: only the shared operator)")
     args = parser.parse_args(argv)
+    OWN_OPERATOR_EVERY = args.own_operator_every
 
     # Warm-up: imports and the CRD files, so neither side of a ratio pays one-off costs.
     measure_platform(1, 1)
@@ -133,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     small, small_bare = best(args.small_tenants)
     large, large_bare = best(args.large_tenants)
 
+    own = len([t for t in range(args.large_tenants) if OWN_OPERATOR_EVERY and t % OWN_OPERATOR_EVERY == 0])
+    print(f"large: {args.large_tenants} tenants x {args.namespaces} namespaces, {own} tenants with their own operator"
+          " (plus the shared one)")
     print(f"{'':>28}{'resources':>10}{'objects':>9}{'program s':>11}{'bare s':>9}{'render+validate s':>19}")
     for label, m, bare in (("small", small, small_bare), ("large", large, large_bare)):
         print(f"{label:>28}{m.resources:>10}{m.objects:>9}{m.program_s:>11.2f}{bare:>9.2f}{m.render_validate_s:>19.2f}")

@@ -9,6 +9,7 @@ every problem into one :class:`ConfigError` whose message lists each problem wit
 from __future__ import annotations
 
 import difflib
+import re
 import json
 import types
 import typing
@@ -193,13 +194,6 @@ class CrdsConfig(_Model):
         return self
 
 
-class OperatorConfig(_Model):
-    """The Flink Kubernetes Operator release and where it lives."""
-
-    version: OperatorVersion = Field(description="Operator release; the CRDs are pinned per release.")
-    namespace: KubernetesName = Field(default="flink-operator", description="Namespace of the operator.")
-    crds: CrdsConfig = Field(default_factory=CrdsConfig)
-
 
 def _quantity(value: str) -> str:
     try:
@@ -214,6 +208,228 @@ Quantity = Annotated[
     AfterValidator(_quantity),
     WithJsonSchema({"type": "string", "description": quantities.QUANTITY_RULE}),
 ]
+
+
+# --- the operator install (issue 7): image, replicas, watch mode, webhook, network -------------------------------------
+
+_IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_IMAGE_REPOSITORY = re.compile(r"[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*")
+_CIDR = re.compile(
+    r"((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)/(3[0-2]|[12]?\d)"
+)
+
+
+def _fullmatch(pattern: re.Pattern[str], what: str) -> Any:
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"must be {what} (pattern {pattern.pattern})")
+        return value
+
+    return check
+
+
+def _cidr(value: str) -> str:
+    import ipaddress
+
+    _fullmatch(_CIDR, "an IPv4 CIDR such as 10.0.0.0/16")(value)
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError("must be an IPv4 CIDR whose host bits are zero (e.g. 10.0.0.0/16, not 10.0.0.1/16)") from None
+    return value
+
+
+def _image_tag(value: str) -> str:
+    _fullmatch(_IMAGE_TAG, "an image tag")(value)
+    if value == "latest":
+        raise ValueError("'latest' is not a pinned image; use a release tag (e.g. 1.15.0) or a digest")
+    return value
+
+
+ImageTag = Annotated[str, AfterValidator(_image_tag), WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(_IMAGE_TAG.pattern), "not": {"const": "latest"}})]
+ImageDigest = Annotated[
+    str,
+    AfterValidator(_fullmatch(_IMAGE_DIGEST, "an image digest 'sha256:' + 64 hex digits")),
+    WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(_IMAGE_DIGEST.pattern)}),
+]
+ImageRepository = Annotated[
+    str,
+    AfterValidator(_fullmatch(_IMAGE_REPOSITORY, "an image repository (registry/path, lower case)")),
+    WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(_IMAGE_REPOSITORY.pattern)}),
+]
+Cidr = Annotated[str, AfterValidator(_cidr), WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(_CIDR.pattern)})]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class ImageConfig(_Model):
+    """The operator image, pinned: a release tag (default: the operator version) or a digest (wins over the tag)."""
+
+    repository: ImageRepository = Field(default=upstream.OPERATOR_IMAGE_REPOSITORY)
+    tag: ImageTag | None = Field(default=None, description="Image tag; unset means the operator version. Never 'latest'.")
+    digest: ImageDigest | None = Field(default=None, description="sha256 digest; when set it is used instead of the tag.")
+    pull_policy: Literal["IfNotPresent", "Always", "Never"] = Field(default=upstream.OPERATOR_IMAGE_PULL_POLICY)
+
+
+class ResourcesConfig(_Model):
+    """Container resources (requests and limits by resource name)."""
+
+    requests: dict[Literal["cpu", "memory", "ephemeral-storage"], Quantity] = Field(default_factory=dict)
+    limits: dict[Literal["cpu", "memory", "ephemeral-storage"], Quantity] = Field(default_factory=dict)
+
+    def to_k8s(self) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        if self.limits:
+            out["limits"] = dict(sorted(self.limits.items()))
+        if self.requests:
+            out["requests"] = dict(sorted(self.requests.items()))
+        return out
+
+
+class WebhookConfig(_Model):
+    """The operator's admission webhook (validating + mutating), served with a cert-manager certificate."""
+
+    enabled: bool = Field(default=False, description="Run the flink-webhook container and register both webhooks.")
+    keystore_password_config_key: str = Field(
+        default="webhookKeystorePassword",
+        pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
+        description="Key (in the flink-platform config namespace) of the Pulumi *secret* config value holding the "
+        "PKCS12 keystore password: `pulumi config set --secret flink-platform:<key> ...`.",
+    )
+    cert_manager_version: str | None = Field(
+        default=None,
+        pattern=r"^v1\.\d+\.\d+$",
+        description="cert-manager release installed in the cluster (its CRDs are declared available); the offline "
+        "plan validates the Issuer and Certificate against that release's CRD schemas when they are cached.",
+    )
+    resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+
+
+class ExtraEgressConfig(_Model):
+    """Extra egress of the operator pod beyond the API server, JobManager REST and DNS."""
+
+    enabled: bool = Field(default=False)
+    dst_nets: list[Cidr] = Field(default_factory=list, description="Destination CIDRs (all destinations if empty).")
+    dst_ports: list[Port] = Field(default_factory=list, description="Destination TCP ports (all ports if empty).")
+
+    @model_validator(mode="after")
+    def _something_to_allow(self) -> ExtraEgressConfig:
+        if self.enabled and not self.dst_nets and not self.dst_ports:
+            raise ValueError("enabled extra egress needs dstNets, dstPorts or both (neither would allow everything)")
+        if not self.enabled and (self.dst_nets or self.dst_ports):
+            raise ValueError("dstNets/dstPorts are only allowed when enabled is true")
+        return self
+
+
+class OperatorSettings(_Model):
+    """How one operator runs: shared by the platform's operator and tenants' own operators."""
+
+    image: ImageConfig = Field(default_factory=ImageConfig)
+    replicas: int = Field(default=1, ge=1, le=5, description="More than 1 turns on leader election (and a PDB).")
+    watch: Literal["namespaces", "cluster"] = Field(
+        default="namespaces",
+        description="'namespaces': namespaced RBAC in each watched namespace (default); 'cluster': ClusterRole, "
+        "every namespace (only when explicitly asked, and only without tenant operators).",
+    )
+    dynamic_namespaces: bool = Field(
+        default=True,
+        description="The operator picks up a changed watched-namespace list from its ConfigMap without a restart.",
+    )
+    existing_namespace: bool = Field(default=False, description="The operator namespace exists; do not create it.")
+    webhook: WebhookConfig = Field(default_factory=WebhookConfig)
+    log_level: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] = Field(default="INFO")
+    resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+    flavour: Literal["kubernetes", "openshift"] = Field(
+        default="kubernetes",
+        description="'openshift' leaves runAsUser/runAsGroup/fsGroup to the cluster's security context constraints.",
+    )
+    metrics_port: Port = Field(default=upstream.OPERATOR_METRICS_PORT_DEFAULT, description="Prometheus reporter port.")
+    nodes_rule: bool = Field(default=False, description="Grant 'list nodes' (needed for NodePort REST services).")
+    config: dict[str, str] = Field(
+        default_factory=dict, description="Operator defaults added to config.yaml (key: value, e.g. reconcile interval)."
+    )
+    extra_egress: ExtraEgressConfig = Field(default_factory=ExtraEgressConfig)
+
+    @field_validator("config")
+    @classmethod
+    def _config_keys_owned_by_the_platform(cls, config: dict[str, str]) -> dict[str, str]:
+        owned = {
+            upstream.KEY_WATCHED_NAMESPACES, upstream.KEY_HEALTH_PROBE_PORT, upstream.KEY_HEALTH_PROBE_ENABLED,
+            upstream.KEY_LEADER_ELECTION, upstream.KEY_LEASE_NAME, upstream.KEY_DYNAMIC_NAMESPACES,
+            upstream.KEY_PROM_PORT,
+        }
+        clash = sorted(owned & set(config))
+        if clash:
+            raise ValueError(
+                f"config keys {clash} are set by the platform from replicas, watch, dynamicNamespaces, metricsPort; "
+                "use those fields"
+            )
+        return config
+
+
+class NetworkPeer(_Model):
+    """A traffic source: CIDRs, or pods (podLabels, empty = all) in namespaces (by name; empty = any namespace)."""
+
+    cidrs: list[Cidr] = Field(default_factory=list)
+    namespaces: list[KubernetesName] = Field(default_factory=list)
+    pod_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> NetworkPeer:
+        if self.cidrs and (self.namespaces or self.pod_labels):
+            raise ValueError("a peer is either cidrs or namespaces/podLabels, not both")
+        return self
+
+
+class DnsConfig(_Model):
+    namespace: KubernetesName = Field(default="kube-system")
+    pod_labels: dict[LabelKey, LabelValue] = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
+    port: Port = 53
+
+
+class EgressRule(_Model):
+    """Egress of Flink pods to an outside service (Kafka, S3, ZooKeeper) by CIDR and port."""
+
+    name: KubernetesName = Field(description="What it is for (kafka, s3, zookeeper); part of the policy name.")
+    dst_nets: list[Cidr] = Field(min_length=1)
+    dst_ports: list[Port] = Field(min_length=1)
+
+
+class NetworkConfig(_Model):
+    """Network policies of the operator pods and of every Flink namespace."""
+
+    enabled: bool = Field(default=True)
+    api_server_cidrs: list[Cidr] = Field(
+        default_factory=list, description="Where the Kubernetes API server is (egress; webhook ingress from it)."
+    )
+    api_server_port: Port = Field(default=443)
+    dns: DnsConfig = Field(default_factory=DnsConfig)
+    health_sources: list[NetworkPeer] = Field(default_factory=list, description="May reach the operator health port.")
+    metrics_sources: list[NetworkPeer] = Field(
+        default_factory=list, description="May reach the operator metrics port (Prometheus)."
+    )
+
+    @model_validator(mode="after")
+    def _api_server_known(self) -> NetworkConfig:
+        if self.enabled and not self.api_server_cidrs:
+            raise ValueError("apiServerCidrs is required when network policies are enabled")
+        return self
+
+
+class TenantOperatorConfig(OperatorSettings):
+    """A tenant's own operator: it watches exactly the tenant's namespaces."""
+
+    namespace: KubernetesName = Field(description="The tenant operator's namespace (not one of the tenant's own).")
+
+
+class OperatorConfig(OperatorSettings):
+    """The Flink Kubernetes Operator release and where it lives."""
+
+    version: OperatorVersion = Field(description="Operator release; the CRDs are pinned per release.")
+    namespace: KubernetesName = Field(default="flink-operator", description="Namespace of the operator.")
+    crds: CrdsConfig = Field(default_factory=CrdsConfig)
+
+
 
 
 def _overlay(base: BaseModel, override: BaseModel | None) -> Any:
@@ -299,6 +515,12 @@ class TenantConfig(_Model):
         description="Extra labels for the tenant's namespaces (keys like 'cost-center' or 'acme.io/cost-center'; "
         "the keys the platform writes itself are refused).",
     )
+    operator: TenantOperatorConfig | None = Field(
+        default=None, description="The tenant's own operator; unset means the platform's shared operator watches it."
+    )
+    egress: list[EgressRule] = Field(
+        default_factory=list, description="Egress of the tenant's Flink pods (Kafka, S3, ZooKeeper) by CIDR and port."
+    )
 
     guard_rails: GuardRailsConfig | None = Field(
         default=None,
@@ -328,6 +550,7 @@ class PlatformConfig(_Model):
         default_factory=GuardRailsConfig,
         description="Platform defaults for every tenant namespace's ResourceQuota and LimitRange.",
     )
+    network: NetworkConfig = Field(default_factory=lambda: NetworkConfig(enabled=False))
 
     def guard_rails_for(self, tenant: TenantConfig) -> GuardRailsConfig:
         """The guard rails of ``tenant``'s namespaces: the platform's, with the tenant's own fields over them."""
@@ -435,98 +658,52 @@ def _guard_rails_consistent(config: PlatformConfig) -> list[Problem]:
     return problems
 
 
-#: Rules relating several fields; each returns its problems with exact paths. Run after the field rules passed.
-CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
-    _tenant_names_unique,
-    _namespaces_have_one_owner,
-    _guard_rails_consistent,
-]
+def operator_layout_problems(config: PlatformConfig) -> list[Problem]:
+    """Cross-field rules of the operators (issue 7), each with its exact path.
 
-
-# --- the whole stack config: every key in the project's namespace, and the default-provider guard ---------------
-
-#: The project's config namespace (``Pulumi.yaml`` name) and the provider guard every stack must carry.
-PROJECT = "flink-platform"
-DISABLE_DEFAULT_PROVIDERS_KEY = "pulumi:disable-default-providers"
-GUARDED_PROVIDER = "kubernetes"
-_GUARD_LINES = f"  {DISABLE_DEFAULT_PROVIDERS_KEY}:\n    - {GUARDED_PROVIDER}"
-
-
-def known_project_keys() -> tuple[str, ...]:
-    """Keys under ``flink-platform:`` that the program and its providers read (the platform and REST credentials)."""
-    from components.providers.connection import CONFIG_KEYS as REST_CREDENTIAL_KEYS
-
-    return (f"{PROJECT}:{CONFIG_KEY}", *REST_CREDENTIAL_KEYS)
-
-
-def runtime_config() -> dict[str, Any]:
-    """Every config key the engine handed to this program, with its raw value.
-
-    Under ``pulumi up`` the language host passes the stack's config in ``PULUMI_CONFIG``; the mock runtime (tests,
-    offline plan) sets it with ``pulumi.runtime.set_all_config``. Both are read, so this works under both.
+    Every namespace is watched by exactly one operator: a tenant with its own operator is watched by it, every other
+    tenant by the platform's shared operator. So no operator may watch the whole cluster beside a tenant operator,
+    and no operator namespace may be a tenant namespace or another operator's namespace.
     """
-    from pulumi.runtime import config as runtime
-
-    merged = dict(runtime.get_config_env())
-    merged.update(runtime.CONFIG.get())
-    return merged
-
-
-def stack_config_problems(config: dict[str, Any]) -> list[Problem]:
-    """Problems with the stack's config keys outside the platform object: unknown project keys, missing guard."""
     problems: list[Problem] = []
-    known = known_project_keys()
-    for key in sorted(k for k in config if k.startswith(f"{PROJECT}:") and k not in known):
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        problems.append(
-            Problem(key, "an unknown config key", f"this program reads only {', '.join(known)}{hint}")
-        )
-    guard = config.get(DISABLE_DEFAULT_PROVIDERS_KEY)
-    if isinstance(guard, str):
-        try:
-            guard = json.loads(guard)
-        except ValueError:
-            guard = [guard]
-    if not (isinstance(guard, list) and ({GUARDED_PROVIDER, "*"} & {str(g) for g in guard})):
-        found = "nothing" if guard is None else _show(guard)
-        problems.append(
-            Problem(
-                DISABLE_DEFAULT_PROVIDERS_KEY,
-                found,
-                f"must list {GUARDED_PROVIDER!r}, so nothing is ever applied to the cluster the ambient kubeconfig "
-                f"points at; add to the stack file under 'config:':\n{_GUARD_LINES}",
-            )
-        )
+    tenant_ns = {ns: t.name for t in config.tenants for ns in t.namespaces}
+    operator_ns = {config.operator.namespace: "operator.namespace"}
+    own = [(i, t) for i, t in enumerate(config.tenants) if t.operator is not None]
+    if own and config.operator.watch == "cluster":
+        names = ", ".join(repr(t.name) for _, t in own)
+        problems.append(Problem(
+            _path(("operator", "watch")), "'cluster'",
+            f"the shared operator cannot watch every namespace while tenants {names} have their own operators; "
+            "use 'namespaces'",
+        ))
+    for i, tenant in own:
+        op = tenant.operator
+        assert op is not None
+        where = ("tenants", i, "operator")
+        if op.watch == "cluster":
+            problems.append(Problem(
+                _path(where + ("watch",)), "'cluster'",
+                "a tenant operator watches only its tenant's namespaces; use 'namespaces'",
+            ))
+        if op.namespace in tenant_ns:
+            problems.append(Problem(
+                _path(where + ("namespace",)), repr(op.namespace),
+                f"is a namespace of tenant {tenant_ns[op.namespace]!r}; an operator needs a namespace of its own",
+            ))
+        elif op.namespace in operator_ns:
+            problems.append(Problem(
+                _path(where + ("namespace",)), repr(op.namespace),
+                f"is already the namespace of the operator at {CONFIG_ROOT}.{operator_ns[op.namespace]}",
+            ))
+        operator_ns.setdefault(op.namespace, f"tenants[{i}].operator.namespace")
+    for i, tenant in enumerate(config.tenants):
+        for j, ns in enumerate(tenant.namespaces):
+            if ns in operator_ns and ns != config.operator.namespace:
+                problems.append(Problem(
+                    _path(("tenants", i, "namespaces", j)), repr(ns),
+                    f"is the namespace of the operator at {CONFIG_ROOT}.{operator_ns[ns]}; tenants own other namespaces",
+                ))
     return problems
-
-
-def load_stack_config(config: dict[str, Any] | None = None) -> PlatformConfig:
-    """The validated platform config from the whole stack config (default: what the engine handed the program).
-
-    One :class:`ConfigError` lists every problem: unknown keys in the project's namespace, a missing
-    default-provider guard, a missing ``flink-platform:platform`` and everything wrong inside it.
-    """
-    config = runtime_config() if config is None else config
-    problems = stack_config_problems(config)
-    key = f"{PROJECT}:{CONFIG_KEY}"
-    raw = config.get(key)
-    if raw is None:
-        problems.append(Problem(key, "nothing", "this key is required: the whole platform config (see the README)"))
-    else:
-        if isinstance(raw, str):
-            try:
-                raw = json.loads(raw)
-            except ValueError:
-                pass
-        try:
-            platform = load_platform_config(raw)
-        except ConfigError as err:
-            problems += err.problems
-        else:
-            if not problems:
-                return platform
-    raise ConfigError(problems)
 
 
 def _show(value: Any) -> str:
@@ -617,3 +794,121 @@ def stack_file_json_schema() -> dict[str, Any]:
         },
         "$defs": {**defs, "PlatformConfig": platform},
     }
+
+
+#: Rules relating several fields; each returns its problems with exact paths. Run after the field rules passed.
+CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
+    _tenant_names_unique,
+    _namespaces_have_one_owner,
+    _guard_rails_consistent,
+    operator_layout_problems,
+]
+
+
+# --- the whole stack config: every key in the project's namespace, and the default-provider guard ---------------
+
+#: The project's config namespace (``Pulumi.yaml`` name) and the provider guard every stack must carry.
+PROJECT = "flink-platform"
+DISABLE_DEFAULT_PROVIDERS_KEY = "pulumi:disable-default-providers"
+GUARDED_PROVIDER = "kubernetes"
+_GUARD_LINES = f"  {DISABLE_DEFAULT_PROVIDERS_KEY}:\n    - {GUARDED_PROVIDER}"
+
+
+def known_project_keys(referenced: typing.Iterable[str] = ()) -> tuple[str, ...]:
+    """Keys under ``flink-platform:`` that the program and its providers read: the platform, the REST credentials,
+    and the secret keys the platform config names (``referenced``, e.g. each webhook's keystore password key)."""
+    from components.providers.connection import CONFIG_KEYS as REST_CREDENTIAL_KEYS
+
+    extra = sorted({f"{PROJECT}:{k}" for k in referenced})
+    return (f"{PROJECT}:{CONFIG_KEY}", *REST_CREDENTIAL_KEYS, *(k for k in extra if k not in REST_CREDENTIAL_KEYS))
+
+
+def referenced_config_keys(raw: Any) -> set[str]:
+    """Config keys (without namespace) a platform config names for its secrets, read from the raw value so that an
+    otherwise invalid platform config still gets an exact unknown-key check. Unset: each field's default."""
+    field = "keystorePasswordConfigKey"
+    default = WebhookConfig.model_fields["keystore_password_config_key"].default
+    keys: set[str] = {default}  # the program always knows its default key names, used or not
+
+    def walk(node: Any, in_webhook: bool) -> None:
+        if isinstance(node, dict):
+            if in_webhook:
+                keys.add(str(node.get(field) or default))
+            for key, value in node.items():
+                walk(value, key == "webhook")
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, False)
+
+    walk(raw, False)
+    return keys
+
+
+def runtime_config() -> dict[str, Any]:
+    """Every config key the engine handed to this program, with its raw value.
+
+    Under ``pulumi up`` the language host passes the stack's config in ``PULUMI_CONFIG``; the mock runtime (tests,
+    offline plan) sets it with ``pulumi.runtime.set_all_config``. Both are read, so this works under both.
+    """
+    from pulumi.runtime import config as runtime
+
+    merged = dict(runtime.get_config_env())
+    merged.update(runtime.CONFIG.get())
+    return merged
+
+
+def stack_config_problems(config: dict[str, Any], referenced: typing.Iterable[str] = ()) -> list[Problem]:
+    """Problems with the stack's config keys outside the platform object: unknown project keys, missing guard."""
+    problems: list[Problem] = []
+    known = known_project_keys(referenced)
+    for key in sorted(k for k in config if k.startswith(f"{PROJECT}:") and k not in known):
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(
+            Problem(key, "an unknown config key", f"this program reads only {', '.join(known)}{hint}")
+        )
+    guard = config.get(DISABLE_DEFAULT_PROVIDERS_KEY)
+    if isinstance(guard, str):
+        try:
+            guard = json.loads(guard)
+        except ValueError:
+            guard = [guard]
+    if not (isinstance(guard, list) and ({GUARDED_PROVIDER, "*"} & {str(g) for g in guard})):
+        found = "nothing" if guard is None else _show(guard)
+        problems.append(
+            Problem(
+                DISABLE_DEFAULT_PROVIDERS_KEY,
+                found,
+                f"must list {GUARDED_PROVIDER!r}, so nothing is ever applied to the cluster the ambient kubeconfig "
+                f"points at; add to the stack file under 'config:':\n{_GUARD_LINES}",
+            )
+        )
+    return problems
+
+
+def load_stack_config(config: dict[str, Any] | None = None) -> PlatformConfig:
+    """The validated platform config from the whole stack config (default: what the engine handed the program).
+
+    One :class:`ConfigError` lists every problem: unknown keys in the project's namespace, a missing
+    default-provider guard, a missing ``flink-platform:platform`` and everything wrong inside it.
+    """
+    config = runtime_config() if config is None else config
+    key = f"{PROJECT}:{CONFIG_KEY}"
+    raw = config.get(key)
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            pass
+    problems = stack_config_problems(config, referenced_config_keys(raw))
+    if raw is None:
+        problems.append(Problem(key, "nothing", "this key is required: the whole platform config (see the README)"))
+    else:
+        try:
+            platform = load_platform_config(raw)
+        except ConfigError as err:
+            problems += err.problems
+        else:
+            if not problems:
+                return platform
+    raise ConfigError(problems)

@@ -19,6 +19,8 @@ from components.config import GuardRailsConfig, QuotaConfig
 #: Names of the objects in every tenant namespace (stable: other tools and the capacity table look them up).
 QUOTA_NAME = "flink-platform-quota"
 LIMIT_RANGE_NAME = "flink-platform-limits"
+#: ``app.kubernetes.io/component`` of the guard rails' objects.
+GUARD_RAILS_COMPONENT = "guard-rails"
 
 
 def object_count_key(kind: str, operator_version: str) -> str:
@@ -55,7 +57,8 @@ class NamespaceGuardRails(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NamespaceGuardRailsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("flink-platform:guardrails:NamespaceGuardRails", name, None, opts)
-        labels = {**L.managed(), L.TENANT: args.tenant}
+        labels = {**L.managed(), L.APP_NAME: L.PART_OF, L.APP_COMPONENT: GUARD_RAILS_COMPONENT,
+                  L.APP_INSTANCE: args.tenant, L.TENANT: args.tenant}
         limits = args.guard_rails.limit_range
         child = pulumi.ResourceOptions(parent=self)
         self.quota = k8s.core.v1.ResourceQuota(

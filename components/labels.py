@@ -34,3 +34,13 @@ RESERVED_KEYS = (APP_PART_OF, APP_MANAGED_BY, "kubernetes.io/metadata.name")
 def is_reserved(key: str) -> bool:
     """True for a label key the platform writes itself (a user value would be silently overwritten)."""
     return key in RESERVED_KEYS or key.startswith(RESERVED_PREFIXES)
+#: More recommended labels (the operator's objects).
+APP_INSTANCE = "app.kubernetes.io/instance"
+APP_COMPONENT = "app.kubernetes.io/component"
+
+#: Pod template annotation: digest of the operator config that should restart the pods when it changes.
+CONFIG_CHECKSUM = "flink-platform.io/config-checksum"
+#: Prometheus scrape annotations (the prometheus.io/* convention of the Prometheus Kubernetes SD examples).
+PROMETHEUS_SCRAPE = "prometheus.io/scrape"
+PROMETHEUS_PORT = "prometheus.io/port"
+PROMETHEUS_PATH = "prometheus.io/path"

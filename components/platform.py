@@ -5,8 +5,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config import PlatformConfig
+from components.config import OperatorSettings, PlatformConfig
 from components.crds import OperatorCrds, OperatorCrdsArgs
+from components.operator import FlinkOperator, FlinkOperatorArgs, WatchedNamespace
 from components.tenant import Tenant, TenantArgs
 
 
@@ -32,6 +33,7 @@ class FlinkPlatform(pulumi.ComponentResource):
             OperatorCrdsArgs(operator_version=config.operator.version, crds=config.operator.crds),
             children,
         )
+        secrets = pulumi.Config()
         self.tenants = {
             tenant.name: Tenant(
                 f"{name}-{tenant.name}",
@@ -41,18 +43,56 @@ class FlinkPlatform(pulumi.ComponentResource):
                     kubernetes_version=cluster.kubernetes_version,
                     operator_version=config.operator.version,
                     guard_rails=config.guard_rails_for(tenant),
+                    network=config.network,
                 ),
                 children,
+                keystore_password=_keystore_password(secrets, tenant.operator),
+                operator_depends_on=[self.crds],
             )
             for tenant in config.tenants
         }
+        # The shared operator watches every tenant without an operator of its own (or, when asked explicitly,
+        # the whole cluster). With nothing to watch it is not deployed: an empty list would mean "all namespaces".
+        shared = tuple(
+            WatchedNamespace(name=ns, tenant=t.name, egress=tuple(t.egress))
+            for t in config.tenants if t.operator is None for ns in t.namespaces
+        )
+        self.operator: FlinkOperator | None = None
+        if shared or config.operator.watch == "cluster":
+            self.operator = FlinkOperator(
+                f"{name}-operator",
+                FlinkOperatorArgs(
+                    settings=config.operator,
+                    namespace=config.operator.namespace,
+                    operator_version=config.operator.version,
+                    watched=shared,
+                    network=config.network,
+                    environment=config.environment,
+                    kubernetes_version=cluster.kubernetes_version,
+                ),
+                pulumi.ResourceOptions.merge(children, pulumi.ResourceOptions(depends_on=[self.crds])),
+                keystore_password=_keystore_password(secrets, config.operator),
+                namespaces={ns: r for t in self.tenants.values() for ns, r in t.namespaces.items()},
+            )
         self.crd_names = self.crds.crd_names
         self.namespaces = {name_: t.namespace_names for name_, t in self.tenants.items()}
+        self.operator_namespaces = sorted(
+            ([config.operator.namespace] if self.operator else [])
+            + [t.operator.namespace for t in config.tenants if t.operator is not None]
+        )
         self.register_outputs(
             {
                 "clusterIdentifier": cluster.identifier,
                 "operatorVersion": config.operator.version,
                 "crdNames": self.crd_names,
                 "namespaces": self.namespaces,
+                "operatorNamespaces": self.operator_namespaces,
             }
         )
+
+
+def _keystore_password(config: pulumi.Config, operator: OperatorSettings | None) -> pulumi.Output[str] | None:
+    """The webhook keystore password from the stack's secret config value (never a literal)."""
+    if operator is None or not operator.webhook.enabled:
+        return None
+    return config.require_secret(operator.webhook.keystore_password_config_key)

@@ -1,7 +1,9 @@
 """A tenant: a team and the namespaces it owns.
 
-This first version creates the namespaces with the tenant, environment and Pod Security labels. The tenant's own
-operator, its RBAC and its network policies are added by later components under this one.
+It creates the namespaces with the tenant, environment and Pod Security labels. A tenant with its own operator
+(``tenants[].operator``) gets a :class:`~components.operator.FlinkOperator` under this component that watches exactly
+the tenant's namespaces (its RBAC and network policies come with it); the other tenants are watched by the
+platform's shared operator.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict
 
 from components import labels as L
-from components.config import GuardRailsConfig, TenantConfig
+from components.config import GuardRailsConfig, NetworkConfig, TenantConfig
 from components.guardrails import NamespaceGuardRails, NamespaceGuardRailsArgs
 
 
@@ -24,13 +26,22 @@ class TenantArgs(BaseModel):
     kubernetes_version: str
     operator_version: str
     guard_rails: GuardRailsConfig = GuardRailsConfig()
+    network: NetworkConfig | None = None
 
 
 class Tenant(pulumi.ComponentResource):
     """A tenant's namespaces (``flink-platform:tenant:Tenant``). Namespaces are retained on delete: removing a
     tenant from the config never deletes the workloads and state inside its namespaces."""
 
-    def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        args: TenantArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        keystore_password: pulumi.Input[str] | None = None,
+        operator_depends_on: list[pulumi.Resource] | None = None,
+    ):
         super().__init__("flink-platform:tenant:Tenant", name, None, opts)
         tenant = args.tenant
         labels = {
@@ -66,4 +77,32 @@ class Tenant(pulumi.ComponentResource):
             for ns, namespace in self.namespaces.items()
         }
         self.namespace_names = list(tenant.namespaces)
-        self.register_outputs({"namespaces": self.namespace_names})
+        self.operator = None
+        if tenant.operator is not None:
+            from components.operator import FlinkOperator, FlinkOperatorArgs, WatchedNamespace
+
+            if args.operator_version is None or args.network is None:
+                raise ValueError(f"{name}: a tenant with its own operator needs operator_version and network")
+            self.operator = FlinkOperator(
+                f"{name}-operator",
+                FlinkOperatorArgs(
+                    settings=tenant.operator,
+                    namespace=tenant.operator.namespace,
+                    operator_version=args.operator_version,
+                    watched=tuple(
+                        WatchedNamespace(name=ns, tenant=tenant.name, egress=tuple(tenant.egress))
+                        for ns in tenant.namespaces
+                    ),
+                    network=args.network,
+                    environment=args.environment,
+                    kubernetes_version=args.kubernetes_version,
+                    tenant=tenant.name,
+                ),
+                pulumi.ResourceOptions(parent=self, depends_on=operator_depends_on or []),
+                keystore_password=keystore_password,
+                namespaces=self.namespaces,
+            )
+        self.register_outputs({
+            "namespaces": self.namespace_names,
+            "operatorNamespace": tenant.operator.namespace if tenant.operator else None,
+        })

@@ -47,9 +47,11 @@ from components.config import CONFIG_KEY, load_platform_config
 from components import crds
 from components.crds import CrdSchemas
 from planning import capacity
+from components import upstream
+from components.crds import CrdSchemas, default_cache_dir
 from tools import manifests
 from tools.manifests import KubeObject
-from tools.mock_runtime import PROJECT, PROJECT_ROOT, RecordingMonitor, Registration, run_program, stack_config
+from tools.mock_runtime import PROJECT, PROJECT_ROOT, SECRET, RecordingMonitor, Registration, run_program, stack_config
 from tools.schema_validation import SchemaValidator, UnsupportedKubernetesVersion
 
 MANIFESTS_FILE = "manifests.yaml"
@@ -104,6 +106,8 @@ class Plan:
     objects: list[KubeObject]
     problems: list[str] = field(default_factory=list)
     policy: PolicyVerdict = field(default_factory=PolicyVerdict)
+    #: Objects of kinds the stack declares available from outside the plan whose schema is not cached (printed).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -133,19 +137,67 @@ class Plan:
         }
 
 
-def crd_schemas(objects: Sequence[KubeObject]) -> CrdSchemas:
-    """Schemas of the served versions of every CustomResourceDefinition in the plan (the CRD source of truth)."""
+def crd_schemas(objects: Sequence[KubeObject], external: Sequence[dict[str, Any]] = ()) -> CrdSchemas:
+    """Schemas of the served versions of every CustomResourceDefinition in the plan (the CRD source of truth), plus
+    the ``external`` CRDs the stack declares installed by someone else (cert-manager)."""
     return CrdSchemas.from_bodies(
         [o.obj for o in objects if o.kind == "CustomResourceDefinition" and o.api_version == "apiextensions.k8s.io/v1"]
+        + list(external)
     )
+
+
+#: cert-manager kinds the operator webhook needs; their CRDs are installed with cert-manager, not by this program.
+CERT_MANAGER_KINDS = {(upstream.CERT_MANAGER_API_VERSION, "Issuer"), (upstream.CERT_MANAGER_API_VERSION, "Certificate")}
+
+
+def cert_manager_crd_dir(version: str) -> Path:
+    """Where the plan looks for cert-manager's CRD files of ``version`` (any ``*.yaml``/``*.yml``; multi-document
+    files such as the release's ``cert-manager.crds.yaml`` are fine): ``<CRD cache>/cert-manager/<version>/``."""
+    return default_cache_dir() / "cert-manager" / version
+
+
+def external_crds(config: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[tuple[str, str], str]]:
+    """CRDs the stack declares available (cert-manager, when a webhook is on) and the declared kinds without a
+    cached schema, each with the reason it is not validated."""
+    raw = json.loads(stack_config(config)[f"{PROJECT}:{CONFIG_KEY}"])
+    platform = load_platform_config(raw)
+    operators = [platform.operator] + [t.operator for t in platform.tenants if t.operator is not None]
+    versions = sorted({op.webhook.cert_manager_version or "" for op in operators if op.webhook.enabled})
+    bodies: list[dict[str, Any]] = []
+    unchecked: dict[tuple[str, str], str] = {}
+    for version in versions:
+        folder = cert_manager_crd_dir(version) if version else None
+        files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder and folder.is_dir() else []
+        for path in files:
+            bodies += [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+                       if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
+        if not files:
+            why = (f"cert-manager {version} is declared installed, but its CRDs are not in {folder}"
+                   if version else "cert-manager is declared installed without a version (webhook.certManagerVersion)")
+            unchecked.update({kind: why for kind in CERT_MANAGER_KINDS})
+    return bodies, unchecked
 
 
 def validate_objects(objects: Sequence[KubeObject], validator: SchemaValidator) -> list[str]:
     """One message per schema problem: the object (kind namespace/name, URN), JSON path, found, allowed."""
     problems = manifests.identity_problems(objects)
     for o in objects:
-        problems += [f"{o.label}: {p}" for p in validator.validate(o.obj)]
+        problems += [f"{o.label}: {p}" for p in validator.validate(_shape_of_secrets(o.obj))]
     return problems
+
+
+#: Secret fields pulumi-kubernetes marks secret as a whole (``Output.secret``): the plan shows them as ``[secret]``.
+_SECRET_MAPS = ("data", "stringData")
+
+
+def _shape_of_secrets(obj: dict[str, Any]) -> dict[str, Any]:
+    """A v1 Secret whose ``data``/``stringData`` is secret as a whole is validated with an empty map in its place:
+    its keys are part of the secret, and the SDK's input type already guarantees a string map."""
+    if obj.get("apiVersion") != "v1" or obj.get("kind") != "Secret":
+        return obj
+    if not any(obj.get(k) == SECRET for k in _SECRET_MAPS):
+        return obj
+    return {k: ({} if k in _SECRET_MAPS and v == SECRET else v) for k, v in obj.items()}
 
 
 def kubernetes_version_of(config: dict[str, Any]) -> str:
@@ -166,7 +218,13 @@ def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor) -> 
     """The plan of a finished program run: objects rendered, validated, policies applied (no files written)."""
     records = list(monitor.registrations)
     objects = manifests.collect_objects(records)
-    validator = SchemaValidator(kubernetes_version_of(config), crd_schemas(objects))
+    external, unchecked = external_crds(config)
+    schemas = crd_schemas(objects, external)
+    unchecked = {k: why for k, why in unchecked.items() if schemas.schema_for(*k) is None}
+    validator = SchemaValidator(kubernetes_version_of(config), schemas)
+    checked = [o for o in objects if (o.api_version, o.kind) not in unchecked]
+    notes = [f"{o.label}: not schema-validated: {unchecked[(o.api_version, o.kind)]}"
+             for o in objects if (o.api_version, o.kind) in unchecked]
     return Plan(
         stack=stack,
         kubernetes_version=validator.kubernetes_version,
@@ -174,8 +232,9 @@ def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor) -> 
         stack_urn=monitor.stack_urn,
         stack_outputs=dict(monitor.stack_outputs),
         objects=objects,
-        problems=validate_objects(objects, validator),
+        problems=validate_objects(checked, validator),
         policy=run_policies(records),
+        notes=notes,
     )
 
 
@@ -231,6 +290,8 @@ def summary(plan: Plan) -> str:
     lines.append(f"Kubernetes objects: {len(plan.objects)}")
     lines.append(f"Pulumi resources:   {len(plan.registrations)}")
     lines.append(capacity.capacity_summary(plan.capacity_rows()))
+    for note in plan.notes:
+        lines.append(f"note: {note}")
     if plan.problems:
         lines.append(f"{len(plan.problems)} invalid object problem(s):")
         lines += [f"  - {p}" for p in plan.problems]

@@ -62,7 +62,7 @@ def delete(path: str) -> Callable[[dict], None]:
 
 # (id, mutation, expected path, a fragment of what is allowed)
 INVALID = [
-    ("unknown-top-key", set_in("tenant", []), "platform.tenant", "allowed keys here: cluster, environment, guardRails, operator, tenants"),
+    ("unknown-top-key", set_in("tenant", []), "platform.tenant", "allowed keys here: cluster, environment, guardRails, network, operator, tenants"),
     ("unknown-nested-key", set_in("cluster.kubeContext", "x"), "platform.cluster.kubeContext", "kubeconfigContext"),
     ("unknown-tenant-key", set_in("tenants.1.namespace", "x"), "platform.tenants[1].namespace", "namespaces"),
     ("snake-case-key", set_in("cluster.kubernetes_version", "1.33"), "platform.cluster.kubernetes_version", "kubernetesVersion"),

@@ -49,7 +49,8 @@ def test_namespaces_carry_tenant_environment_and_pod_security() -> None:
     monitor = run_program("prod", stack_config("prod"))
     namespaces = {r.inputs["metadata"]["name"]: r for r in monitor.registrations if r.type == "kubernetes:core/v1:Namespace"}
     assert sorted(namespaces) == sorted(
-        ["payments-prod", "payments-fraud-prod", "analytics-prod", "analytics-reporting-prod", "search-prod"]
+        ["payments-prod", "payments-fraud-prod", "analytics-prod", "analytics-reporting-prod", "search-prod",
+         "flink-operator", "search-flink-operator"]
     )
     labels = namespaces["payments-fraud-prod"].inputs["metadata"]["labels"]
     assert labels[L.TENANT] == "payments"
@@ -58,6 +59,8 @@ def test_namespaces_carry_tenant_environment_and_pod_security() -> None:
     assert labels[L.PSA_ENFORCE_VERSION] == "v1.32"
     assert labels["cost-center"] == "cc-1042"
     assert all(r.options["retainOnDelete"] for r in namespaces.values())
+    operator_ns = namespaces["search-flink-operator"].inputs["metadata"]["labels"]
+    assert operator_ns[L.TENANT] == "search" and operator_ns[L.PSA_ENFORCE] == "restricted"
 
 
 def test_stack_outputs_are_exported() -> None:
@@ -67,6 +70,9 @@ def test_stack_outputs_are_exported() -> None:
     assert outputs["operatorVersion"] == "1.15.0"
     assert outputs["tenantNamespaces"] == {"streaming": ["streaming-dev"]}
     assert len(outputs["crdNames"]) == 4
+    assert outputs["operatorNamespaces"] == ["flink-operator"]
+    prod = run_program("prod", stack_config("prod")).stack_outputs
+    assert prod["operatorNamespaces"] == ["flink-operator", "search-flink-operator"]
 
 
 def test_invalid_config_registers_nothing() -> None:

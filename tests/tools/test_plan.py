@@ -53,38 +53,98 @@ def test_cli_plans_the_dev_stack(tmp_path: Path, committed_plans: dict[str, Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.rstrip().endswith("PLAN OK")
     assert "Namespace" in result.stdout and "CustomResourceDefinition" in result.stdout
-    assert "Kubernetes objects: 7" in result.stdout and "Pulumi resources:   12" in result.stdout
+    assert "Kubernetes objects: 23" in result.stdout and "Pulumi resources:   31" in result.stdout
     _only(tmp_path, "dev")
     # Another process (another hash seed, another registration order) writes the very same bytes.
     assert _plan_files(out) == _plan_files(committed_plans["dev"])
+
+
+def _expected_objects(platform: dict) -> dict[str, list[tuple[str, str]]]:
+    """What each namespace of a committed stack must hold, written from the issue's rules (not from the code):
+    a watched namespace gets the operator's Role + RoleBinding, the job ServiceAccount, Role and RoleBinding and four
+    network policies plus one per tenant egress rule; an operator namespace gets the operator's ServiceAccount,
+    ConfigMap, Deployment, leases Role + RoleBinding, its network policy, a PDB when HA, and the webhook's Secret,
+    Service, Issuer and Certificate; cluster scope holds the four CRDs, every namespace and both webhook
+    configurations per operator with a webhook."""
+    expected: dict[str, list[tuple[str, str]]] = {"": [("CustomResourceDefinition", n) for n in CRD_NAMES]}
+    operators = [(platform["operator"], [ns for t in platform["tenants"] if "operator" not in t for ns in t["namespaces"]],
+                  [e for t in platform["tenants"] if "operator" not in t for e in t.get("egress", [])], platform["tenants"])]
+    operators += [(t["operator"], t["namespaces"], t.get("egress", []), [t]) for t in platform["tenants"] if "operator" in t]
+    for op, watched, _, tenants in operators:
+        ns = op["namespace"]
+        objs = [("ServiceAccount", "flink-operator"), ("ConfigMap", "flink-operator-config"),
+                ("Deployment", "flink-kubernetes-operator"), ("Role", "flink-operator"),
+                ("RoleBinding", "flink-operator-role-binding"), ("NetworkPolicy", "flink-operator")]
+        if op.get("replicas", 1) > 1:
+            objs.append(("PodDisruptionBudget", "flink-kubernetes-operator"))
+        if op.get("webhook", {}).get("enabled"):
+            objs += [("Secret", "flink-operator-webhook-secret"), ("Service", "flink-operator-webhook-service"),
+                     ("Issuer", "flink-operator-selfsigned-issuer"), ("Certificate", "flink-operator-serving-cert")]
+            expected[""] += [("MutatingWebhookConfiguration", f"flink-operator-{ns}-webhook-configuration"),
+                             ("ValidatingWebhookConfiguration", f"flink-operator-{ns}-webhook-configuration")]
+        expected[ns] = objs
+        expected[""].append(("Namespace", ns))
+        for tenant in tenants:
+            for w in tenant["namespaces"]:
+                if w not in watched:
+                    continue
+                expected[""].append(("Namespace", w))
+                expected[w] = [("Role", "flink-operator"), ("RoleBinding", "flink-operator-role-binding"),
+                               ("ServiceAccount", "flink"), ("Role", "flink"), ("RoleBinding", "flink-role-binding"),
+                               ("NetworkPolicy", "default-deny"), ("NetworkPolicy", "flink-internal"),
+                               ("NetworkPolicy", "flink-apiserver-dns"), ("NetworkPolicy", "jobmanager-rest-from-operator")]
+                expected[w] += [("NetworkPolicy", f"flink-egress-{e['name']}") for e in tenant.get("egress", [])]
+                expected[w] += [("LimitRange", "flink-platform-limits"), ("ResourceQuota", "flink-platform-quota")]
+    return {ns: sorted(objs) for ns, objs in expected.items()}
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_committed_stack_manifests(stack: str, committed_plans: dict[str, Path]) -> None:
     docs = _docs(committed_plans[stack])
     platform = _platform(stack)
-    namespaces = sorted(ns for t in platform["tenants"] for ns in t["namespaces"])
+    by_namespace: dict[str, list[tuple[str, str]]] = {}
+    for d in docs:
+        by_namespace.setdefault(d["metadata"].get("namespace", ""), []).append((d["kind"], d["metadata"]["name"]))
+    assert {ns: sorted(objs) for ns, objs in by_namespace.items()} == _expected_objects(platform)
     kinds = [d["kind"] for d in docs]
-    n = len(namespaces)
-    assert kinds == ["CustomResourceDefinition"] * 4 + ["Namespace"] * n + ["LimitRange"] * n + ["ResourceQuota"] * n
-    assert [d["metadata"]["name"] for d in docs[: 4 + n]] == CRD_NAMES + namespaces
-    assert [d["metadata"]["namespace"] for d in docs[4 + n :]] == namespaces * 2
+    namespaces = sorted(d["metadata"]["name"] for d in docs if d["kind"] == "Namespace")
+    assert kinds[: 4 + len(namespaces)] == ["CustomResourceDefinition"] * 4 + ["Namespace"] * len(namespaces)
     for doc in docs:
         assert list(doc)[:3] == ["apiVersion", "kind", "metadata"]
-    ns = next(d for d in docs if d["kind"] == "Namespace")
-    assert ns["apiVersion"] == "v1"
-    assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce-version"] == (
+    tenant_ns = next(d for d in docs if d["kind"] == "Namespace" and d["metadata"]["name"] == platform["tenants"][0]["namespaces"][0])
+    assert tenant_ns["apiVersion"] == "v1"
+    assert tenant_ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce-version"] == (
         "v" + platform["cluster"]["kubernetesVersion"]
     )
 
 
+def test_committed_stacks_show_the_operator_shapes(committed_plans: dict[str, Path]) -> None:
+    """dev: one shared operator without webhook; staging: webhook on; prod: HA shared operator and a tenant operator."""
+    deployments = {s: [d for d in _docs(committed_plans[s]) if d["kind"] == "Deployment"] for s in STACKS}
+    assert [d["spec"]["replicas"] for d in deployments["dev"]] == [1]
+    assert [len(d["spec"]["template"]["spec"]["containers"]) for d in deployments["dev"]] == [1]
+    assert [len(d["spec"]["template"]["spec"]["containers"]) for d in deployments["staging"]] == [2]
+    prod = {d["metadata"]["namespace"]: d for d in deployments["prod"]}
+    assert sorted(prod) == ["flink-operator", "search-flink-operator"]
+    assert all(d["spec"]["replicas"] == 2 and d["spec"]["strategy"]["type"] == "RollingUpdate" for d in prod.values())
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_object_is_valid_for_the_official_strict_schema(stack: str, committed_plans: dict[str, Path]) -> None:
-    """Checked here with kubernetes_validate itself, independently of the plan's own cached validators."""
+    """Checked here with kubernetes_validate itself, independently of the plan's own cached validators.
+
+    Two kinds of objects are not for kubernetes_validate: cert-manager's Issuer and Certificate (their CRDs come
+    with cert-manager, declared per stack) and a Secret's ``stringData``, which pulumi-kubernetes makes secret as a
+    whole (the plan shows ``[secret]``; its shape is checked as an empty map)."""
     version = _platform(stack)["cluster"]["kubernetesVersion"]
     docs = _docs(committed_plans[stack])
     assert docs
     for doc in docs:
+        if doc["apiVersion"] == upstream.CERT_MANAGER_API_VERSION:
+            assert doc["kind"] in ("Issuer", "Certificate")
+            continue
+        if doc["kind"] == "Secret" and doc.get("stringData") == "[secret]":
+            doc = {**doc, "stringData": {}}
         assert kubernetes_validate.validate(doc, version, strict=True) == version
 
 
@@ -128,8 +188,16 @@ def test_the_four_crds_are_retained_on_delete(stack: str, committed_plans: dict[
 def test_output_holds_no_machine_specific_data(stack: str, committed_plans: dict[str, Path]) -> None:
     for name, content in _plan_files(committed_plans[stack]).items():
         text = content.decode()
-        for fragment in (str(ROOT), str(ROOT.parent), str(Path.home()), "[secret]"):
+        for fragment in (str(ROOT), str(ROOT.parent), str(Path.home()), "Placeholder"):
             assert fragment not in text, f"{name} contains {fragment!r}"
+    # A secret shows up only as the marker, and only where a secret belongs: a Secret's stringData.
+    docs = [d for d in _docs(committed_plans[stack]) if not (d["kind"] == "Secret" and d.pop("stringData") == "[secret]")]
+    assert "[secret]" not in yaml.safe_dump(docs)
+    resources = _resources(committed_plans[stack])["resources"]
+    for r in resources:
+        if r["type"] == "kubernetes:core/v1:Secret":
+            assert r["inputs"].pop("stringData") == "[secret]"
+    assert "[secret]" not in json.dumps(resources)
 
 
 def test_two_runs_write_identical_bytes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
