@@ -198,6 +198,9 @@ class FlinkJobProvider(RestResourceProvider):
                 started, savepoint, downtime = life.resume(savepoint, previous, olds.get("jarId"), new_id,
                                                            rollback_id)
                 result, reason = "resumed", "recovery"
+            if olds.get("jarId") and olds.get("jarId") != started.jar_id:  # named before jar names had a seed
+                with contextlib.suppress(FlinkRestError):
+                    client.delete_jar(str(olds["jarId"]))
             life.clean_jars(keep=(started.jar_id,))
             checkpoint = life.checkpoint_record(new_id)
         log(f"{result} job {current.job_id} -> {new_id} (downtime {downtime:.3f} s, savepoint {savepoint})")
