@@ -66,7 +66,7 @@ from components.providers.flink_job_model import (
     lineage_seed,
     spec_hash,
 )
-from components.providers.inputs import changed_keys, input_keys, validate
+from components.providers.inputs import changed_keys, input_keys, normalize, validate
 from components.providers.job_lifecycle import (
     MISSING,
     JobElsewhereError,
@@ -82,6 +82,9 @@ from components.providers.job_lifecycle import (
 #: not compared: it only names the first job and the jars, and a renamed (aliased) resource keeps its stored seed.
 DIFF_KEYS = tuple(k for k in input_keys(FlinkJobInputs) if k not in SECRET_INPUT_KEYS and k != "lineageSeed")
 HEALTHY_STATE = JOB_RUNNING
+#: Defaults of the inputs, used for keys absent from stored outputs: state written before an input existed (e.g.
+#: `onMissingJob`) compares as that input's default, so upgrading the program shows no change.
+_ABSENT_DEFAULTS = {k: v for k, v in normalize(FlinkJobInputs, {}).items() if k in DIFF_KEYS}
 
 
 def _now() -> str:
@@ -128,7 +131,7 @@ class FlinkJobProvider(RestResourceProvider):
         A job refresh found RESTARTING, INITIALIZING or in another non-terminal state is not drift: it is still
         the live job, and treating it as a change would make every later preview show one. No network.
         """
-        changed = changed_keys(olds, news, DIFF_KEYS)
+        changed = changed_keys({**_ABSENT_DEFAULTS, **olds}, news, DIFF_KEYS)
         state = olds.get("state")
         drift = state is not None and (state in TERMINAL_JOB_STATES or state == MISSING)
         return dynamic.DiffResult(changes=bool(changed) or drift, replaces=[], delete_before_replace=False)
