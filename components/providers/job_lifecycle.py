@@ -318,6 +318,9 @@ class JobLifecycle:
         if points and (points[0].final or self.inputs.on_missing_job == "restoreLatest"):
             why = "its final savepoint" if points[0].final else "the newest restore point (onMissingJob=restoreLatest)"
             log(f"job {current.job_id} is {current.state}; restoring from {why}: {points[0].describe()}")
+            if not points[0].final and rp.local_dir(self.savepoint_base()) is None:
+                log(f"warning: {self.savepoint_base()} cannot be listed; a newer savepoint may exist in "
+                    f"{str(self.savepoint_base()).rstrip('/')}/{current.job_id}/")
             return points[0]
         raise JobGoneError(self.gone_message(current, points, operation=operation))
 
@@ -326,9 +329,14 @@ class JobLifecycle:
                 "job expired from its job store)" if current.state == MISSING else current.state)
         head = (f"FlinkJob {operation}: job {current.job_id} is {what} at JobManager {self.client.endpoint.base_url};"
                 " nothing was started.")
-        hidden = [b for b in (self.savepoint_base(), self.checkpoint_base()) if b and rp.local_dir(b) is None]
-        unseen = (f" The provider cannot list {', '.join(hidden)}; newer savepoints or checkpoints may be there "
-                  "(an interrupted stop writes to <savepoint dir>/<jobId>/)." if hidden else "")
+        unseen = ""
+        savepoints, checkpoints = self.savepoint_base(), self.checkpoint_base()
+        if savepoints and rp.local_dir(savepoints) is None:
+            unseen += (f" The provider cannot list {savepoints}: a savepoint that an interrupted stop of this job "
+                       f"took would be in {savepoints.rstrip('/')}/{current.job_id}/ (check there first).")
+        if checkpoints and rp.local_dir(checkpoints) is None:
+            unseen += (f" The provider cannot list {checkpoints}: newer retained checkpoints may be in "
+                       f"{checkpoints.rstrip('/')}/<jobId>/chk-<n>.")
         if not points:
             return (f"{head} No restore point is known: no savepoint is known and no retained checkpoint (none in "
                     f"GET /jobs/{current.job_id}/checkpoints, no lastSavepoint or lastCheckpoint recorded, none "

@@ -20,6 +20,7 @@ from components.providers import restore_points as rp
 from components.providers.flink_job import FlinkJob, FlinkJobArgs, FlinkJobProvider
 from components.providers.flink_job_model import OUTPUT_KEYS, lineage_seed
 from components.providers.job_lifecycle import (
+    JobGoneError,
     first_job_id,
     jar_upload_name,
     lineage_prefix,
@@ -184,3 +185,22 @@ def test_a_long_wait_polls_a_few_times_not_every_50_ms():
         # delays 0.1, 0.15, 0.225, 0.34, 0.51, 0.76, 1.14, then the remainder up to 4 s: at most 9 polls
         assert 2 <= polls <= 9, polls
         assert RestTransport.sent_total - before == polls == client._transport.sent
+
+
+def test_job_gone_with_unlistable_storage_names_where_the_stop_savepoint_would_be():
+    """A real cluster here only has local directories; the fake JobManager stands for one writing to s3://."""
+    with FakeFlink() as fake:
+        fake.script("GET", "/jobs/overview", Reply(200, {"jobs": []}))
+        fake.script("GET", "/jobmanager/config", Reply(200, [{"key": "execution.checkpointing.dir",
+                                                              "value": "s3://bucket/ck"}]))
+        inputs = checked(news(restUrl=fake.url, savepointDir="s3://bucket/sp"))
+        older = "s3://bucket/sp/" + "d" * 32 + "/savepoint-dddddd-0123456789ab"
+        olds = {**inputs, "jobId": JOB, "jarId": "x.jar", "state": "RUNNING", "lastSavepoint": older,
+                "savepointHistory": [{"path": older, "timestamp": "2026-01-02T03:04:05+00:00"}]}
+        with pytest.raises(JobGoneError) as info:
+            FlinkJobProvider().update(JOB, olds, {**inputs, "parallelism": 2})
+        message = str(info.value)
+        assert f"savepoint {older} (taken 2026-01-02T03:04:05+00:00; recorded lastSavepoint)" in message
+        assert f"would be in s3://bucket/sp/{JOB}/" in message and "s3://bucket/ck/<jobId>/chk-<n>" in message
+        assert "onMissingJob: restoreLatest" in message
+        assert [r.method for r in fake.requests if r.method != "GET"] == []  # nothing uploaded, run or stopped

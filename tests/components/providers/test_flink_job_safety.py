@@ -351,3 +351,32 @@ def test_job_gone_with_nothing_known_says_so(provider, flink_cluster, job_jars, 
     olds = {**news, "jobId": "f" * 32, "jarId": None, "state": "RUNNING"}
     with pytest.raises(ProviderError, match="no savepoint is known and no retained checkpoint"):
         provider.update("f" * 32, olds, {**news, "parallelism": 2})
+
+
+# --- adoption after a crashed update waits for a checkpoint and leaves one jar ------------------------------------
+def test_crashed_update_is_adopted_after_a_checkpoint_with_one_jar_left(provider, flink_cluster, flink_client,
+                                                                        job_jars, job_output, monkeypatch):
+    news = job_inputs(flink_cluster.rest_url, job_jars, job_output)
+    outs = created(provider, news, job_output)
+    old = outs["jobId"]
+    news2 = job_inputs(flink_cluster.rest_url, job_jars, job_output, version="v2")
+    real_wait = FlinkRestClient.wait_all_vertices_running
+
+    def crash_for_new_job(self, job_id, **kwargs):
+        if job_id != old:
+            raise SimulatedCrash("provider process died after POST /jars/:id/run")
+        return real_wait(self, job_id, **kwargs)
+    monkeypatch.setattr(FlinkRestClient, "wait_all_vertices_running", crash_for_new_job)
+    with pytest.raises(SimulatedCrash):
+        provider.update(old, outs, news2)
+    monkeypatch.undo()
+    started = successor_id(old, spec_of(news2))
+    assert len(own_jars(flink_client, news)) == 2  # the recorded v1 jar and the crashed run's v2 upload
+
+    outs2 = provider.update(old, outs, news2).outs
+    assert outs2["jobId"] == started and outs2["lastUpgrade"]["result"] == "adopted"
+    assert flink_client.checkpoints(started)["latest"]["completed"] is not None  # adoption waited for one
+    assert live_jobs(flink_client) == [started] and own_jars(flink_client, news) == [outs2["jarId"]]
+    assert_state_continued(job_output, old, started)
+    provider.delete(started, outs2)
+    assert own_jars(flink_client, news) == []
