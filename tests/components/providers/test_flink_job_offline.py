@@ -14,7 +14,14 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.flink_rest import POLL_FIRST_S, POLL_MAX_S, Backoff, FlinkRestClient, OperationTimeoutError, RestEndpoint
+from components.flink_rest import (
+    POLL_FIRST_S,
+    POLL_MAX_S,
+    Backoff,
+    FlinkRestClient,
+    OperationTimeoutError,
+    RestEndpoint,
+)
 from components.flink_rest_transport import RestTransport
 from components.providers import restore_points as rp
 from components.providers.flink_job import FlinkJob, FlinkJobArgs, FlinkJobProvider
