@@ -6,8 +6,8 @@ job spec's fingerprint (`spec_hash`). The first job of a resource gets the prefi
 project, stack and resource name; `generation` is the first n whose prefix no job of the cluster uses yet, so a
 re-created resource does not collide with its deleted predecessor); without a seed (older programs) the prefix is
 random. A job started from the savepoint of job P gets the prefix `sha256("successor:" + P)[:16]`. Because P can
-be stopped with a savepoint only once, every job that continues P's state is found by that prefix in `GET /jobs/overview`, and whether a job runs
-a given spec is read off its id. This is what makes a re-run safe:
+be stopped with a savepoint only once, every job that continues P's state is found by that prefix in
+`GET /jobs/overview`, and whether a job runs a given spec is read off its id. This is what makes a re-run safe:
 
 - `pulumi up` died between stop and run: the engine kept the old outputs (old job id, now FINISHED). The next
   update follows the chain (`resolve_current`) and finds either the successor that the crashed run started
@@ -31,6 +31,7 @@ Every wait has an explicit deadline from the inputs' `timeouts`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 import time
@@ -42,16 +43,16 @@ from typing import Any
 from components.flink_rest import (
     CHECKPOINT_DIR_KEYS,
     JOB_CANCELED,
-    SAVEPOINT_DIR_KEYS,
     JOB_FINISHED,
+    SAVEPOINT_DIR_KEYS,
     TERMINAL_JOB_STATES,
     FlinkRestClient,
     FlinkRestError,
     FlinkUnreachableError,
     OperationTimeoutError,
 )
-from components.providers.connection import ProviderError
 from components.providers import restore_points as rp
+from components.providers.connection import ProviderError
 from components.providers.flink_job_model import (
     CHECKPOINT_AGE_FLOOR_S,
     CHECKPOINT_AGE_INTERVALS,
@@ -154,8 +155,9 @@ def resolve_current(client: FlinkRestClient, job_id: str) -> Resolved:
     """Follow successors from `job_id` (recorded in outputs) to the job that carries the state now.
 
     A live job ends the walk. A terminal job is followed to its live successor, else to its FINISHED successor
-    (stopped by a later upgrade), else the walk ends on it. Two live successors of one job cannot come from this
-    provider and raise.
+    (stopped by a later upgrade), else to its most recently started failed or cancelled successor (e.g. a rollback
+    job cancelled outside Pulumi: it ran after the stopped job, so the stopped job's savepoint is not the newest
+    state), else the walk ends on it. Two live successors of one job cannot come from this provider and raise.
     """
     overview = client.jobs_overview()
     states = {j.get("jid"): j for j in overview if isinstance(j, dict)}
@@ -173,7 +175,9 @@ def resolve_current(client: FlinkRestClient, job_id: str) -> Resolved:
                                 "that should not run, then `pulumi refresh`")
         finished = sorted((j for j in successors if j.get("state") == JOB_FINISHED),
                           key=lambda j: j.get("end-time") or 0)
-        nxt = live[0] if live else (finished[-1] if finished else None)
+        ended = sorted((j for j in successors if j.get("state") in TERMINAL_JOB_STATES),
+                       key=lambda j: j.get("start-time") or 0)
+        nxt = live[0] if live else finished[-1] if finished else ended[-1] if ended else None
         if nxt is None:
             return Resolved(current, state, tuple(chain))
         current = str(nxt["jid"])
@@ -286,7 +290,7 @@ class JobLifecycle:
         savepoint = latest.get("savepoint")
         if isinstance(savepoint, dict) and isinstance(savepoint.get("external_path"), str):
             points.append(RestorePoint("savepoint", savepoint["external_path"], savepoint.get("latest_ack_timestamp"),
-                                       source, final=(state == JOB_FINISHED)))
+                                       source, final=(state == JOB_FINISHED), job_id=job_id))
         done = latest.get("completed")
         if retained and isinstance(done, dict) and isinstance(done.get("external_path"), str):
             points.append(RestorePoint("checkpoint", done["external_path"], done.get("latest_ack_timestamp"),
@@ -294,7 +298,11 @@ class JobLifecycle:
         return points
 
     def restore_points(self, current: Resolved, olds: Mapping[str, Any]) -> list[RestorePoint]:
-        """Every restore point known for the lineage of the recorded job, newest first (see restore_points)."""
+        """Every restore point known for the lineage of the recorded job, newest first (see restore_points).
+
+        A stop's savepoint counts as the job's final state only if no successor of that job is known (in
+        `/jobs/overview` or as a directory): a successor ran after it, so its state may be newer.
+        """
         root = str(olds.get("jobId") or current.job_id)
         points = rp.recorded(olds)
         if current.state != MISSING:
@@ -304,6 +312,12 @@ class JobLifecycle:
         bases.update(p.path.rstrip("/").rsplit("/", 2)[0] for p in points if p.kind == "checkpoint")
         for base in sorted(b for b in bases if b):
             points += rp.checkpoints_under(base, root, successor_prefix)
+        known = {str(j.get("jid", "")) for j in self.client.jobs_overview() if isinstance(j, dict)}
+        for base in (self.savepoint_base(), *bases):
+            known.update(rp.job_dirs(base))
+        points = [p if not (p.final and p.job_id and any(k.startswith(successor_prefix(p.job_id)) for k in known))
+                  else dataclasses.replace(p, final=False, source=p.source + "; a successor ran after it")
+                  for p in points]
         return rp.newest(points)
 
     def recovery_point(self, current: Resolved, olds: Mapping[str, Any], *, operation: str) -> RestorePoint | None:

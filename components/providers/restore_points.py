@@ -60,6 +60,7 @@ class RestorePoint:
     at_ms: int | None
     source: str
     final: bool = False  # taken by a stop-with-savepoint: the job's final state
+    job_id: str | None = None  # the job it belongs to, when known
 
     def describe(self) -> str:
         verb = "taken" if self.kind == "savepoint" else "completed"
@@ -101,8 +102,17 @@ def newest(points: Iterable[RestorePoint]) -> list[RestorePoint]:
             continue
         first = old if old.final or not point.final else point
         merged[key] = RestorePoint(first.kind, first.path, max(old.at_ms or 0, point.at_ms or 0) or None,
-                                   first.source, old.final or point.final)
+                                   first.source, old.final or point.final, first.job_id or old.job_id)
     return sorted(merged.values(), key=lambda p: (p.at_ms or 0, p.final), reverse=True)
+
+
+def job_dirs(base_uri: str | None) -> list[str]:
+    """Names of the job directories (32 hex) under a listable base directory."""
+    base = local_dir(base_uri)
+    try:
+        return [n for n in os.listdir(base) if len(n) == 32] if base is not None else []
+    except OSError:
+        return []
 
 
 def lineage_job_ids(base: Path, job_id: str, successor_prefix) -> list[str]:
@@ -167,7 +177,8 @@ def stop_savepoints_under(base_uri: str | None, job_id: str, successor_prefix) -
         except OSError:
             continue
         points.extend(RestorePoint("savepoint", as_uri(d), _metadata_ms(d),
-                                   f"stop-with-savepoint of job {jid}, found in {as_uri(job_dir)}", final=True)
+                                   f"stop-with-savepoint of job {jid}, found in {as_uri(job_dir)}", final=True,
+                                   job_id=jid)
                       for d in found)
     return points
 

@@ -380,3 +380,27 @@ def test_crashed_update_is_adopted_after_a_checkpoint_with_one_jar_left(provider
     assert_state_continued(job_output, old, started)
     provider.delete(started, outs2)
     assert own_jars(flink_client, news) == []
+
+
+# --- a rollback job cancelled outside Pulumi: the stopped job's savepoint is no longer its newest state -----------
+def test_cancelled_rollback_job_is_not_silently_rewound_to_the_stop_savepoint(provider, flink_cluster, flink_client,
+                                                                              job_jars, job_output):
+    news = job_inputs(flink_cluster.rest_url, job_jars, job_output)
+    outs = created(provider, news, job_output)
+    old = outs["jobId"]
+    broken = job_inputs(flink_cluster.rest_url, job_jars, job_output, version="broken")
+    with pytest.raises(RolledBackError):
+        provider.update(old, outs, broken)  # the engine keeps the old outputs (job `old`, now FINISHED)
+    rollback = successor_id(old, spec_of(news))
+    job_output.wait_for_counts(3, job_id=rollback)  # the rollback job runs on past the stop's savepoint
+    flink_client.cancel(rollback)
+    flink_client.wait_job_state(rollback, {"CANCELED"}, deadline_s=30)
+    stop_savepoint = flink_client.latest_savepoint_location(old)
+
+    assert provider.read(old, outs).outs["state"] == "CANCELED"
+    with pytest.raises(JobGoneError) as info:
+        provider.update(old, outs, news)
+    message = str(info.value)
+    assert f"job {rollback} is CANCELED" in message and f"savepoint {stop_savepoint}" in message
+    assert "a successor ran after it" in message and "onMissingJob: restoreLatest" in message
+    assert live_jobs(flink_client) == []
