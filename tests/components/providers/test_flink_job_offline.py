@@ -7,6 +7,7 @@ count the requests of a wait (a real cluster cannot be held in one state on dema
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from components.flink_rest import (
 )
 from components.flink_rest_transport import RestTransport
 from components.providers import restore_points as rp
+from components.providers.connection import ProviderError
 from components.providers.flink_job import FlinkJob, FlinkJobArgs, FlinkJobProvider
 from components.providers.flink_job_model import OUTPUT_KEYS, lineage_seed
 from components.providers.job_lifecycle import (
@@ -211,3 +213,33 @@ def test_job_gone_with_unlistable_storage_names_where_the_stop_savepoint_would_b
         assert f"would be in s3://bucket/sp/{JOB}/" in message and "s3://bucket/ck/<jobId>/chk-<n>" in message
         assert "onMissingJob: restoreLatest" in message
         assert [r.method for r in fake.requests if r.method != "GET"] == []  # nothing uploaded, run or stopped
+
+
+def test_default_gate_refuses_to_stop_a_job_whose_last_checkpoint_is_minutes_old(tmp_path):
+    """The default limit max(3 × interval, 60 s) on a job whose checkpoints stopped 5 minutes ago (the real
+    cluster shows the explicit limit; holding a real job's checkpoints stale for minutes would slow the suite)."""
+    jar = tmp_path / "job.jar"
+    jar.write_bytes(b"PK fake jar")
+    sha = hashlib.sha256(jar.read_bytes()).hexdigest()
+    now_ms = 1_800_000_000_000
+    running = {"jid": JOB, "state": "RUNNING", "now": now_ms, "vertices": [{"status": "RUNNING"}]}
+    with FakeFlink() as fake:
+        fake.script("GET", "/jobs/overview", Reply(200, {"jobs": [{"jid": JOB, "state": "RUNNING"}]}))
+        fake.script("GET", "/config", Reply(200, {"features": {"web-submit": True}}))
+        fake.script("POST", "/jars/upload", Reply(200, {"filename": "/up/1_new.jar", "status": "success"}))
+        fake.script("DELETE", "/jars/1_new.jar", Reply(200, {}))
+        fake.script("GET", "/jobmanager/config", Reply(200, []))
+        fake.script("GET", f"/jobs/{JOB}", Reply(200, running))
+        fake.script("GET", f"/jobs/{JOB}/checkpoints/config", Reply(200, {"interval": 10_000}))
+        fake.script("GET", f"/jobs/{JOB}/checkpoints", Reply(200, {"latest": {"completed": {
+            "id": 7, "latest_ack_timestamp": now_ms - 300_000, "external_path": "file:/ck/chk-7"}}}))
+        inputs = checked(news(restUrl=fake.url, jar=str(jar), jarSha256=sha,
+                              timeouts={"runningS": 5, "savepointS": 5, "checkpointS": 1}))
+        olds = {**inputs, "jobId": JOB, "jarId": "0_old.jar", "state": "RUNNING"}
+        with pytest.raises(ProviderError) as info:
+            FlinkJobProvider().update(JOB, olds, {**inputs, "parallelism": 2})
+        message = str(info.value)
+        assert "older than 60 s, the default limit max(3 × checkpoint interval, 60 s)" in message
+        assert "stop-with-savepoint was not attempted" in message and f"Job {JOB} is RUNNING" in message
+        assert fake.count("POST", f"/jobs/{JOB}/stop") == 0 and fake.count("POST", "/jars/1_new.jar/run") == 0
+        assert fake.count("DELETE", "/jars/1_new.jar") == 1  # the upload for the new version is discarded
