@@ -163,8 +163,10 @@ class FlinkJobProvider(RestResourceProvider):
                 how = "adopted (started by an interrupted create)"
             else:
                 raise ProviderError(
-                    f"FlinkJob create: job {running.job_id}, started by an interrupted earlier create of this "
-                    f"resource, runs another job spec than the one requested; nothing was changed. Cancel that job "
+                    f"FlinkJob create: job {running.job_id} of this resource's lineage runs (started by an "
+                    "interrupted earlier create, or left running by an earlier copy of this resource that was "
+                    "removed from the state), but with another job spec than the one requested; nothing was "
+                    "changed. Cancel that job "
                     f"(PATCH /jobs/{running.job_id}?mode=cancel, or take a savepoint first) or restore the previous "
                     "spec, then run `pulumi up` again")
             life.clean_jars(keep=(started.jar_id,))
