@@ -404,3 +404,22 @@ def test_cancelled_rollback_job_is_not_silently_rewound_to_the_stop_savepoint(pr
     assert f"job {rollback} is CANCELED" in message and f"savepoint {stop_savepoint}" in message
     assert "a successor ran after it" in message and "onMissingJob: restoreLatest" in message
     assert live_jobs(flink_client) == []
+
+
+def test_retried_create_with_another_spec_refuses_instead_of_starting_a_second_job(provider, flink_cluster,
+                                                                                   flink_client, job_jars,
+                                                                                   job_output, monkeypatch):
+    news = job_inputs(flink_cluster.rest_url, job_jars, job_output)
+
+    def crash(self, job_id, **kwargs):
+        raise SimulatedCrash("provider process died right after POST /jars/:id/run")
+    monkeypatch.setattr(FlinkRestClient, "wait_all_vertices_running", crash)
+    with pytest.raises(SimulatedCrash):
+        provider.create(news)
+    monkeypatch.undo()
+    [started] = live_jobs(flink_client)
+    with pytest.raises(ProviderError) as info:
+        provider.create({**news, "args": job_output.args("v2")})
+    assert f"job {started} of this resource's lineage runs" in str(info.value)
+    assert "another job spec" in str(info.value) and "nothing was changed" in str(info.value)
+    assert live_jobs(flink_client) == [started]
