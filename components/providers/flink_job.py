@@ -3,8 +3,8 @@
 Guarantees: at most one copy of the job runs, and its state is never silently rewound.
 
 - create: upload the jar (sha256-checked, named after the resource's lineage), run it under a job id derived from
-  `lineageSeed` (set by the FlinkJob constructor from project, stack and resource name) and the spec, from
-  `initialSavepoint` if given; wait until every vertex runs. A retry after a crash right after the run call finds
+  `lineageSeed` (set by the FlinkJob constructor from project, stack, parent and resource name) and the spec,
+  from `initialSavepoint` if given; wait until every vertex runs. A retry after a crash right after the run call finds
   that job by its id and adopts it (waits for a completed checkpoint) instead of starting a second one.
 - diff: any input change is an in-place update, never a replace (a replace would run two jobs side by side and
   lose the state hand-over). Only a change of the job spec (`JOB_SPEC_KEYS`: jar digest, entry class, args,
@@ -348,7 +348,9 @@ class FlinkJob(dynamic.Resource, module="flink", name="FlinkJob"):
         _, failures = validate(FlinkJobInputs, props, secret_fields=SECRET_INPUT_KEYS)
         if failures:
             raise ValueError(f"FlinkJob {name!r}: " + "; ".join(r for _, r in failures))
-        props.setdefault("lineageSeed", lineage_seed(pulumi.get_project(), pulumi.get_stack(), name))
+        parent = opts.parent if opts is not None else None
+        parent_key = f"{parent.pulumi_resource_type}${parent.pulumi_resource_name}" if parent is not None else None
+        props.setdefault("lineageSeed", lineage_seed(pulumi.get_project(), pulumi.get_stack(), name, parent_key))
         props.update({k: None for k in OUTPUT_KEYS})
         super().__init__(FlinkJobProvider(), name, props, opts)
 

@@ -29,7 +29,7 @@ ON_DELETE_ACTIONS = ("savepoint", "drain", "cancel")
 #: provider cannot prove that a savepoint holds its final state: fail naming the restore points (default), or
 #: restore from the newest of them.
 ON_MISSING_JOB = ("fail", "restoreLatest")
-#: `lineageSeed`: set by the FlinkJob constructor from project, stack and resource name (hex).
+#: `lineageSeed`: set by the FlinkJob constructor from project, stack, parent and resource name (hex).
 LINEAGE_SEED_PATTERN = re.compile(r"[0-9a-f]{16,64}")
 #: Health gate default (maxCheckpointAgeS unset): the last completed checkpoint may be at most
 #: max(CHECKPOINT_AGE_INTERVALS × the job's checkpoint interval, CHECKPOINT_AGE_FLOOR_S) old.
@@ -125,9 +125,14 @@ class FlinkJobInputs(ConnectionInputs):
         return {k: dumped[k] for k in JOB_SPEC_KEYS}
 
 
-def lineage_seed(project: str, stack: str, name: str) -> str:
-    """The `lineageSeed` of resource `name` in `project`/`stack` (32 hex): stable across runs of the program."""
-    return hashlib.sha256(f"flink-platform:FlinkJob:{project}/{stack}/{name}".encode()).hexdigest()[:32]
+def lineage_seed(project: str, stack: str, name: str, parent: str | None = None) -> str:
+    """The `lineageSeed` of resource `name` in `project`/`stack` (32 hex): stable across runs of the program.
+
+    `parent` ("<type>$<name>" of the parent resource, if any) keeps two FlinkJobs of the same name under different
+    parents apart (Pulumi allows that when the parents' types differ).
+    """
+    where = f"{parent}/{name}" if parent else name
+    return hashlib.sha256(f"flink-platform:FlinkJob:{project}/{stack}/{where}".encode()).hexdigest()[:32]
 
 
 def spec_hash(spec: Mapping[str, Any]) -> str:

@@ -2,10 +2,10 @@
 
 **Job ids carry their lineage.** A job id is 32 hex: the first 16 say where the job came from, the last 16 are the
 job spec's fingerprint (`spec_hash`). The first job of a resource gets the prefix
-`sha256("lineage:" + lineageSeed + ":" + generation)[:16]` (`lineageSeed` is set by the FlinkJob constructor from
-project, stack and resource name; `generation` is the first n whose prefix no job of the cluster uses yet, so a
-re-created resource does not collide with its deleted predecessor); without a seed (older programs) the prefix is
-random. A job started from the savepoint of job P gets the prefix `sha256("successor:" + P)[:16]`. Because P can
+`sha256("lineage:" + lineageSeed + ":" + generation)[:16]` (`lineageSeed` is set by the FlinkJob constructor
+from project, stack, parent and resource name; `generation` is the first n whose prefix no job of the cluster uses
+yet, so a re-created resource does not collide with its deleted predecessor); without a seed (older programs) the
+prefix is random. A job started from the savepoint of job P gets the prefix `sha256("successor:" + P)[:16]`. Because P can
 be stopped with a savepoint only once, every job that continues P's state is found by that prefix in
 `GET /jobs/overview`, and whether a job runs a given spec is read off its id. This is what makes a re-run safe:
 

@@ -90,6 +90,21 @@ def test_flink_job_constructor_sets_the_lineage_seed(pulumi_runtime):
     assert reg.inputs["onMissingJob"] == "restoreLatest"
 
 
+def test_same_name_under_another_parent_gets_another_seed(pulumi_runtime):
+    @pulumi.runtime.test
+    def program():
+        team = pulumi.ComponentResource("flink-platform:tenant:Team", "team-a")
+        args = FlinkJobArgs(rest_url="http://jm:8081", jar="/jobs/a.jar", jar_sha256=SHA)
+        job = FlinkJob("orders", args, pulumi.ResourceOptions(parent=team))
+        return job.urn.apply(lambda _: None)
+
+    program()
+    [reg] = [r for r in pulumi_runtime.registrations if r.name == "orders"]
+    assert reg.inputs["lineageSeed"] == lineage_seed(pulumi.get_project(), pulumi.get_stack(), "orders",
+                                                     "flink-platform:tenant:Team$team-a")
+    assert reg.inputs["lineageSeed"] != lineage_seed(pulumi.get_project(), pulumi.get_stack(), "orders")
+
+
 def test_job_ids_and_jar_names_derive_from_the_seed():
     seed, spec = "0123456789abcdef" * 2, "9" * 64
     first = first_job_id(spec, seed, 0)
