@@ -5,9 +5,9 @@ job spec's fingerprint (`spec_hash`). The first job of a resource gets the prefi
 `sha256("lineage:" + lineageSeed + ":" + generation)[:16]` (`lineageSeed` is set by the FlinkJob constructor
 from project, stack, parent and resource name; `generation` is the first n whose prefix no job of the cluster uses
 yet, so a re-created resource does not collide with its deleted predecessor); without a seed (older programs) the
-prefix is random. A job started from the savepoint of job P gets the prefix `sha256("successor:" + P)[:16]`. Because P can
-be stopped with a savepoint only once, every job that continues P's state is found by that prefix in
-`GET /jobs/overview`, and whether a job runs a given spec is read off its id. This is what makes a re-run safe:
+prefix is random. A job started from the savepoint of job P gets the prefix `sha256("successor:" + P)[:16]`.
+Because P can be stopped with a savepoint only once, every job that continues P's state is found by that prefix
+in `GET /jobs/overview`, and whether a job runs a given spec is read off its id. This is what makes a re-run safe:
 
 - `pulumi up` died between stop and run: the engine kept the old outputs (old job id, now FINISHED). The next
   update follows the chain (`resolve_current`) and finds either the successor that the crashed run started
