@@ -307,13 +307,18 @@ class JobLifecycle:
         points = rp.recorded(olds)
         if current.state != MISSING:
             points += self._rest_points(current.job_id, current.state)
-        points += rp.stop_savepoints_under(self.savepoint_base(), root, successor_prefix)
+        savepoint_bases = {self.savepoint_base()}  # and where recorded stop savepoints went (<base>/<jobId>/...)
+        savepoint_bases.update(parts[0] for parts in (p.path.rstrip("/").rsplit("/", 2) for p in points
+                                                      if p.kind == "savepoint")
+                               if len(parts) == 3 and len(parts[1]) == 32)
+        for base in sorted(b for b in savepoint_bases if b):
+            points += rp.stop_savepoints_under(base, root, successor_prefix)
         bases = {self.checkpoint_base()}
         bases.update(p.path.rstrip("/").rsplit("/", 2)[0] for p in points if p.kind == "checkpoint")
         for base in sorted(b for b in bases if b):
             points += rp.checkpoints_under(base, root, successor_prefix)
         known = {str(j.get("jid", "")) for j in self.client.jobs_overview() if isinstance(j, dict)}
-        for base in (self.savepoint_base(), *bases):
+        for base in (*savepoint_bases, *bases):
             known.update(rp.job_dirs(base))
         points = [p if not (p.final and p.job_id and any(k.startswith(successor_prefix(p.job_id)) for k in known))
                   else dataclasses.replace(p, final=False, source=p.source + "; a successor ran after it")
