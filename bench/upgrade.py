@@ -14,7 +14,10 @@ job up one source subtask finishes, and a later stop-with-savepoint can race wit
   downtime measured between the same two points.
 
 The order within a pair alternates and one warm-up pair is not counted.
-Prints every pair, the medians and the median of the per-pair ratios provider/hand (target: at most 1.10).
+Prints every pair, the medians and the median of the per-pair ratios provider/hand (target: at most 1.10), and
+the REST requests each side sent per upgrade (counted in the transport, `RestTransport.sent_total`; the
+provider's count includes its health gate, lineage lookup, jar clean-up and checkpoint record, the hand-driven
+count the same checkpoint waits).
 No assertions: the exit status is non-zero only if something failed.
 """
 
@@ -28,8 +31,9 @@ import time
 from pathlib import Path
 
 from components.flink_rest import FlinkRestClient
+from components.flink_rest_transport import RestTransport
 from components.providers.flink_job import FlinkJobProvider
-from components.providers.flink_job_model import RESTORE_CLAIM_MODE
+from components.providers.flink_job_model import RESTORE_CLAIM_MODE, lineage_seed
 from tests.jobs.build import build_job_jars
 from tools.flink_local import FlinkLocalCluster
 
@@ -64,6 +68,7 @@ def run(pairs: int, work_dir: Path) -> int:
         news = provider.check({}, {
             "restUrl": cluster.rest_url, "jar": str(jars.v1), "jarSha256": jars.sha256(jars.v1),
             "entryClass": jars.entry_class, "args": job_args(out, "provider", 0), "parallelism": 1,
+            "lineageSeed": lineage_seed("flink-platform", "bench", "upgrade"),  # as the FlinkJob constructor does
             "timeouts": {"runningS": DEADLINE_S, "savepointS": DEADLINE_S, "checkpointS": DEADLINE_S}}).inputs
         outs = provider.create(news).outs
 
@@ -74,8 +79,9 @@ def run(pairs: int, work_dir: Path) -> int:
 
         print(f"cluster {cluster.rest_url}; {pairs} interleaved pairs; downtime = stop request -> every vertex "
               "of the new job RUNNING")
-        print(f"{'pair':>4} {'provider s':>11} {'by hand s':>10} {'ratio':>7} {'provider update total s':>24}")
-        ratios, provider_s, hand_s = [], [], []
+        print(f"{'pair':>4} {'provider s':>11} {'by hand s':>10} {'ratio':>7} {'provider update total s':>24} "
+              f"{'requests provider':>18} {'requests by hand':>17}")
+        ratios, provider_s, hand_s, provider_requests, hand_requests = [], [], [], [], []
         state = {"outs": outs, "news": news, "hand": hand_job}
 
         def by_provider(pair: int) -> tuple[float, float]:
@@ -91,25 +97,34 @@ def run(pairs: int, work_dir: Path) -> int:
             client.wait_completed_checkpoint(state["hand"], deadline_s=DEADLINE_S)  # as the provider confirms
             return downtime
 
+        def counted(fn, *args):
+            before = RestTransport.sent_total
+            result = fn(*args)
+            return result, RestTransport.sent_total - before
+
         for pair in range(WARMUP_PAIRS + pairs):
             if pair % 2:  # alternate who goes first, so neither side always runs on a colder JVM
-                h = by_hand(pair + 1)
-                p, total = by_provider(pair + 1)
+                h, hr = counted(by_hand, pair + 1)
+                (p, total), pr = counted(by_provider, pair + 1)
             else:
-                p, total = by_provider(pair + 1)
-                h = by_hand(pair + 1)
+                (p, total), pr = counted(by_provider, pair + 1)
+                h, hr = counted(by_hand, pair + 1)
             label = "warm" if pair < WARMUP_PAIRS else str(pair - WARMUP_PAIRS + 1)
-            print(f"{label:>4} {p:>11.3f} {h:>10.3f} {p / h:>7.2f} {total:>24.3f}")
+            print(f"{label:>4} {p:>11.3f} {h:>10.3f} {p / h:>7.2f} {total:>24.3f} {pr:>18} {hr:>17}")
             if pair >= WARMUP_PAIRS:
                 ratios.append(p / h)
                 provider_s.append(p)
                 hand_s.append(h)
+                provider_requests.append(pr)
+                hand_requests.append(hr)
 
         outs, hand_job = state["outs"], state["hand"]
         provider.delete(outs["jobId"], outs)
         client.cancel(hand_job)
         client.delete_jar(jar_id)
     median_ratio = statistics.median(ratios)
+    print(f"REST requests per upgrade (median): provider {statistics.median(provider_requests):g}, by hand "
+          f"{statistics.median(hand_requests):g}")
     print(f"median downtime: provider {statistics.median(provider_s):.3f} s, by hand {statistics.median(hand_s):.3f} s")
     print(f"median ratio provider/hand: {median_ratio:.2f}x (target <= {TARGET_RATIO:.2f}x: "
           f"{'met' if median_ratio <= TARGET_RATIO else 'NOT met'})")

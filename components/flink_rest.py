@@ -5,7 +5,8 @@ stop-with-savepoint with caller-chosen trigger ids (so a retry never takes a sec
 waits with explicit deadlines. Shapes follow ``shared/upstream/flink-rest-v1-dispatcher.yml``; the transport
 rules (timeouts, GET-only retries, TLS, auth, error mapping) are in :mod:`components.flink_rest_transport`.
 ``run_jar`` is made idempotent by the job id: it looks the id up before posting and again after a transport
-error, and never re-posts by itself.
+error, and never re-posts by itself. Every wait polls with a backoff (:class:`Backoff`: 0.1 s, growing ×1.5 up
+to 2 s), so a long wait costs a few requests, not one every 50 ms.
 """
 
 from __future__ import annotations
@@ -40,12 +41,15 @@ __all__ = [
 # --- REST paths (Flink REST API v1, see shared/upstream/flink-rest-v1-dispatcher.yml) -------------------------
 PATH_CONFIG = "/config"
 PATH_OVERVIEW = "/overview"
+PATH_JARS = "/jars"
 PATH_JARS_UPLOAD = "/jars/upload"
 PATH_JAR = "/jars/{jar_id}"
 PATH_JAR_RUN = "/jars/{jar_id}/run"
 PATH_JOBS_OVERVIEW = "/jobs/overview"
 PATH_JOB = "/jobs/{job_id}"
 PATH_JOB_CHECKPOINTS = "/jobs/{job_id}/checkpoints"
+PATH_JOB_CHECKPOINT_CONFIG = "/jobs/{job_id}/checkpoints/config"
+PATH_JOBMANAGER_CONFIG = "/jobmanager/config"
 PATH_JOB_EXCEPTIONS = "/jobs/{job_id}/exceptions"
 PATH_JOB_STOP = "/jobs/{job_id}/stop"
 PATH_JOB_SAVEPOINTS = "/jobs/{job_id}/savepoints"
@@ -77,6 +81,39 @@ CANCELLABLE_JOB_STATES = frozenset({"INITIALIZING", "CREATED", JOB_RUNNING, "RES
 OPERATION_COMPLETED = "COMPLETED"
 #: ``claimMode`` values accepted by ``POST /jars/{jarid}/run``.
 CLAIM_MODES = frozenset({"CLAIM", "NO_CLAIM", "LEGACY"})
+#: Cluster config keys (``GET /jobmanager/config``) naming the default savepoint and checkpoint directories
+#: (Flink 2.x name first, the 1.x name it replaced second).
+SAVEPOINT_DIR_KEYS = ("execution.checkpointing.savepoint-dir", "state.savepoints.dir")
+CHECKPOINT_DIR_KEYS = ("execution.checkpointing.dir", "state.checkpoints.dir")
+
+#: Polling of every wait backs off: the first delay, the growth factor and the longest delay (seconds).
+POLL_FIRST_S = 0.1
+POLL_FACTOR = 1.5
+POLL_MAX_S = 2.0
+
+
+class Backoff:
+    """Delays between polls: ``first``, then ×``factor`` per poll up to ``maximum``; never sleeps past ``end``."""
+
+    def __init__(self, first: float = POLL_FIRST_S, *, factor: float = POLL_FACTOR, maximum: float = POLL_MAX_S):
+        if not 0 < first <= maximum or factor < 1:
+            raise ValueError(f"Backoff needs 0 < first <= maximum and factor >= 1, got {first}, {factor}, {maximum}")
+        self.delay = first
+        self.factor = factor
+        self.maximum = maximum
+
+    def delays(self, count: int) -> list[float]:
+        """The next ``count`` delays without sleeping (for documentation and tests)."""
+        out, delay = [], self.delay
+        for _ in range(count):
+            out.append(delay)
+            delay = min(delay * self.factor, self.maximum)
+        return out
+
+    def sleep(self, end: float) -> None:
+        """Sleep the next delay, cut short so that the caller polls once more at the deadline ``end``."""
+        time.sleep(max(0.0, min(self.delay, end - time.monotonic())))
+        self.delay = min(self.delay * self.factor, self.maximum)
 
 
 @dataclass(frozen=True)
@@ -149,19 +186,28 @@ class FlinkRestClient:
                 call=call, errors=[f"{WEB_SUBMIT_CONFIG_KEY} is false"])
 
     # --- jars --------------------------------------------------------------------------------------------------
-    def upload_jar(self, path: str) -> str:
-        """``POST /jars/upload`` (after :meth:`ensure_web_submit`); returns the jar id."""
+    def upload_jar(self, path: str, *, filename: str | None = None) -> str:
+        """``POST /jars/upload`` (after :meth:`ensure_web_submit`); returns the jar id.
+
+        ``filename`` (default: the file's own name) is the name Flink keeps: the jar id is ``<uuid>_<filename>``
+        and ``GET /jars`` lists it as ``name``, so a caller can recognise its own uploads later.
+        """
         self.ensure_web_submit()
         call = f"POST {PATH_JARS_UPLOAD}"
         with open(path, "rb") as fh:
             body = self._request("POST", PATH_JARS_UPLOAD,
-                                 files={JAR_UPLOAD_FIELD: (os.path.basename(path), fh, JAR_CONTENT_TYPE)})
+                                 files={JAR_UPLOAD_FIELD: (filename or os.path.basename(path), fh,
+                                                           JAR_CONTENT_TYPE)})
         filename = _get(body, "filename", call, types=str)
         jar_id = filename.replace("\\", "/").rsplit("/", 1)[-1]
         if not jar_id:
             raise FlinkRestError(f"Flink REST call {call} returned an unexpected body: field 'filename' "
                                  f"{filename!r} has no file name", call=call, errors=["bad filename"])
         return jar_id
+
+    def list_jars(self) -> list[dict]:
+        """``GET /jars``: ``[{"id", "name", "uploaded", "entry"}]`` for every uploaded jar."""
+        return _get(self._request("GET", PATH_JARS), "files", f"GET {PATH_JARS}", types=list)
 
     def delete_jar(self, jar_id: str) -> None:
         """``DELETE /jars/{jarid}``; a jar that is already gone is fine.
@@ -260,6 +306,24 @@ class FlinkRestClient:
         """``GET /jobs/{jobid}/checkpoints``: counts, latest completed/savepoint/failed/restored, history."""
         return self._request("GET", PATH_JOB_CHECKPOINTS.format(job_id=_check_id("job_id", job_id)))
 
+    def checkpoint_config(self, job_id: str) -> dict:
+        """``GET /jobs/{jobid}/checkpoints/config``: ``interval`` (ms), ``externalization`` (retention), ..."""
+        return self._request("GET", PATH_JOB_CHECKPOINT_CONFIG.format(job_id=_check_id("job_id", job_id)))
+
+    def trigger_checkpoint(self, job_id: str) -> str:
+        """``POST /jobs/{jobid}/checkpoints``: a manual checkpoint; returns the trigger id (not awaited)."""
+        path = PATH_JOB_CHECKPOINTS.format(job_id=_check_id("job_id", job_id))
+        return _get(self._request("POST", path, json_body={}), "request-id", f"POST {path}", types=str)
+
+    def cluster_config(self) -> dict[str, str]:
+        """``GET /jobmanager/config`` as a ``{key: value}`` dict (the cluster's effective configuration)."""
+        entries = self._request("GET", PATH_JOBMANAGER_CONFIG)
+        if not isinstance(entries, list):
+            call = f"GET {PATH_JOBMANAGER_CONFIG}"
+            raise FlinkRestError(f"Flink REST call {call} returned an unexpected body: a {type(entries).__name__}, "
+                                 "expected a list of {key, value}", call=call, errors=["not a list"])
+        return {str(e["key"]): str(e.get("value")) for e in entries if isinstance(e, dict) and "key" in e}
+
     def exceptions(self, job_id: str) -> dict:
         """``GET /jobs/{jobid}/exceptions?maxExceptions=5``."""
         path = PATH_JOB_EXCEPTIONS.format(job_id=_check_id("job_id", job_id))
@@ -319,7 +383,8 @@ class FlinkRestClient:
                                                 trigger_id=_check_id("trigger_id", trigger_id))
         return self._request("GET", path)
 
-    def wait_savepoint(self, job_id: str, trigger_id: str, *, deadline_s: float, poll_s: float = 0.05) -> str:
+    def wait_savepoint(self, job_id: str, trigger_id: str, *, deadline_s: float,
+                       poll_s: float = POLL_FIRST_S) -> str:
         """Poll a savepoint/stop trigger until it completes; returns ``operation.location``.
 
         COMPLETED with ``failure-cause`` raises SavepointFailedError; no completion within ``deadline_s`` raises
@@ -328,6 +393,7 @@ class FlinkRestClient:
         path = PATH_JOB_SAVEPOINT_STATUS.format(job_id=job_id, trigger_id=trigger_id)
         call = f"GET {path}"
         end = time.monotonic() + deadline_s
+        backoff = Backoff(min(poll_s, POLL_MAX_S))
         last: object = None
         while True:
             body = self.savepoint_status(job_id, trigger_id)
@@ -345,7 +411,7 @@ class FlinkRestClient:
                     f"Flink REST call {call}: savepoint {trigger_id} of job {job_id} did not complete within "
                     f"{deadline_s} s (last status {last!r}); poll the same trigger id to resume",
                     call=call, last_state=last)
-            time.sleep(poll_s)
+            backoff.sleep(end)
 
     def stop_with_savepoint(self, job_id: str, *, target_directory: str | None, drain: bool = False,
                             trigger_id: str | None = None, deadline_s: float = 120.0) -> str:
@@ -374,7 +440,8 @@ class FlinkRestClient:
         return JobStateError(f"Flink REST call {call}: job {job_id} reached terminal state {state} while waiting "
                              f"for {wanted}{why}", call=call, state=state, root_cause=cause)
 
-    def wait_job_state(self, job_id: str, states: set[str], *, deadline_s: float, poll_s: float = 0.05) -> dict:
+    def wait_job_state(self, job_id: str, states: set[str], *, deadline_s: float,
+                       poll_s: float = POLL_FIRST_S) -> dict:
         """Poll ``GET /jobs/{jobid}`` until its state is in ``states``; returns the job.
 
         A terminal state not in ``states`` raises JobStateError at once (with the root cause); the deadline
@@ -383,6 +450,7 @@ class FlinkRestClient:
         call = f"GET {PATH_JOB.format(job_id=job_id)}"
         wanted = "/".join(sorted(states))
         end = time.monotonic() + deadline_s
+        backoff = Backoff(min(poll_s, POLL_MAX_S))
         while True:
             job = self.job(job_id)
             state = job["state"]
@@ -393,9 +461,9 @@ class FlinkRestClient:
             if time.monotonic() >= end:
                 raise OperationTimeoutError(f"Flink REST call {call}: job {job_id} did not reach {wanted} within "
                                             f"{deadline_s} s (last state {state})", call=call, last_state=state)
-            time.sleep(poll_s)
+            backoff.sleep(end)
 
-    def wait_all_vertices_running(self, job_id: str, *, deadline_s: float, poll_s: float = 0.05) -> dict:
+    def wait_all_vertices_running(self, job_id: str, *, deadline_s: float, poll_s: float = POLL_FIRST_S) -> dict:
         """Wait until the job is RUNNING and every vertex is RUNNING; returns the job.
 
         A terminal job state raises JobStateError with the root cause from ``/jobs/{id}/exceptions``; on the
@@ -404,6 +472,7 @@ class FlinkRestClient:
         """
         call = f"GET {PATH_JOB.format(job_id=job_id)}"
         end = time.monotonic() + deadline_s
+        backoff = Backoff(min(poll_s, POLL_MAX_S))
         while True:
             job = self.job(job_id)
             state = job["state"]
@@ -420,16 +489,17 @@ class FlinkRestClient:
                 raise OperationTimeoutError(f"Flink REST call {call}: job {job_id} did not get all vertices "
                                             f"RUNNING within {deadline_s} s (last seen {seen}){why}",
                                             call=call, last_state=seen)
-            time.sleep(poll_s)
+            backoff.sleep(end)
 
     def wait_completed_checkpoint(self, job_id: str, *, after_id: int = -1, deadline_s: float,
-                                  poll_s: float = 0.1) -> dict:
+                                  poll_s: float = POLL_FIRST_S) -> dict:
         """Wait until ``latest.completed.id > after_id``; returns ``latest.completed``.
 
         Raises JobStateError if the job ends meanwhile and OperationTimeoutError on the deadline.
         """
         call = f"GET {PATH_JOB_CHECKPOINTS.format(job_id=job_id)}"
         end = time.monotonic() + deadline_s
+        backoff = Backoff(min(poll_s, POLL_MAX_S))
         while True:
             stats = self.checkpoints(job_id)
             completed = _get(stats, "latest.completed", call, types=dict, optional=True)
@@ -443,4 +513,4 @@ class FlinkRestClient:
                 raise OperationTimeoutError(f"Flink REST call {call}: job {job_id} completed no checkpoint after "
                                             f"id {after_id} within {deadline_s} s (job {state}, counts {counts})",
                                             call=call, last_state=counts)
-            time.sleep(poll_s)
+            backoff.sleep(end)

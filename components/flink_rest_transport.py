@@ -117,10 +117,18 @@ def body_field(body: Any, path: str, call: str, *, types: type | tuple[type, ...
 
 
 class RestTransport:
-    """Sends requests to one endpoint and maps every failure to a FlinkRestError subclass."""
+    """Sends requests to one endpoint and maps every failure to a FlinkRestError subclass.
+
+    Every request sent is counted, per transport (``sent``) and over all transports of the process
+    (``RestTransport.sent_total``), so benchmarks can report REST requests per operation.
+    """
+
+    #: Requests sent by every transport of this process (read by bench/upgrade.py).
+    sent_total = 0
 
     def __init__(self, endpoint: RestEndpoint):
         self.endpoint = endpoint
+        self.sent = 0
         self._secrets = (endpoint.bearer_token, endpoint.basic_password)
         session = requests.Session()
         session.trust_env = False  # no proxies or netrc credentials from the environment
@@ -155,6 +163,8 @@ class RestTransport:
         call = f"{method} {path}{query}"
         url = self.endpoint.base_url + path
         timeout = (self.endpoint.timeout_s, self.endpoint.timeout_s)
+        self.sent += 1
+        RestTransport.sent_total += 1
         try:
             resp = self._session.request(method, url, params=params, json=json_body, files=files, timeout=timeout)
         except requests.exceptions.SSLError as exc:

@@ -44,3 +44,7 @@ CONFIG_CHECKSUM = "flink-platform.io/config-checksum"
 PROMETHEUS_SCRAPE = "prometheus.io/scrape"
 PROMETHEUS_PORT = "prometheus.io/port"
 PROMETHEUS_PATH = "prometheus.io/path"
+
+#: NetworkPolicy annotation naming the address ranges of its ipBlocks (JSON map CIDR -> name, e.g. "api-server",
+#: "kafka"), so the flow matrix can label external destinations from the rendered policies alone.
+DESTINATIONS = "flink-platform.io/destinations"

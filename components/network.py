@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 import pulumi
 from pydantic import BaseModel, ConfigDict
 
+from components import labels as L
 from components import upstream
 from components.config import EgressRule, ExtraEgressConfig, NetworkConfig, NetworkPeer
 from components.kube import declare
@@ -64,8 +65,29 @@ def _api_server(network: NetworkConfig) -> dict[str, Any]:
     return {"to": _cidrs(network.api_server_cidrs), "ports": _tcp(network.api_server_port)}
 
 
+#: Annotation naming the address ranges a policy's ipBlocks stand for (JSON map CIDR -> name), so the flow matrix
+#: (planning/flows.py) can label external destinations from the rendered policies alone.
+DESTINATIONS_ANNOTATION = L.DESTINATIONS
+API_SERVER_DESTINATION = "api-server"
+EXTRA_EGRESS_DESTINATION = "operator-extra-egress"
+
+
+def _destinations(policy: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """Record which name each CIDR of the policy's ipBlocks stands for (first name wins)."""
+    if names:
+        import json
+
+        annotations = policy["metadata"].setdefault("annotations", {})
+        known = json.loads(annotations.get(DESTINATIONS_ANNOTATION, "{}"))
+        for cidr, name in names.items():
+            known.setdefault(cidr, name)
+        annotations[DESTINATIONS_ANNOTATION] = json.dumps(known, sort_keys=True, separators=(",", ":"))
+    return policy
+
+
 def _policy(name: str, namespace: str, labels: Mapping[str, str], selector: dict[str, Any],
-            ingress: list[dict[str, Any]] | None, egress: list[dict[str, Any]] | None) -> dict[str, Any]:
+            ingress: list[dict[str, Any]] | None, egress: list[dict[str, Any]] | None,
+            destinations: Mapping[str, str] | None = None) -> dict[str, Any]:
     spec: dict[str, Any] = {"podSelector": selector, "policyTypes": []}
     if ingress is not None:
         spec["policyTypes"].append("Ingress")
@@ -73,8 +95,9 @@ def _policy(name: str, namespace: str, labels: Mapping[str, str], selector: dict
     if egress is not None:
         spec["policyTypes"].append("Egress")
         spec["egress"] = egress
-    return {"apiVersion": API, "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)}, "spec": spec}
+    policy = {"apiVersion": API, "kind": "NetworkPolicy",
+              "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)}, "spec": spec}
+    return _destinations(policy, destinations or {})
 
 
 def operator_policy(
@@ -105,7 +128,10 @@ def operator_policy(
         if extra_egress.dst_ports:
             rule["ports"] = _tcp(*extra_egress.dst_ports)
         egress.append(rule)
-    return _policy("flink-operator", operator_namespace, labels, OPERATOR_POD_SELECTOR, ingress, egress)
+    names = {c: API_SERVER_DESTINATION for c in network.api_server_cidrs}
+    if extra_egress.enabled:
+        names.update({c: EXTRA_EGRESS_DESTINATION for c in extra_egress.dst_nets if c not in names})
+    return _policy("flink-operator", operator_namespace, labels, OPERATOR_POD_SELECTOR, ingress, egress, names)
 
 
 def flink_namespace_policies(
@@ -126,7 +152,8 @@ def flink_namespace_policies(
             [{"to": [{"podSelector": flink}], "ports": _tcp(*FLINK_INTERNAL_PORTS)}],
         )),
         ("flink-apiserver-dns", _policy(
-            "flink-apiserver-dns", namespace, labels, flink, None, [_api_server(network), _dns(network)])),
+            "flink-apiserver-dns", namespace, labels, flink, None, [_api_server(network), _dns(network)],
+            {c: API_SERVER_DESTINATION for c in network.api_server_cidrs})),
         ("jobmanager-rest", _policy(
             "jobmanager-rest-from-operator", namespace, labels, {"matchLabels": dict(JOBMANAGER_PODS)},
             [{"from": [{"namespaceSelector": {"matchLabels": {upstream.NAMESPACE_NAME_LABEL: operator_namespace}},
@@ -138,7 +165,7 @@ def flink_namespace_policies(
     for rule in egress:
         out.append((f"egress-{rule.name}", _policy(
             f"flink-egress-{rule.name}", namespace, labels, flink, None,
-            [{"to": _cidrs(rule.dst_nets), "ports": _tcp(*rule.dst_ports)}])))
+            [{"to": _cidrs(rule.dst_nets), "ports": _tcp(*rule.dst_ports)}], {c: rule.name for c in rule.dst_nets})))
     return out
 
 

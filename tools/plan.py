@@ -12,9 +12,10 @@ checked cache (``FLINK_PLATFORM_CRD_CACHE``) or upstream, exactly as in ``pulumi
 
 It writes ``<out>/manifests.yaml`` (every Kubernetes object, multi-document YAML in apply order),
 ``<out>/resources.json`` (every Pulumi resource with type, URN, parent, dependencies, provider, options, inputs,
-component outputs, plus the stack outputs) and ``<out>/capacity.md`` (per tenant and namespace: CPU and memory
-requested by operators and workloads against the quota, with the headroom), prints a summary and ``PLAN OK`` /
-``PLAN FAILED``.
+component outputs, plus the stack outputs), ``<out>/capacity.md`` (per tenant and namespace: CPU and memory
+requested by operators and workloads against the quota, with the headroom) and ``<out>/flows.md`` /
+``<out>/flows.svg`` (the flow matrix read off the rendered NetworkPolicies: which pod groups may reach which, on
+which ports), prints a summary and ``PLAN OK`` / ``PLAN FAILED``.
 
 Validation: every built-in object against the strict OpenAPI schema of the stack's
 ``platform.cluster.kubernetesVersion``; every custom resource against the schema of the CRD that serves it. The
@@ -46,7 +47,7 @@ import yaml
 from components.config import CONFIG_KEY, load_platform_config
 from components import crds
 from components.crds import CrdSchemas
-from planning import capacity
+from planning import capacity, flows
 from components import upstream
 from components.crds import CrdSchemas, default_cache_dir
 from tools import manifests
@@ -57,7 +58,9 @@ from tools.schema_validation import SchemaValidator, UnsupportedKubernetesVersio
 MANIFESTS_FILE = "manifests.yaml"
 RESOURCES_FILE = "resources.json"
 CAPACITY_FILE = "capacity.md"
-PLAN_FILES = (MANIFESTS_FILE, RESOURCES_FILE, CAPACITY_FILE)
+FLOWS_FILE = "flows.md"
+FLOWS_PICTURE = "flows.svg"
+PLAN_FILES = (MANIFESTS_FILE, RESOURCES_FILE, CAPACITY_FILE, FLOWS_FILE, FLOWS_PICTURE)
 STACKS_DIR = PROJECT_ROOT / "stacks"
 
 
@@ -128,12 +131,18 @@ class Plan:
     def capacity_rows(self) -> list[capacity.NamespaceCapacity]:
         return capacity.capacity(o.obj for o in self.objects)
 
+    def flow_matrix(self) -> flows.FlowMatrix:
+        return flows.Flows(o.obj for o in self.objects).matrix()
+
     def files(self) -> dict[str, str]:
         """Every plan file by name, rendered in memory (nothing is written until all of them exist)."""
+        matrix = self.flow_matrix()
         return {
             MANIFESTS_FILE: self.manifests_text(),
             RESOURCES_FILE: self.resources_text(),
             CAPACITY_FILE: capacity.capacity_markdown(self.capacity_rows(), stack=self.stack),
+            FLOWS_FILE: flows.flows_markdown(matrix, stack=self.stack),
+            FLOWS_PICTURE: flows.flows_svg(matrix, stack=self.stack),
         }
 
 
@@ -290,6 +299,8 @@ def summary(plan: Plan) -> str:
     lines.append(f"Kubernetes objects: {len(plan.objects)}")
     lines.append(f"Pulumi resources:   {len(plan.registrations)}")
     lines.append(capacity.capacity_summary(plan.capacity_rows()))
+    matrix = plan.flow_matrix()
+    lines.append(f"flows: {len(flows.flow_set(matrix))} allowed flow(s) between {len(matrix.groups)} pod group(s)")
     for note in plan.notes:
         lines.append(f"note: {note}")
     if plan.problems:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,6 +26,16 @@ from components.providers.secret_config import CONFIG_KEY, is_secret_key
 
 UPGRADE_MODES = ("savepoint", "stateless")
 ON_DELETE_ACTIONS = ("savepoint", "drain", "cancel")
+#: What update/refresh do when the job is gone (not on the JobManager, or failed/cancelled there) and the
+#: provider cannot prove that a savepoint holds its final state: fail naming the restore points (default), or
+#: restore from the newest of them.
+ON_MISSING_JOB = ("fail", "restoreLatest")
+#: `lineageSeed`: set by the FlinkJob constructor from project, stack, parent and resource name (hex).
+LINEAGE_SEED_PATTERN = re.compile(r"[0-9a-f]{16,64}")
+#: Health gate default (maxCheckpointAgeS unset): the last completed checkpoint may be at most
+#: max(CHECKPOINT_AGE_INTERVALS × the job's checkpoint interval, CHECKPOINT_AGE_FLOOR_S) old.
+CHECKPOINT_AGE_INTERVALS = 3
+CHECKPOINT_AGE_FLOOR_S = 60.0
 #: Restores never take ownership of the savepoint (one of flink_rest.CLAIM_MODES), so the same savepoint stays
 #: usable for a rollback after the new version failed.
 RESTORE_CLAIM_MODE = "NO_CLAIM"
@@ -33,7 +44,8 @@ SAVEPOINT_HISTORY_LIMIT = 10
 #: Inputs whose change needs a new Flink job (stop with savepoint, run the new version from it).
 JOB_SPEC_KEYS = ("jarSha256", "entryClass", "args", "parallelism", "flinkConfiguration")
 #: Computed outputs (never inputs).
-OUTPUT_KEYS = ("jobId", "jarId", "state", "lastSavepoint", "savepointHistory", "lastUpgrade")
+#: `lastCheckpoint` was added after the first release: stored outputs without it are read as None.
+OUTPUT_KEYS = ("jobId", "jarId", "state", "lastSavepoint", "savepointHistory", "lastUpgrade", "lastCheckpoint")
 
 
 class Timeouts(pydantic.BaseModel):
@@ -68,8 +80,21 @@ class FlinkJobInputs(ConnectionInputs):
     on_delete: Literal["savepoint", "drain", "cancel"] = pydantic.Field("savepoint", alias="onDelete")
     require_checkpoint: bool = pydantic.Field(True, alias="requireCheckpoint",
                                               description="health needs a completed checkpoint (savepoint mode)")
-    max_checkpoint_age_s: float | None = pydantic.Field(None, alias="maxCheckpointAgeS", gt=0)
+    max_checkpoint_age_s: float | None = pydantic.Field(
+        None, alias="maxCheckpointAgeS", ge=0,
+        description="oldest acceptable last checkpoint before a stop; unset: max(3 × interval, 60 s); 0: off")
+    on_missing_job: Literal["fail", "restoreLatest"] = pydantic.Field(
+        "fail", alias="onMissingJob", description="job gone: fail naming restore points, or restore the newest")
+    lineage_seed: str | None = pydantic.Field(
+        None, alias="lineageSeed", description="set by the FlinkJob constructor; derives job ids and jar names")
     timeouts: Timeouts = pydantic.Field(default_factory=Timeouts)
+
+    @pydantic.field_validator("lineage_seed")
+    @classmethod
+    def _seed(cls, value: str | None) -> str | None:
+        if value is not None and not LINEAGE_SEED_PATTERN.fullmatch(value):
+            raise ValueError("must be 16 to 64 lowercase hex characters (the FlinkJob constructor sets it)")
+        return value
 
     @pydantic.field_validator("jar")
     @classmethod
@@ -99,6 +124,16 @@ class FlinkJobInputs(ConnectionInputs):
         """The job-defining inputs (JOB_SPEC_KEYS) as plain data."""
         dumped = self.model_dump(by_alias=True, mode="json")
         return {k: dumped[k] for k in JOB_SPEC_KEYS}
+
+
+def lineage_seed(project: str, stack: str, name: str, parent: str | None = None) -> str:
+    """The `lineageSeed` of resource `name` in `project`/`stack` (32 hex): stable across runs of the program.
+
+    `parent` ("<type>$<name>" of the parent resource, if any) keeps two FlinkJobs of the same name under different
+    parents apart (Pulumi allows that when the parents' types differ).
+    """
+    where = f"{parent}/{name}" if parent else name
+    return hashlib.sha256(f"flink-platform:FlinkJob:{project}/{stack}/{where}".encode()).hexdigest()[:32]
 
 
 def spec_hash(spec: Mapping[str, Any]) -> str:
@@ -135,6 +170,7 @@ class FlinkJobArgs(ConnectionArgs):
     on_delete: pulumi.Input[str] | None = None
     require_checkpoint: pulumi.Input[bool] | None = None
     max_checkpoint_age_s: pulumi.Input[float] | None = None
+    on_missing_job: pulumi.Input[str] | None = None
     timeouts: pulumi.Input[dict[str, float]] | None = None
     jar_ca_bundle: pulumi.Input[str] | None = None
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from components.providers.flink_job import FlinkJobProvider
+from components.providers.flink_job_model import lineage_seed
 from tools.flink_local import free_port
 
 #: Fake credentials: the local cluster ignores auth headers, so these only prove they never leak.
@@ -18,12 +19,17 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
+def seed_for(output: Any) -> str:
+    """The `lineageSeed` the FlinkJob constructor would set, one per test (derived from its output dir)."""
+    return lineage_seed("flink-platform", "test", str(output.dir))
+
+
 def job_inputs(rest_url: str, jars: Any, output: Any, *, version: str = "v1", jar: str | None = None,
                **overrides: Any) -> dict[str, Any]:
     """Checked FlinkJob inputs for the test job writing into `output`, as the engine would pass them."""
     jar = jar or str(getattr(jars, version))
     news = {"restUrl": rest_url, "jar": jar, "jarSha256": jars.sha256(jar), "entryClass": jars.entry_class,
-            "args": output.args(version), "parallelism": 1,
+            "args": output.args(version), "parallelism": 1, "lineageSeed": seed_for(output),
             "timeouts": {"runningS": 60, "savepointS": 60, "checkpointS": 60}, **overrides}
     result = FlinkJobProvider().check({}, news)
     assert result.failures == [], [(f.property, f.reason) for f in result.failures]

@@ -1,0 +1,345 @@
+"""The flow matrix: which pod groups may reach which, on which ports, read off the rendered NetworkPolicies.
+
+Pulumi-free. Input: the plan's Kubernetes objects. Output: a :class:`FlowMatrix` whose rows and columns are pod
+groups and whose cells are the ports a flow from the row to the column may use; rendered as ``flows.md`` and
+``flows.svg`` by the offline plan.
+
+Pod groups are found in the objects, not in the stack config:
+
+- each operator (a Deployment whose pod template carries ``app.kubernetes.io/name: flink-kubernetes-operator``);
+- each namespace's JobManagers and TaskManagers (every namespace that has a NetworkPolicy selecting Flink pods or
+  holds a FlinkDeployment), with the labels Flink's native Kubernetes mode puts on them;
+- pods outside the platform that a policy names by namespace and labels (cluster DNS);
+- every ``ipBlock`` a policy names (the API server, Kafka, S3, …), named by the policy's
+  ``flink-platform.io/destinations`` annotation (a JSON map CIDR → name) where it has one, else by the CIDR.
+
+A cell is computed by set algebra over the rules, the way the API server combines them: the source side allows
+every port when no policy isolates its egress, else the union of the ports of its egress rules whose peers match
+the destination (a rule without ports: all ports); the destination side likewise for ingress; the cell is the
+intersection. An external group never isolates. ``tests/planning/test_flows.py`` checks every cell, port by port,
+against the per-flow evaluator ``tools/netpol.py``, which works flow by flow instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from components import labels as L
+from components import upstream
+
+#: Label keys and values the groups are built from (upstream facts and the platform's own keys, defined once).
+OPERATOR_NAME_LABEL = L.APP_NAME
+OPERATOR_APP_NAME = upstream.OPERATOR_APP_NAME
+FLINK_TYPE_LABEL = upstream.FLINK_LABEL_TYPE
+FLINK_TYPE_NATIVE = upstream.FLINK_LABEL_TYPE_NATIVE
+FLINK_COMPONENT_LABEL = upstream.FLINK_LABEL_COMPONENT
+JOBMANAGER = upstream.FLINK_COMPONENT_JOBMANAGER
+TASKMANAGER = upstream.FLINK_COMPONENT_TASKMANAGER
+NAMESPACE_NAME_LABEL = upstream.NAMESPACE_NAME_LABEL
+TENANT_LABEL = L.TENANT
+DESTINATIONS_ANNOTATION = L.DESTINATIONS
+
+ALL = "all"
+#: Sections of groups outside the platform's namespaces (their own policies, if any, are not in the plan).
+OUTSIDE = ("cluster", "external")
+Ports = frozenset  # of (protocol, first, last); or the string ALL
+
+
+@dataclass(frozen=True)
+class Group:
+    """A set of pods (``namespace`` set) or an address range outside the cluster (``cidr`` set)."""
+
+    key: str
+    name: str
+    section: str  # what the row/column is grouped under: a tenant, "platform", "cluster", "external"
+    namespace: str | None = None
+    pod_labels: tuple[tuple[str, str], ...] = ()
+    namespace_labels: tuple[tuple[str, str], ...] = ()
+    cidr: str | None = None
+
+    @property
+    def is_pod(self) -> bool:
+        return self.namespace is not None
+
+    @property
+    def ip(self) -> str | None:
+        """The address that stands for an external group: the first of its range."""
+        return str(ipaddress.ip_network(self.cidr, strict=False).network_address) if self.cidr else None
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(self.pod_labels)
+
+
+def _labels(value: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((value or {}).items()))
+
+
+def _match(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    if selector is None:
+        return True
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expr in selector.get("matchExpressions") or []:
+        value, values = labels.get(expr["key"]), set(expr.get("values") or [])
+        ok = {"In": value in values, "NotIn": value not in values, "Exists": expr["key"] in labels,
+              "DoesNotExist": expr["key"] not in labels}[expr["operator"]]
+        if not ok:
+            return False
+    return True
+
+
+def _peer_covers(peer: Mapping[str, Any], group: Group, policy_ns: str) -> bool:
+    if "ipBlock" in peer:
+        if group.cidr is None:
+            return False
+        ip = ipaddress.ip_address(group.ip)  # type: ignore[arg-type]
+        block = peer["ipBlock"]
+        return ip in ipaddress.ip_network(block["cidr"], strict=False) and not any(
+            ip in ipaddress.ip_network(e, strict=False) for e in block.get("except") or [])
+    if not group.is_pod:
+        return False
+    if "namespaceSelector" in peer:
+        if not _match(peer["namespaceSelector"], dict(group.namespace_labels)):
+            return False
+    elif group.namespace != policy_ns:
+        return False
+    return _match(peer.get("podSelector"), group.labels)
+
+
+def _rule_ports(rule: Mapping[str, Any]) -> Any:
+    if not rule.get("ports"):
+        return ALL
+    out = set()
+    for p in rule["ports"]:
+        protocol = p.get("protocol", "TCP")
+        if p.get("port") is None:
+            out.add((protocol, 1, 65535))
+        else:
+            first = int(p["port"])  # named ports are not used by the platform's policies
+            out.add((protocol, first, int(p.get("endPort", first))))
+    return frozenset(out)
+
+
+def _union(a: Any, b: Any) -> Any:
+    return ALL if ALL in (a, b) else frozenset(a) | frozenset(b)
+
+
+def _intersect(a: Any, b: Any) -> Any:
+    if a == ALL:
+        return b
+    if b == ALL:
+        return a
+    out = set()
+    for pa, fa, la in a:
+        for pb, fb, lb in b:
+            if pa == pb and max(fa, fb) <= min(la, lb):
+                out.add((pa, max(fa, fb), min(la, lb)))
+    return frozenset(out)
+
+
+def _types(spec: Mapping[str, Any]) -> list[str]:
+    return list(spec.get("policyTypes") or (["Ingress"] + (["Egress"] if "egress" in spec else [])))
+
+
+@dataclass
+class FlowMatrix:
+    groups: list[Group]
+    cells: dict[tuple[str, str], Any] = field(default_factory=dict)  # (src key, dst key) -> Ports | ALL
+
+    def ports(self, src: Group, dst: Group) -> Any:
+        return self.cells.get((src.key, dst.key), frozenset())
+
+
+class Flows:
+    """Groups and policies of one plan, and the matrix between the groups."""
+
+    def __init__(self, objects: Iterable[Mapping[str, Any]]):
+        self.objects = [o for o in objects if o]
+        self.policies = [o for o in self.objects if o.get("kind") == "NetworkPolicy"]
+        self.namespace_labels = {
+            o["metadata"]["name"]: {NAMESPACE_NAME_LABEL: o["metadata"]["name"], **(o["metadata"].get("labels") or {})}
+            for o in self.objects if o.get("kind") == "Namespace"
+        }
+        self.groups = self._groups()
+
+    def _ns_labels(self, ns: str) -> dict[str, str]:
+        return self.namespace_labels.get(ns, {NAMESPACE_NAME_LABEL: ns})
+
+    def _section(self, ns: str) -> str:
+        return self._ns_labels(ns).get(TENANT_LABEL) or "platform"
+
+    def _groups(self) -> list[Group]:
+        groups: dict[str, Group] = {}
+        for o in self.objects:
+            template = (((o.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
+            if o.get("kind") == "Deployment" and template.get(OPERATOR_NAME_LABEL) == OPERATOR_APP_NAME:
+                ns = o["metadata"]["namespace"]
+                groups[f"operator/{ns}"] = Group(f"operator/{ns}", f"operator ({ns})", self._section(ns), ns,
+                                                 _labels(template), _labels(self._ns_labels(ns)))
+        flink_namespaces = {o["metadata"]["namespace"] for o in self.objects if o.get("kind") == "FlinkDeployment"}
+        for p in self.policies:
+            selector = p["spec"].get("podSelector") or {}
+            if (selector.get("matchLabels") or {}).get(FLINK_TYPE_LABEL) == FLINK_TYPE_NATIVE:
+                flink_namespaces.add(p["metadata"]["namespace"])
+        for ns in sorted(flink_namespaces):
+            for component, title in ((JOBMANAGER, "JobManagers"), (TASKMANAGER, "TaskManagers")):
+                labels = {FLINK_TYPE_LABEL: FLINK_TYPE_NATIVE, FLINK_COMPONENT_LABEL: component}
+                groups[f"{component}/{ns}"] = Group(f"{component}/{ns}", f"{title} ({ns})", self._section(ns), ns,
+                                                    _labels(labels), _labels(self._ns_labels(ns)))
+        names: dict[str, str] = {}
+        for p in self.policies:
+            try:
+                names.update(json.loads((p["metadata"].get("annotations") or {}).get(DESTINATIONS_ANNOTATION, "{}")))
+            except ValueError:
+                pass
+        for p in self.policies:
+            for direction, peers_key in (("ingress", "from"), ("egress", "to")):
+                for rule in p["spec"].get(direction) or []:
+                    for peer in rule.get(peers_key) or []:
+                        if "ipBlock" in peer:
+                            cidr = peer["ipBlock"]["cidr"]
+                            name = names.get(cidr, cidr)
+                            groups.setdefault(f"external/{cidr}", Group(
+                                f"external/{cidr}", f"{name} ({cidr})" if name != cidr else cidr, "external",
+                                cidr=cidr))
+                        ns_sel = ((peer.get("namespaceSelector") or {}).get("matchLabels") or {})
+                        other = ns_sel.get(NAMESPACE_NAME_LABEL)
+                        pod_sel = (peer.get("podSelector") or {}).get("matchLabels") or {}
+                        if other and other not in self.namespace_labels and pod_sel and \
+                                pod_sel.get(OPERATOR_NAME_LABEL) != OPERATOR_APP_NAME:
+                            label = ",".join(f"{k}={v}" for k, v in sorted(pod_sel.items()))
+                            key = f"pods/{other}/{label}"
+                            groups.setdefault(key, Group(key, f"{label} ({other})", "cluster", other,
+                                                         _labels(pod_sel), _labels({NAMESPACE_NAME_LABEL: other})))
+        order = {"platform": 0, "cluster": 2, "external": 3}
+        return sorted(groups.values(), key=lambda g: (order.get(g.section, 1), g.section, g.key))
+
+    def _side(self, subject: Group, peer: Group, direction: str) -> Any:
+        """Ports ``subject`` allows towards (egress) or from (ingress) ``peer``."""
+        if not subject.is_pod:
+            return ALL
+        key, peers_key = ("egress", "to") if direction == "Egress" else ("ingress", "from")
+        isolating = [p for p in self.policies if p["metadata"]["namespace"] == subject.namespace
+                     and direction in _types(p["spec"]) and _match(p["spec"].get("podSelector") or {}, subject.labels)]
+        if not isolating:
+            return ALL
+        allowed: Any = frozenset()
+        for p in isolating:
+            for rule in p["spec"].get(key) or []:
+                peers = rule.get(peers_key)
+                if not peers or any(_peer_covers(x, peer, p["metadata"]["namespace"]) for x in peers):
+                    allowed = _union(allowed, _rule_ports(rule))
+        return allowed
+
+    def matrix(self) -> FlowMatrix:
+        out = FlowMatrix(self.groups)
+        for src in self.groups:
+            for dst in self.groups:
+                if src.section in OUTSIDE and dst.section in OUTSIDE:
+                    continue  # neither end is a platform pod: no policy of the plan speaks about it
+                cell = _intersect(self._side(src, dst, "Egress"), self._side(dst, src, "Ingress"))
+                if cell:
+                    out.cells[(src.key, dst.key)] = cell
+        return out
+
+
+def ports_text(ports: Any) -> str:
+    """``all``, or ports grouped by protocol: ``TCP 6122-6124, 8081; UDP 53``."""
+    if ports == ALL:
+        return "all"
+    if not ports:
+        return ""
+    by_proto: dict[str, list[str]] = {}
+    for proto, first, last in sorted(ports, key=lambda p: (p[0], p[1])):
+        by_proto.setdefault(proto, []).append(str(first) if first == last else f"{first}-{last}")
+    return "; ".join(f"{proto} {', '.join(items)}" for proto, items in sorted(by_proto.items()))
+
+
+def flows_markdown(matrix: FlowMatrix, *, stack: str) -> str:
+    """``flows.md``: the matrix as a table (rows: from, columns: to), then one line per allowed flow."""
+    groups = matrix.groups
+    lines = [f"# Network flows of stack `{stack}`", "",
+             "Read off the rendered NetworkPolicies: a cell lists the ports a pod of the row may open to the column "
+             "(egress of the row and ingress of the column both allow it). Empty: denied. `all`: no policy limits it.",
+             "", "| from \\ to | " + " | ".join(f"{i + 1}" for i in range(len(groups))) + " |",
+             "|---|" + "---|" * len(groups)]
+    for i, src in enumerate(groups):
+        cells = [ports_text(matrix.ports(src, dst)) or "·" for dst in groups]
+        lines.append(f"| {i + 1}. {src.name} [{src.section}] | " + " | ".join(cells) + " |")
+    lines += ["", "## Allowed flows", ""]
+    for src in groups:
+        for dst in groups:
+            text = ports_text(matrix.ports(src, dst))
+            if text:
+                lines.append(f"- {src.name} → {dst.name}: {text}")
+    return "\n".join(lines) + "\n"
+
+
+def flow_set(matrix: FlowMatrix) -> set[tuple[str, str, str]]:
+    """(from, to, ports) of every allowed flow: what a review compares between two plans."""
+    return {(s.name, d.name, ports_text(matrix.ports(s, d))) for s in matrix.groups for d in matrix.groups
+            if ports_text(matrix.ports(s, d))}
+
+
+# --- the picture --------------------------------------------------------------------------------------------------
+
+_CELL_W, _CELL_H, _LABEL_W, _HEADER_H = 118, 30, 300, 190
+_COLORS = {"allowed": "#8fd19e", "all": "#f6c177", "denied": "#f1f1f1", "self": "#d9d9d9"}
+_SECTION_COLORS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d", "#bab0ac")
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def flows_svg(matrix: FlowMatrix, *, stack: str) -> str:
+    """``flows.svg``: the matrix as a picture, rows and columns grouped by tenant, with a legend. Deterministic."""
+    groups = matrix.groups
+    n = len(groups)
+    sections = list(dict.fromkeys(g.section for g in groups))
+    color = {s: _SECTION_COLORS[i % len(_SECTION_COLORS)] for i, s in enumerate(sections)}
+    width = _LABEL_W + n * _CELL_W + 200  # room for the last rotated column header
+    height = _HEADER_H + n * _CELL_H + 150
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">',
+           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+           f'<text x="10" y="22" font-size="16" font-weight="bold">Network flows of stack {_esc(stack)} '
+           f'(from row to column, ports allowed)</text>']
+    for j, dst in enumerate(groups):  # column headers, rotated
+        x = _LABEL_W + j * _CELL_W + _CELL_W / 2
+        out.append(f'<rect x="{_LABEL_W + j * _CELL_W}" y="{_HEADER_H - 8}" width="{_CELL_W}" height="6" '
+                   f'fill="{color[dst.section]}"/>')
+        out.append(f'<text x="{x:.1f}" y="{_HEADER_H - 14}" transform="rotate(-35 {x:.1f} {_HEADER_H - 14})">'
+                   f'{_esc(dst.name)}</text>')
+    for i, src in enumerate(groups):
+        y = _HEADER_H + i * _CELL_H
+        out.append(f'<rect x="4" y="{y}" width="6" height="{_CELL_H}" fill="{color[src.section]}"/>')
+        out.append(f'<text x="14" y="{y + _CELL_H / 2 + 4:.1f}">{_esc(src.name)}</text>')
+        for j, dst in enumerate(groups):
+            ports = matrix.ports(src, dst)
+            kind = "all" if ports == ALL else "allowed" if ports else ("self" if src.key == dst.key else "denied")
+            x = _LABEL_W + j * _CELL_W
+            out.append(f'<rect x="{x}" y="{y}" width="{_CELL_W - 2}" height="{_CELL_H - 2}" fill="{_COLORS[kind]}" '
+                       f'stroke="#ffffff"/>')
+            text = ports_text(ports)
+            if text:
+                out.append(f'<text x="{x + 4}" y="{y + _CELL_H / 2 + 4:.1f}" font-size="9">{_esc(text[:22])}</text>')
+    y = _HEADER_H + n * _CELL_H + 24
+    out.append(f'<text x="10" y="{y}" font-weight="bold">Legend</text>')
+    legend = [("allowed", "allowed on the ports shown"), ("all", "not limited by any policy"),
+              ("denied", "denied")]
+    for k, (kind, text) in enumerate(legend):
+        x = 10 + k * 230
+        out.append(f'<rect x="{x}" y="{y + 10}" width="18" height="14" fill="{_COLORS[kind]}" stroke="#999999"/>')
+        out.append(f'<text x="{x + 24}" y="{y + 21}">{_esc(text)}</text>')
+    for k, section in enumerate(sections):
+        x = 10 + k * 180
+        out.append(f'<rect x="{x}" y="{y + 40}" width="18" height="14" fill="{color[section]}"/>')
+        label = section if section in ("platform", "cluster", "external") else f"tenant {section}"
+        out.append(f'<text x="{x + 24}" y="{y + 51}">{_esc(label)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
