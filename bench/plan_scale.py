@@ -1,6 +1,6 @@
 """How the offline plan scales: platform program vs bare resources, small vs large, and peak memory.
 
-    python bench/plan_scale.py [--small-tenants 50] [--large-tenants 500] [--namespaces 10]
+    python bench/plan_scale.py [--small-tenants 5] [--large-tenants 50] [--namespaces 10] [--own-operator-every 5]
     python -m bench.plan_scale ...    (the same)
 
 A synthetic stack (``stacks/Pulumi.dev.yaml`` with its tenants replaced by ``tenants × namespaces``; every
