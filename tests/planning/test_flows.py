@@ -159,7 +159,7 @@ def test_svg_renders_to_a_non_empty_png(committed_plans, tmp_path) -> None:
     (tmp_path / "flows.png").write_bytes(png)
     image = Image.open(io.BytesIO(png)).convert("RGB")
     assert image.width > 600 and image.height > 300
-    pixels = list(image.getdata())
+    pixels = list(image.get_flattened_data())
     drawn = sum(1 for p in pixels if p != (255, 255, 255))
     assert drawn / len(pixels) > 0.05, "the picture is (almost) blank"
     colours = set(pixels)
