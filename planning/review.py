@@ -1,0 +1,145 @@
+"""``review.md``: the one page a reviewer reads in code review, comparing this plan with an earlier one.
+
+Pulumi-free. Both plans are read from their rendered objects (``manifests.yaml``), so the page says what the
+cluster will see change, never what the config meant to change:
+
+- objects added, changed and removed, per tenant (a namespaced object belongs to its namespace's tenant; the
+  operator's own objects and cluster-scoped ones are listed under "platform");
+- network flows gained and lost (the flow matrices of both plans, see :mod:`planning.flows`);
+- capacity per namespace whose requests, quota or pod count changed (see :mod:`planning.capacity`);
+- the stateful impact of each workload change, when the plan computed one (``impact`` lines).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+from components import labels as L
+from components import quantities
+from planning import capacity, flows
+
+PLATFORM = "platform"
+
+
+def _key(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    meta = obj.get("metadata") or {}
+    return (str(obj.get("apiVersion", "")), str(obj.get("kind", "")), str(meta.get("namespace") or ""),
+            str(meta.get("name") or ""))
+
+
+def _tenants(objects: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    return {
+        (o.get("metadata") or {}).get("name"): ((o.get("metadata") or {}).get("labels") or {}).get(L.TENANT)
+        for o in objects if o.get("kind") == "Namespace"
+    }
+
+
+def _label(key: tuple[str, str, str, str]) -> str:
+    _, kind, ns, name = key
+    return f"{kind} {ns}/{name}" if ns else f"{kind} {name}"
+
+
+def _changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted paths where two objects differ (lists compared whole), at most a few per object."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out: list[str] = []
+        for k in sorted(set(old) | set(new), key=str):
+            if k in ("resourceVersion", "uid", "generation", "managedFields", "creationTimestamp"):
+                continue
+            if old.get(k) != new.get(k):
+                out += _changed_paths(old.get(k), new.get(k), f"{prefix}.{k}" if prefix else str(k))
+        return out
+    return [prefix or "(whole object)"] if old != new else []
+
+
+def object_changes(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]
+                   ) -> dict[str, dict[str, list[str]]]:
+    """{tenant: {"added": [...], "changed": [...], "removed": [...]}} (entries are object labels)."""
+    old = {_key(o): o for o in previous}
+    new = {_key(o): o for o in current}
+    tenant_of = {**_tenants(previous), **_tenants(current)}
+    out: dict[str, dict[str, list[str]]] = {}
+
+    def bucket(key: tuple[str, str, str, str]) -> dict[str, list[str]]:
+        ns = key[2] or (key[3] if key[1] == "Namespace" else "")
+        tenant = tenant_of.get(ns) or PLATFORM
+        return out.setdefault(tenant, {"added": [], "changed": [], "removed": []})
+
+    for key in sorted(new.keys() - old.keys()):
+        bucket(key)["added"].append(_label(key))
+    for key in sorted(old.keys() - new.keys()):
+        bucket(key)["removed"].append(_label(key))
+    for key in sorted(old.keys() & new.keys()):
+        if old[key] != new[key]:
+            paths = _changed_paths(old[key], new[key])
+            shown = ", ".join(paths[:4]) + (f" (+{len(paths) - 4} more)" if len(paths) > 4 else "")
+            bucket(key)["changed"].append(f"{_label(key)}: {shown}")
+    return dict(sorted(out.items(), key=lambda kv: (kv[0] == PLATFORM, kv[0])))
+
+
+def flow_changes(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]
+                 ) -> tuple[list[str], list[str]]:
+    """(gained, lost) flows as ``from → to: ports`` lines."""
+    before = flows.flow_set(flows.Flows(previous).matrix())
+    after = flows.flow_set(flows.Flows(current).matrix())
+
+    def lines(items: set[tuple[str, str, str]]) -> list[str]:
+        return [f"{s} → {d}: {p}" for s, d, p in sorted(items)]
+
+    return lines(after - before), lines(before - after)
+
+
+def capacity_changes(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per namespace whose requested CPU/memory, quota or pods changed."""
+    def index(objects: Sequence[Mapping[str, Any]]) -> dict[str, capacity.NamespaceCapacity]:
+        return {row.namespace: row for row in capacity.capacity(objects)}
+
+    old, new = index(previous), index(current)
+    out = []
+    for ns in sorted(old.keys() | new.keys()):
+        a, b = old.get(ns), new.get(ns)
+
+        def view(row: capacity.NamespaceCapacity | None) -> tuple[str, str, str, str, int]:
+            if row is None:
+                return ("—", "—", "—", "—", 0)
+            t = row.total
+            q = row.quota
+            return (quantities.format_cpu(t.requests_cpu), quantities.format_memory(t.requests_memory),
+                    quantities.format_cpu(q.requests_cpu) if q.requests_cpu is not None else "—",
+                    quantities.format_memory(q.requests_memory) if q.requests_memory is not None else "—", t.pods)
+
+        va, vb = view(a), view(b)
+        if va != vb:
+            tenant = (b or a).tenant  # type: ignore[union-attr]
+            out.append(f"{tenant} / {ns}: CPU requested {va[0]} → {vb[0]} (quota {va[2]} → {vb[2]}), memory "
+                       f"requested {va[1]} → {vb[1]} (quota {va[3]} → {vb[3]}), pods {va[4]} → {vb[4]}")
+    return out
+
+
+def review_markdown(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]], *, stack: str,
+                    impact_lines: Sequence[str] = ()) -> str:
+    """The whole review page."""
+    changes = object_changes(previous, current)
+    gained, lost = flow_changes(previous, current)
+    cap = capacity_changes(previous, current)
+    counts = {k: sum(len(v[k]) for v in changes.values()) for k in ("added", "changed", "removed")}
+    lines = [f"# Review of stack `{stack}`", "",
+             f"**{counts['added']} added, {counts['changed']} changed, {counts['removed']} removed** Kubernetes "
+             f"objects; **{len(gained)} flow(s) gained, {len(lost)} lost**; {len(cap)} namespace(s) with capacity "
+             f"changes; {len(impact_lines)} workload(s) with a stateful impact.", ""]
+    lines += ["## Stateful impact per workload", ""]
+    lines += [f"- {line}" for line in impact_lines] or ["- none"]
+    lines += ["", "## Objects per tenant", ""]
+    if not changes:
+        lines.append("- no object changes")
+    for tenant, kinds in changes.items():
+        lines.append(f"### {tenant if tenant == PLATFORM else 'tenant ' + tenant}")
+        for what in ("added", "changed", "removed"):
+            for entry in kinds[what]:
+                lines.append(f"- {what}: {entry}")
+        lines.append("")
+    lines += ["## Network flows", ""]
+    lines += [f"- gained: {g}" for g in gained] + [f"- lost: {x}" for x in lost] or ["- no flow changes"]
+    lines += ["", "## Capacity", ""]
+    lines += [f"- {c}" for c in cap] or ["- no capacity changes"]
+    return "\n".join(lines).rstrip() + "\n"
