@@ -125,6 +125,10 @@ AUTOSCALER_RANGES = (
 #: Schemes ``validateJarURI`` checks hosts for, and the address classes it refuses (``InetAddress.is*``).
 JAR_URI_HOST_CHECKED_SCHEMES = ("http", "https")
 
+#: Resources with this label set to "true" (any case) are the operator's health canaries: the webhook
+#: (``FlinkValidator``) and the controllers skip them (``CanaryResourceManager.isCanaryResource``).
+CANARY_LABEL = "flink.apache.org/canary"
+
 #: Snapshot job reference kinds (CRD enum).
 SNAPSHOT_JOB_REFERENCE_KINDS = ("FlinkDeployment", "FlinkSessionJob")
 

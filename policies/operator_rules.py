@@ -517,8 +517,32 @@ def check_snapshot(res: Resource, cfg) -> Iterator[Finding]:
 DEPLOYMENT_KINDS = (FD, FBG)
 
 
+def is_canary(res: Resource) -> bool:
+    value = get(res.props, "metadata", "labels", V.CANARY_LABEL)
+    return isinstance(value, str) and value.lower() == "true"
+
+
+def skip_canaries(fn):
+    """Upstream validates nothing on canary resources; neither do the operator-* policies."""
+
+    def check(res: Resource, cfg) -> Iterator[Finding]:
+        if not is_canary(res):
+            yield from fn(res, cfg)
+
+    check.__name__ = fn.__name__
+    return check
+
+
 def _for(kinds, *fns):
     return {k: fns for k in kinds}
+
+
+class OperatorPolicy(KindPolicy):
+    """An ``operator-*`` policy: every check skips the operator's canary resources."""
+
+    def __init__(self, name, description, checks, **kwargs):
+        super().__init__(name, description, {k: tuple(skip_canaries(f) for f in fns) for k, fns in checks.items()},
+                         **kwargs)
 
 
 JAR_URI_SCHEMA = PolicyConfigSchema(
@@ -534,7 +558,7 @@ JAR_URI_SCHEMA = PolicyConfigSchema(
 
 
 def policies() -> list[KindPolicy]:
-    P = KindPolicy
+    P = OperatorPolicy
     return [
         P("operator-name", "Flink resource names follow the operator's name rule (≤45 chars, DNS-like).",
           {FD: (check_deployment_name,), FBG: (check_deployment_name,), FSJ: (check_session_job_deployment_name,)}),
