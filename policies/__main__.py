@@ -13,6 +13,8 @@ if _ROOT not in sys.path:
 
 from pulumi_policy import PolicyPack  # noqa: E402
 
+from policies import shared_props  # noqa: E402
 from policies.pack import DEFAULT_LEVEL, PACK_NAME, all_policies  # noqa: E402
 
+shared_props.install()
 PolicyPack(name=PACK_NAME, policies=all_policies(), enforcement_level=DEFAULT_LEVEL)

@@ -69,9 +69,12 @@ def mutate(base: dict[str, Any], *changes: tuple[tuple[str, ...], Any]) -> dict[
     for path, value in changes:
         cur = obj
         for step in path[:-1]:
-            cur = cur.setdefault(step, {})
+            cur = cur[step] if isinstance(cur, list) else cur.setdefault(step, {})
         if value is DELETE:
-            cur.pop(path[-1], None)
+            if isinstance(cur, dict):
+                cur.pop(path[-1], None)
+            else:
+                del cur[path[-1]]
         else:
             cur[path[-1]] = value
     return obj
