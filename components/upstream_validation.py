@@ -104,12 +104,16 @@ class AutoscalerRange:
     high: float | str | None
 
 
-def _autoscaler(key: str, default: str | None = None, deprecated: tuple[str, ...] = ()) -> ConfigKey:
-    return ConfigKey(f"job.autoscaler.{key}", (*deprecated, f"kubernetes.operator.job.autoscaler.{key}"), default)
+def _autoscaler(key: str, default: str | None = None, deprecated: tuple[str, ...] = (),
+                fallback: tuple[str, ...] = ()) -> ConfigKey:
+    """``job.autoscaler.<key>``, then its deprecated keys, then the old ``kubernetes.operator.`` fallbacks."""
+    return ConfigKey(f"job.autoscaler.{key}",
+                     (*deprecated, f"kubernetes.operator.job.autoscaler.{key}", *fallback), default)
 
 
 AUTOSCALER_ENABLED = _autoscaler("enabled", "false")
-AUTOSCALER_UTILIZATION_TARGET = _autoscaler("utilization.target", "0.7", ("job.autoscaler.target.utilization",))
+AUTOSCALER_UTILIZATION_TARGET = _autoscaler("utilization.target", "0.7", ("job.autoscaler.target.utilization",),
+                                            ("kubernetes.operator.job.autoscaler.target.utilization",))
 AUTOSCALER_EXCLUDED_PERIODS = _autoscaler("excluded.periods")
 #: ``validateAutoscalerOptions`` in order; ``"target"`` means the value of ``utilization.target``.
 AUTOSCALER_RANGES = (
@@ -164,6 +168,15 @@ def flatten_config(conf: Mapping[str, Any] | None, prefix: str = "") -> dict[str
 def parse_bool(value: str | None) -> bool:
     """Flink's boolean parsing (``true``/``false``, case-insensitive); anything else counts as false here."""
     return (value or "").strip().lower() == "true"
+
+
+def boolean_problem(option: ConfigKey, conf: Mapping[str, str]) -> tuple[str, str] | None:
+    """``(key, value)`` when ``option`` is set to something Flink's ``Configuration.get`` cannot read as a boolean
+    (only ``true``/``false`` in any case): the validator then throws and the operator rejects the resource."""
+    found = option.lookup(conf)
+    if found and found[1].strip().lower() not in ("true", "false"):
+        return found
+    return None
 
 
 def ha_enabled(conf: Mapping[str, str]) -> bool:
@@ -224,7 +237,11 @@ def kubernetes_quantity(text: str) -> Decimal:
 
 def resource_memory(text: str) -> int:
     """``FlinkConfigBuilder.parseResourceMemoryString`` then ``MemorySize.parse``: a Flink memory size, or else a
-    Kubernetes quantity (``2Gi``, ``1.5G``; a trailing ``B`` dropped, upper-cased)."""
+    Kubernetes quantity (``2Gi``; a trailing ``B`` dropped, upper-cased) whose byte count
+    (``Quantity.getNumericalAmount()``, a BigDecimal) is printed and parsed again as a Flink memory size. That
+    second parse fails whenever the BigDecimal prints a fraction or an exponent: a decimal point in the number
+    (``1.5Gi`` → ``1610612736.0``), the ``E``/``Ei`` suffixes or an exponent ≥ 16 (fabric8 7.3.1 prints those in
+    scientific notation), or more than a Java long."""
     try:
         return flink_memory_size(text)
     except ValueError:
@@ -240,8 +257,14 @@ def resource_memory(text: str) -> int:
         raise ValueError(
             f"{text!r} is neither a Flink memory size (e.g. 2048m) nor a Kubernetes quantity (e.g. 2Gi)"
         ) from None
-    if amount < 0 or amount != amount.to_integral_value():
-        raise ValueError(f"{text!r} is not a whole, non-negative number of bytes")
+    number, exponent, suffix = _QUANTITY.fullmatch(q).groups()
+    if "." in number:
+        raise ValueError(f"{text!r}: a decimal Kubernetes quantity becomes a fractional byte count Flink cannot parse")
+    if suffix in ("E", "Ei") or (exponent and int(exponent[1:]) >= 16):
+        # fabric8 7.3.1 prints these amounts in scientific notation (1Ei -> 1.152921504606847E+18)
+        raise ValueError(f"{text!r}: the byte count is printed in scientific notation, which Flink cannot parse")
+    if amount < 0 or amount != amount.to_integral_value() or amount > JAVA_LONG_MAX:
+        raise ValueError(f"{text!r} is not a whole, non-negative byte count Flink can parse")
     return int(amount)
 
 

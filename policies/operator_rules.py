@@ -100,17 +100,21 @@ def name_problem(name: str) -> str | None:
 
 
 def check_deployment_name(res: Resource, cfg) -> Iterator[Finding]:
-    if res.kind == FD and res.name:
-        problem = name_problem(res.name)
+    name = get(res.props, "metadata", "name")
+    if name is None:
+        return  # not set: Pulumi auto-names it at apply time (<resource name>-<random suffix>)
+    name = str(name)
+    if res.kind == FD:
+        problem = name_problem(name)
         if problem:
             yield Finding("metadata.name", problem, "rename the FlinkDeployment")
-    elif res.kind == FBG and res.name:
+    elif res.kind == FBG:
         for suffix in BLUE_GREEN_CHILD_SUFFIXES:
-            problem = name_problem(res.name + suffix)
+            problem = name_problem(name + suffix)
             if problem:
                 yield Finding(
                     "metadata.name",
-                    f"the child FlinkDeployment {res.name + suffix!r} the operator creates is invalid: {problem}",
+                    f"the child FlinkDeployment {name + suffix!r} the operator creates is invalid: {problem}",
                     f"shorten the name to at most {V.NAME_MAX_LENGTH - len(suffix)} characters",
                 )
                 break
@@ -156,8 +160,18 @@ def check_forbidden_keys(view: DeploymentView, cfg) -> Iterator[Finding]:
             )
 
 
+def _not_boolean(view_conf_path: str, found: tuple[str, str]) -> Finding:
+    key, value = found
+    return Finding(f"{view_conf_path}[{key!r}]", f"{value!r} is not a boolean (Flink reads only true/false)",
+                   "use true or false")
+
+
 @per_deployment
 def check_rollback_needs_ha(view: DeploymentView, cfg) -> Iterator[Finding]:
+    bad = V.boolean_problem(V.ROLLBACK_ENABLED, view.conf)
+    if bad:
+        yield _not_boolean(view.path("flinkConfiguration"), bad)
+        return
     if V.parse_bool(V.ROLLBACK_ENABLED.value(view.conf)) and not V.ha_enabled(view.conf):
         yield Finding(
             _conf_path(view, V.ROLLBACK_ENABLED.key),
@@ -168,6 +182,12 @@ def check_rollback_needs_ha(view: DeploymentView, cfg) -> Iterator[Finding]:
 
 @per_deployment
 def check_health_check_needs_recovery(view: DeploymentView, cfg) -> Iterator[Finding]:
+    bad = V.boolean_problem(V.HEALTH_CHECK_ENABLED, view.conf)
+    if not bad and V.parse_bool(V.HEALTH_CHECK_ENABLED.value(view.conf)):
+        bad = V.boolean_problem(V.JM_DEPLOYMENT_RECOVERY_ENABLED, view.conf)
+    if bad:
+        yield _not_boolean(view.path("flinkConfiguration"), bad)
+        return
     if V.parse_bool(V.HEALTH_CHECK_ENABLED.value(view.conf)) and not V.parse_bool(
         V.JM_DEPLOYMENT_RECOVERY_ENABLED.value(view.conf)
     ):
@@ -384,6 +404,10 @@ def check_service_account(view: DeploymentView, cfg) -> Iterator[Finding]:
 
 
 def autoscaler_findings(conf: Mapping[str, str], conf_path: str) -> Iterator[Finding]:
+    bad = V.boolean_problem(V.AUTOSCALER_ENABLED, conf)
+    if bad:
+        yield _not_boolean(conf_path, bad)
+        return
     if not V.parse_bool(V.AUTOSCALER_ENABLED.value(conf)):
         return
 
@@ -460,9 +484,42 @@ def restricted_host_problem(host: str, resolve: bool) -> str | None:
     return None
 
 
+_IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
+_HOSTNAME = re.compile(r"([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?\.?")
+
+
+def uri_host(rest: str) -> str | None:
+    """``java.net.URI.getHost()`` of the part after ``scheme:``: the host of a server-based authority
+    (``//[userinfo@]host[:digits]``), None when the authority is missing or not server-based (e.g. a port that is
+    not a number), as java.net.URI then falls back to a registry-based authority without a host."""
+    if not rest.startswith("//"):
+        return None
+    authority = re.split(r"[/?#]", rest[2:], maxsplit=1)[0]
+    hostport = authority.rsplit("@", 1)[-1]
+    if hostport.startswith("["):
+        host, _, port = hostport.partition("]")
+        host += "]"
+        port = port[1:] if port.startswith(":") else ("" if not port else "x")
+    else:
+        host, _, port = hostport.partition(":")
+    if port and not port.isdigit():
+        return None
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1].split("%")[0])
+        except ValueError:
+            return None
+        return host
+    m = _IPV4.fullmatch(host)
+    if m:
+        return host if all(int(g) <= 255 for g in m.groups()) else None
+    return host if _HOSTNAME.fullmatch(host) else None
+
+
 def jar_uri_problem(uri: str, allowed: list[str], disallow_restricted: bool, resolve: bool) -> str | None:
-    if _URI_ILLEGAL.search(uri):
-        return f"jarURI {uri!r} is not a valid URI (illegal character)"
+    """``DefaultValidator.validateJarURI``."""
+    if _URI_ILLEGAL.search(uri) or uri == "":
+        return f"jarURI {uri!r} is not a valid URI (empty or illegal character)"
     m = _URI_SCHEME.match(uri)
     if not m:
         return f"jarURI {uri!r} has no scheme"
@@ -471,9 +528,7 @@ def jar_uri_problem(uri: str, allowed: list[str], disallow_restricted: bool, res
     if scheme not in allowed_l:
         return f"jarURI scheme {m.group(1)!r} is not in the operator's allow-list {allowed_l}"
     if scheme in V.JAR_URI_HOST_CHECKED_SCHEMES and disallow_restricted:
-        rest = uri[len(m.group(0)):]
-        hm = re.match(r"//(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)", rest)
-        host = hm.group(1) if hm else ""
+        host = uri_host(uri[len(m.group(0)):])
         if not host:
             return f"jarURI {uri!r} has no host"
         return restricted_host_problem(host, resolve)

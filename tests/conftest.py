@@ -21,7 +21,7 @@ import yaml
 
 from components import crds
 from tests.flink_fixtures import flink_client, flink_cluster, job_jars, job_output  # noqa: F401 (fixtures)
-from tests.policy_fixtures import policy_judge  # noqa: F401 (fixture)
+from tests.policy_fixtures import policy_judge, validator_oracle  # noqa: F401 (fixtures)
 from tools.mock_runtime import mock_runtime
 
 ROOT = Path(__file__).resolve().parents[1]

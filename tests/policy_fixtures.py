@@ -86,3 +86,15 @@ def policy_judge() -> Iterator[Judge]:
 
 def policies_of(diagnostics: Sequence[Diagnostic]) -> set[str]:
     return {d.policy for d in diagnostics}
+
+
+@pytest.fixture(scope="session")
+def validator_oracle():
+    """The validator oracle JVM (tests/policies/oracle), built once and started once per session."""
+    from tests.policies.oracle_harness import ValidatorOracle, build
+
+    oracle = ValidatorOracle(build())
+    try:
+        yield oracle
+    finally:
+        oracle.close()

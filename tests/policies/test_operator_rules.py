@@ -86,6 +86,11 @@ VIOLATIONS = [
      "operator-taskmanager", "spec.taskManager.resource.memory"),
     ("tm-memory-fractional-flink", "FD", [(("spec", "taskManager", "resource", "memory"), "0.5")],
      "operator-taskmanager", "spec.taskManager.resource.memory"),
+    ("tm-memory-decimal-quantity", "FD", [(("spec", "taskManager", "resource", "memory"), "1.5g")],
+     "operator-taskmanager", "spec.taskManager.resource.memory"),
+    ("name-empty", "FD", [(("metadata", "name"), "")], "operator-name", "metadata.name"),
+    ("jar-uri-port-not-a-number", "FSJ", [(("spec", "job", "jarURI"), "https://repo1.maven.org:x/job.jar")],
+     "operator-jar-uri", "spec.job.jarURI"),
     ("tm-replicas-zero", "SESSION", [(("spec", "taskManager", "replicas"), 0)], "operator-taskmanager",
      "spec.taskManager.replicas"),
     ("service-account-missing", "FD", [(("spec", "serviceAccount"), DELETE)], "operator-service-account",
@@ -185,7 +190,7 @@ PASSES = [
     ("tm-memory-from-config", "FD",
      [(("spec", "taskManager", "resource", "memory"), DELETE), (conf("taskmanager.memory.flink.size"), "1g")]),
     ("jm-memory-quantity", "FD", [(("spec", "jobManager", "resource", "memory"), "2Gi")]),
-    ("tm-memory-decimal-quantity", "FD", [(("spec", "taskManager", "resource", "memory"), "1.5g")]),
+    ("tm-memory-quantity-bytes-suffix", "FD", [(("spec", "taskManager", "resource", "memory"), "2GiB")]),
     ("tm-memory-long-unit", "FD", [(("spec", "taskManager", "resource", "memory"), "2048 mebibytes")]),
     ("jm-storage-quantity", "FD", [(("spec", "jobManager", "resource", "ephemeralStorage"), "10Gi")]),
     ("jm-standby-with-ha", "FD", [(("spec", "jobManager", "replicas"), 2)]),
@@ -232,6 +237,12 @@ def test_every_operator_policy_has_a_violating_case(policy_judge) -> None:
     operator_policies = {n for n in policy_judge.names if n.startswith("operator-")}
     covered = {c[3] for c in VIOLATIONS} | {"operator-session-job-cluster"}  # stack policy: tested below
     assert operator_policies == covered
+
+
+def test_unset_name_is_left_to_pulumi_autonaming(policy_judge) -> None:
+    """Without metadata.name Pulumi names the object at apply time; the name rule cannot judge it before."""
+    unnamed = mutate(FD, (("metadata", "name"), DELETE))
+    assert policy_judge.resource(unnamed, policy_judge.only("operator-name")) == []
 
 
 def test_jar_uri_config_extends_schemes_and_allows_restricted_hosts(policy_judge) -> None:
