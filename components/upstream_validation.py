@@ -95,6 +95,71 @@ TM_MEMORY_KEYS = (
 )
 
 
+#: Flink 1.20 memory-model defaults the derivation uses (JobManagerOptions / TaskManagerOptions), in MiB.
+MIB = 1 << 20
+JVM_METASPACE = 256 * MIB
+JVM_OVERHEAD_MIN, JVM_OVERHEAD_MAX, JVM_OVERHEAD_FRACTION = 192 * MIB, 1024 * MIB, 0.1
+JM_OFF_HEAP = 128 * MIB
+TM_FRAMEWORK_HEAP = TM_FRAMEWORK_OFF_HEAP = 128 * MIB
+TM_NETWORK_MIN, TM_NETWORK_MAX, TM_NETWORK_FRACTION = 64 * MIB, 1024 * MIB, 0.1
+TM_MANAGED_FRACTION = 0.4
+
+
+def _flink_from_process(process: int) -> int:
+    overhead = min(max(process * JVM_OVERHEAD_FRACTION, JVM_OVERHEAD_MIN), JVM_OVERHEAD_MAX)
+    return int(process - JVM_METASPACE - overhead)
+
+
+def _sizes(conf: Mapping[str, str], keys: tuple[str, ...]) -> list[int] | None:
+    """The keys' values as Flink memory sizes; None if one is missing; ValueError if one does not parse."""
+    if not all(k in conf for k in keys):
+        return None
+    return [flink_memory_size(conf[k]) for k in keys]
+
+
+def jobmanager_memory_problem(conf: Mapping[str, str]) -> str | None:
+    """``JobManagerProcessUtils.processSpecFromConfigWithNewOptionToInterpretLegacyHeap``: can Flink derive the
+    JobManager memory from ``conf``? Explicit heap first, then total Flink memory, then total process memory, with
+    the default metaspace, overhead and off-heap sizes (a modelled subset of Flink's memory model)."""
+    try:
+        for keys in (JM_MEMORY_KEYS[2], JM_MEMORY_KEYS[3]):
+            if _sizes(conf, keys) is not None:
+                return None
+        flink = _sizes(conf, JM_MEMORY_KEYS[1])
+        if flink is None:
+            process = _sizes(conf, JM_MEMORY_KEYS[0])
+            if process is None:
+                return "no JobManager memory size is configured"
+            flink = [_flink_from_process(process[0])]
+    except ValueError as err:
+        return str(err)
+    if flink[0] - JM_OFF_HEAP <= 0:
+        return "the configured JobManager memory is too small for Flink's fixed overheads"
+    return None
+
+
+def taskmanager_memory_problem(conf: Mapping[str, str]) -> str | None:
+    """``TaskExecutorProcessUtils.processSpecFromConfig``: heap + managed, else total Flink, else total process
+    memory, with the default framework, network and managed shares (a modelled subset of Flink's memory model)."""
+    try:
+        if _sizes(conf, TM_MEMORY_KEYS[2]) is not None:
+            return None
+        flink = _sizes(conf, TM_MEMORY_KEYS[1])
+        if flink is None:
+            process = _sizes(conf, TM_MEMORY_KEYS[0])
+            if process is None:
+                return "no TaskManager memory size is configured"
+            flink = [_flink_from_process(process[0])]
+    except ValueError as err:
+        return str(err)
+    total = flink[0]
+    network = min(max(total * TM_NETWORK_FRACTION, TM_NETWORK_MIN), TM_NETWORK_MAX)
+    task_heap = total - TM_FRAMEWORK_HEAP - TM_FRAMEWORK_OFF_HEAP - network - total * TM_MANAGED_FRACTION
+    if task_heap <= 0:
+        return "the configured TaskManager memory is too small for Flink's framework, network and managed shares"
+    return None
+
+
 @dataclass(frozen=True)
 class AutoscalerRange:
     """One ``AutoscalerValidator.validateNumber`` check: the option, its legacy key, its bounds (None = open)."""

@@ -324,10 +324,6 @@ def check_parallelism(view: DeploymentView, cfg) -> Iterator[Finding]:
 # validateJmSpec / validateTmSpec / validateResources
 
 
-def _memory_derivable(conf: Mapping[str, str], key_sets) -> bool:
-    return any(all(not _blank(conf.get(k)) for k in keys) for keys in key_sets)
-
-
 def resource_findings(role: str, resource: Any, path: str) -> Iterator[Finding]:
     if resource is None:
         return
@@ -356,8 +352,9 @@ def _memory_defined(spec: Any) -> bool:
 def check_jobmanager(view: DeploymentView, cfg) -> Iterator[Finding]:
     jm = get(view.spec, "jobManager")
     path = view.path("jobManager")
-    if not _memory_defined(jm) and not _memory_derivable(view.conf, V.JM_MEMORY_KEYS):
-        yield Finding(f"{path}.resource.memory", "JobManager memory is not defined and cannot be derived",
+    problem = None if _memory_defined(jm) else V.jobmanager_memory_problem(view.conf)
+    if problem:
+        yield Finding(f"{path}.resource.memory", f"JobManager memory is not defined and cannot be derived: {problem}",
                       f"set {path}.resource.memory (or {V.JM_MEMORY_KEYS[0][0]} in flinkConfiguration)")
     if jm is None:
         return
@@ -376,8 +373,9 @@ def check_jobmanager(view: DeploymentView, cfg) -> Iterator[Finding]:
 def check_taskmanager(view: DeploymentView, cfg) -> Iterator[Finding]:
     tm = get(view.spec, "taskManager")
     path = view.path("taskManager")
-    if not _memory_defined(tm) and not _memory_derivable(view.conf, V.TM_MEMORY_KEYS):
-        yield Finding(f"{path}.resource.memory", "TaskManager memory is not defined and cannot be derived",
+    problem = None if _memory_defined(tm) else V.taskmanager_memory_problem(view.conf)
+    if problem:
+        yield Finding(f"{path}.resource.memory", f"TaskManager memory is not defined and cannot be derived: {problem}",
                       f"set {path}.resource.memory (or {V.TM_MEMORY_KEYS[0][0]} in flinkConfiguration)")
     if tm is None:
         return

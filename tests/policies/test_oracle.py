@@ -220,3 +220,19 @@ def test_session_job_with_cluster_mutations_agree(policy_judge, validator_oracle
 ))
 def test_snapshot_mutations_agree(policy_judge, validator_oracle, change) -> None:
     assert_agree(policy_judge, validator_oracle, _apply(FSS, change))
+
+
+MEMORY_CONFIG = st.tuples(
+    st.sampled_from([("jobManager", keys) for keys in V.JM_MEMORY_KEYS] + [("taskManager", keys) for keys in V.TM_MEMORY_KEYS]),
+    st.sampled_from(["1g", "2048m", "1600m", "4 gb", "1024mb", "lots", "", "1.5g", "500m", "300m", "700m", "64m"]),
+)
+
+
+@SETTINGS
+@given(memory=MEMORY_CONFIG)
+def test_memory_derived_from_config_agrees(policy_judge, validator_oracle, memory) -> None:
+    """With ``resource.memory`` unset, Flink derives the process memory from its own keys (realistic sizes)."""
+    (role, keys), value = memory
+    changes = [(("spec", role, "resource", "memory"), DELETE)]
+    changes += [(("spec", "flinkConfiguration", key), value) for key in keys]
+    assert_agree(policy_judge, validator_oracle, mutate(FD, *changes))
