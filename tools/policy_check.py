@@ -29,6 +29,7 @@ import argparse
 import hashlib
 import json
 import os
+import selectors
 import subprocess
 import sys
 import time
@@ -137,8 +138,6 @@ class AnalyzerProcess:
 
     def _read_port(self) -> int:
         assert self.proc is not None and self.proc.stdout is not None
-        import selectors
-
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
         deadline = time.monotonic() + START_TIMEOUT_S

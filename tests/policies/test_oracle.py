@@ -64,6 +64,27 @@ def test_upstream_examples(policy_judge, validator_oracle, path: Path) -> None:
         assert_agree(policy_judge, validator_oracle, doc, cluster)
 
 
+FLINK_KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment")
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_committed_stack_workloads(policy_judge, validator_oracle, committed_plans, stack) -> None:
+    """Every Flink resource a committed stack renders (none yet: the workloads issue adds them) gets the same
+    verdict from the pack and the validator."""
+    from tools import policy_check
+
+    resources = policy_check.load_resources(committed_plans[stack] / "resources.json")
+    assert resources, f"the {stack} plan has no resources"
+    objs = [r["inputs"] for r in resources if r["type"].rsplit(":", 1)[-1] in FLINK_KINDS]
+    deployments = {(o["metadata"].get("namespace"), o["metadata"]["name"]): o for o in objs
+                   if o["kind"] == "FlinkDeployment"}
+    for obj in objs:
+        cluster = None
+        if obj["kind"] == "FlinkSessionJob":
+            cluster = deployments.get((obj["metadata"].get("namespace"), obj["spec"].get("deploymentName")))
+        assert_agree(policy_judge, validator_oracle, obj, cluster)
+
+
 def _case_ids(rows):
     return [r[0] for r in rows]
 
