@@ -63,12 +63,12 @@ def get(obj: Any, *path: str | int, default: Any = None) -> Any:
     """``obj[p0][p1]...`` through maps and lists, ``default`` when a step is missing or of the wrong shape."""
     cur = obj
     for step in path:
-        if isinstance(step, int):
-            if not is_list(cur) or step >= len(cur):
-                return default
-        elif not is_map(cur) or step not in cur:
+        if cur is None or isinstance(cur, (str, bytes, int, float, bool)):
             return default
-        cur = cur[step]
+        try:
+            cur = cur[step]
+        except (KeyError, IndexError, TypeError):
+            return default
     return default if cur is None else cur
 
 

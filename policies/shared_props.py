@@ -38,7 +38,7 @@ class _Memo:
         self.hits = self.misses = 0
 
     def __call__(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
-        key = (id(obj), args, tuple(sorted(kwargs.items())))
+        key = (id(obj), args, tuple(sorted(kwargs.items()))) if kwargs else (id(obj), args)
         with self.lock:
             hit = self.cache.get(key)
             if hit is not None and hit[0] is obj:
