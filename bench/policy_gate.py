@@ -1,6 +1,6 @@
 """Throughput of the policy gate: resources per second through the Analyzer, this pack vs no-op packs.
 
-    python -m bench.policy_gate [--tenants 40] [--namespaces 10] [--rounds 2]
+    python -m bench.policy_gate [--tenants 40] [--namespaces 10] [--rounds 3]
 
 The stack: the real program planned for ``tenants × namespaces`` namespaces (``bench.plan_scale``'s synthetic
 config: Namespaces, tenants, the four operator CRDs), plus per namespace the objects the workload and RBAC issues
@@ -16,6 +16,7 @@ resource, then one ``AnalyzeStack``. Packs:
 - ``noop``: the same number of resource and stack policies that do nothing, plain SDK;
 - ``noop+shared``: the same no-op pack with ``policies.shared_props`` installed (what the rules themselves cost).
 
+All three packs run side by side and the rounds are interleaved, so load from other processes hits them alike.
 Printed: resources/s for each (best of ``--rounds``), the ratios time(pack)/time(noop) and
 time(pack)/time(noop+shared), next to the target (≤ 1.3×). Exit status 0 unless something crashed.
 """
@@ -23,6 +24,7 @@ time(pack)/time(noop+shared), next to the target (≤ 1.3×). Exit status 0 unle
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import os
 import sys
@@ -117,26 +119,34 @@ def build_stack(tenants: int, namespaces: int) -> list[dict[str, Any]]:
     return resources
 
 
-def drive(pack_dir: Path, resources: list[dict[str, Any]], rounds: int) -> tuple[float, int]:
-    """Best wall time of ``rounds`` full passes (Analyze each + AnalyzeStack) and the diagnostics of the last."""
-    best, diagnostics = float("inf"), 0
-    with policy_check.AnalyzerProcess(pack_dir, stack=STACK, python=policy_check.pack_python()) as analyzer:
-        analyzer.configure(policy_check.resolve_config(analyzer.info(), {"all": "mandatory"}))
-        for r in resources[:20]:  # warm-up: imports, first-call paths
-            analyzer.analyze(r)
+def drive(packs: dict[str, Path], resources: list[dict[str, Any]], rounds: int) -> dict[str, tuple[float, int]]:
+    """Best wall time of ``rounds`` full passes (Analyze each + AnalyzeStack) per pack, and the diagnostics of the
+    last pass. All packs run side by side and the rounds are interleaved (pack, noop, noop+shared, pack, ...), so
+    load from other processes on the machine hits them alike."""
+    best = {label: (float("inf"), 0) for label in packs}
+    with contextlib.ExitStack() as stack:
+        analyzers = {}
+        for label, pack_dir in packs.items():
+            analyzer = stack.enter_context(policy_check.AnalyzerProcess(pack_dir, stack=STACK,
+                                                                         python=policy_check.pack_python()))
+            analyzer.configure(policy_check.resolve_config(analyzer.info(), {"all": "mandatory"}))
+            for r in resources[:20]:  # warm-up: imports, first-call paths
+                analyzer.analyze(r)
+            analyzers[label] = analyzer
         for _ in range(rounds):
-            start = time.perf_counter()
-            report = policy_check.analyze_all(analyzer, resources)
-            best = min(best, time.perf_counter() - start)
-            diagnostics = len(report.diagnostics)
-    return best, diagnostics
+            for label, analyzer in analyzers.items():
+                start = time.perf_counter()
+                report = policy_check.analyze_all(analyzer, resources)
+                seconds = time.perf_counter() - start
+                best[label] = (min(best[label][0], seconds), len(report.diagnostics))
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.policy_gate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--tenants", type=int, default=40)
     parser.add_argument("--namespaces", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
 
     resources = build_stack(args.tenants, args.namespaces)
@@ -158,8 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             (d / "__main__.py").write_text(NOOP_MAIN.format(root=str(PROJECT_ROOT), shared=shared,
                                                              resource_policies=resource_n, stack_policies=stack_n))
             packs[label] = d
-        for label, pack_dir in packs.items():
-            seconds, diagnostics = drive(pack_dir, resources, args.rounds)
+        for label, (seconds, diagnostics) in drive(packs, resources, args.rounds).items():
             results[label] = seconds
             print(f"  {label:<12} {seconds:8.2f} s  {len(resources) / seconds:8.0f} resources/s  "
                   f"({diagnostics} diagnostics)")

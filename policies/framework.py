@@ -15,6 +15,7 @@ and nothing here catches ``UnknownValueError``: during a preview the SDK turns i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
@@ -96,6 +97,26 @@ class Resource:
 
 
 Check = Callable[[Resource, Mapping[str, Any]], Iterable[Finding]]
+
+_last = threading.local()
+
+
+def per_resource(fn: Callable[[Resource], Any]) -> Callable[[Resource], Any]:
+    """Cache ``fn(res)`` for the resource being analyzed: every policy of one request sees the same ``props``
+    object (policies/shared_props.py), so views derived from it (flattened config, pod views) are built once per
+    request instead of once per policy. One slot per function and thread; compared by identity."""
+    slot = f"{fn.__module__}.{fn.__qualname__}"
+
+    def cached(res: Resource) -> Any:
+        hit = getattr(_last, slot, None)
+        if hit is not None and hit[0] is res.props and hit[1] == res.kind:
+            return hit[2]
+        value = fn(res)
+        setattr(_last, slot, (res.props, res.kind, value))
+        return value
+
+    cached.__name__ = fn.__name__
+    return cached
 
 
 class KindPolicy(ResourceValidationPolicy):

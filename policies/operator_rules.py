@@ -31,7 +31,7 @@ from typing import Any, Iterator, Mapping
 from pulumi_policy import PolicyConfigSchema
 
 from components import upstream_validation as V
-from policies.framework import Finding, KindPolicy, Resource, get, is_map
+from policies.framework import Finding, KindPolicy, Resource, get, is_map, per_resource
 
 FD, FSJ, FSS, FBG = "FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment"
 BLUE_GREEN_CHILD_SUFFIXES = ("-blue", "-green")
@@ -62,6 +62,7 @@ class DeploymentView:
         return ".".join((self.prefix, *parts))
 
 
+@per_resource
 def deployment_views(res: Resource) -> list[DeploymentView]:
     if res.kind == FD:
         return [DeploymentView(res.name, get(res.props, "spec", default={}), "spec")]

@@ -16,7 +16,7 @@ from typing import Any, Iterator, Mapping
 from pulumi_policy import PolicyConfigSchema
 
 from components import upstream_validation as V
-from policies.framework import Finding, KindPolicy, Resource, get, is_map, items
+from policies.framework import Finding, KindPolicy, Resource, get, is_map, items, per_resource
 
 FLINK_MAIN_CONTAINER = "flink-main-container"
 WORKLOAD_POD_PATHS: dict[str, tuple[str, ...]] = {
@@ -53,6 +53,7 @@ def _flink_prefix(res: Resource) -> tuple[Any, str]:
     return get(res.props, "spec", default={}), "spec"
 
 
+@per_resource
 def pod_views(res: Resource) -> list[PodView]:
     if res.kind in WORKLOAD_POD_PATHS:
         path = WORKLOAD_POD_PATHS[res.kind]

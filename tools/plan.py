@@ -219,6 +219,8 @@ def summary(plan: Plan) -> str:
     if plan.problems:
         lines.append(f"{len(plan.problems)} invalid object problem(s):")
         lines += [f"  - {p}" for p in plan.problems]
+    lines.append(f"policy pack: {len(plan.policy.violations)} mandatory violation(s), "
+                 f"{len(plan.policy.advisories)} advisory")
     for v in plan.policy.violations:
         lines.append(f"policy violation: {v}")
     for a in plan.policy.advisories:
