@@ -35,6 +35,7 @@ test: $(VENV)/.flink
 bench: $(VENV)/.flink
 	bash tools/ensure_system_deps.sh
 	$(CRD_CACHE_ENV) $(PY) -m bench.plan_scale
+	$(CRD_CACHE_ENV) $(PY) -m bench.policy_gate
 	$(PY) -m bench.upgrade
 
 schema: $(VENV)/.dev

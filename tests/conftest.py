@@ -23,6 +23,7 @@ from hypothesis import settings as hypothesis_settings
 
 from components import crds
 from tests.flink_fixtures import flink_client, flink_cluster, job_jars, job_output  # noqa: F401 (fixtures)
+from tests.policy_fixtures import policy_judge, validator_oracle  # noqa: F401 (fixtures)
 from tools.mock_runtime import mock_runtime
 
 # Property tests are deterministic: the same examples on every run and machine (derandomize), no example database

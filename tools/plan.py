@@ -91,12 +91,24 @@ class PolicyVerdict:
 
 
 def run_policies(records: Sequence[Registration]) -> PolicyVerdict:
-    """Seam for the policy pack check (``tools/policy_check.py``, a later issue): judge every recorded resource.
+    """Judge every recorded resource with the policy pack (``tools.policy_check``: the pack started as the CLI
+    starts it, ``Analyze`` per resource and ``AnalyzeStack``, config ``policies/config/<stack>.json``).
 
     ``records`` are the engine's view of every resource (type, URN, inputs, options, parent, provider,
-    dependencies), the same data ``pulumi preview --policy-pack`` hands to the analyzer. No policies yet.
+    dependencies), the same data ``pulumi preview --policy-pack`` hands to the analyzer; the stack is read from
+    their URNs. Mandatory diagnostics are violations, the rest advisories; a gate that cannot run is a violation.
     """
-    return PolicyVerdict()
+    from tools import policy_check
+
+    stack = records[0].urn.split("::", 1)[0].rsplit(":", 1)[-1] if records else ""
+    try:
+        report = policy_check.check_stack_records(records, stack)
+    except policy_check.PolicyCheckError as err:
+        return PolicyVerdict(violations=(f"the policy gate could not run: {err}",))
+    return PolicyVerdict(
+        violations=tuple(f"{d.urn or '<stack>'}: [{d.policy}] {d.message}" for d in report.mandatory),
+        advisories=tuple(f"{d.urn or '<stack>'}: [{d.policy}] {d.message}" for d in report.advisory),
+    )
 
 
 @dataclass
@@ -306,6 +318,8 @@ def summary(plan: Plan) -> str:
     if plan.problems:
         lines.append(f"{len(plan.problems)} invalid object problem(s):")
         lines += [f"  - {p}" for p in plan.problems]
+    lines.append(f"policy pack: {len(plan.policy.violations)} mandatory violation(s), "
+                 f"{len(plan.policy.advisories)} advisory")
     for v in plan.policy.violations:
         lines.append(f"policy violation: {v}")
     for a in plan.policy.advisories:

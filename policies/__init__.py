@@ -1,0 +1,1 @@
+"""The flink-platform policy pack (pulumi-policy). See policies/README.md."""

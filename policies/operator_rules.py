@@ -1,0 +1,647 @@
+"""``operator-*`` policies: the Flink Kubernetes Operator's own admission rules (``DefaultValidator``, 1.15.0).
+
+What the operator's validator accepts passes these policies; what it rejects fails them, before merge instead of
+at admission (many clusters run without the webhook, where the operator only records the error in
+``status.error`` and keeps the last valid spec). Facts (keys, patterns, bounds, parsers) come from
+:mod:`components.upstream_validation`; here is only the logic, with the upstream method named in each check.
+
+Coverage per kind:
+
+- FlinkDeployment: every ``validateDeployment`` rule that depends on the resource itself.
+- FlinkBlueGreenDeployment: the operator creates ``<name>-blue`` / ``<name>-green`` FlinkDeployments from
+  ``spec.template`` and its FlinkDeployment controller validates them; the pack applies the FlinkDeployment rules to
+  that child (name ``<name>-green``, the longer one) so the error shows in review instead of on a child at runtime.
+- FlinkSessionJob: ``validateSessionJobOnly`` (deploymentName, job present, jarURI). The rules that need the
+  session cluster (``validateSessionJobWithCluster``) run in the stack policy ``operator-session-job-cluster``
+  when the target FlinkDeployment is in the stack, as upstream runs them only when the cluster is found.
+- FlinkStateSnapshot: exactly one of savepoint/checkpoint; job reference unless the savepoint already exists.
+
+Not checkable before merge (they compare with ``status``, which only the cluster has): flinkVersion change after a
+last-state suspend, session↔application and native↔standalone switches, ``savepointRedeployNonce`` without
+``initialSavepointPath``, session-job ``deploymentName`` change, snapshot target existence.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from typing import Any, Iterator, Mapping
+
+from pulumi_policy import PolicyConfigSchema
+
+from components import upstream_validation as V
+from policies.framework import Finding, KindPolicy, Resource, get, is_map, per_resource
+
+FD, FSJ, FSS, FBG = "FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment"
+BLUE_GREEN_CHILD_SUFFIXES = ("-blue", "-green")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The FlinkDeployment spec a check works on: a FlinkDeployment's own, or a BlueGreen template's.
+
+
+class DeploymentView:
+    """A FlinkDeployment spec with its name and the path prefix of its properties (``spec`` or
+    ``spec.template.spec``)."""
+
+    __slots__ = ("name", "spec", "prefix", "_conf")
+
+    def __init__(self, name: str, spec: Any, prefix: str):
+        self.name, self.spec, self.prefix = name, spec, prefix
+        self._conf: dict[str, str] | None = None
+
+    @property
+    def conf(self) -> dict[str, str]:
+        """Effective Flink config as the validator sees it: ``spec.flinkConfiguration`` flattened."""
+        if self._conf is None:
+            self._conf = V.flatten_config(get(self.spec, "flinkConfiguration"))
+        return self._conf
+
+    def path(self, *parts: str) -> str:
+        return ".".join((self.prefix, *parts))
+
+
+@per_resource
+def deployment_views(res: Resource) -> list[DeploymentView]:
+    if res.kind == FD:
+        return [DeploymentView(res.name, get(res.props, "spec", default={}), "spec")]
+    if res.kind == FBG:
+        spec = get(res.props, "spec", "template", "spec", default={})
+        return [DeploymentView(res.name + BLUE_GREEN_CHILD_SUFFIXES[-1], spec, "spec.template.spec")]
+    return []
+
+
+def per_deployment(fn):
+    """Adapt ``fn(view, cfg)`` to a check over every FlinkDeployment spec of a resource."""
+
+    def check(res: Resource, cfg: Mapping[str, Any]) -> Iterator[Finding]:
+        for view in deployment_views(res):
+            yield from fn(view, cfg)
+
+    check.__name__ = fn.__name__
+    return check
+
+
+def _conf_path(view: DeploymentView, key: str) -> str:
+    return f"{view.path('flinkConfiguration')}[{key!r}]"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validateDeploymentName
+
+
+def name_problem(name: str) -> str | None:
+    if V.NAME_PATTERN.fullmatch(name):
+        return None
+    return (
+        f"{name!r} is not a valid Flink resource name: lower-case letters, digits or '-', starting with a letter, "
+        f"ending with a letter or digit, at most {V.NAME_MAX_LENGTH} characters (DefaultValidator)"
+    )
+
+
+def check_deployment_name(res: Resource, cfg) -> Iterator[Finding]:
+    name = get(res.props, "metadata", "name")
+    if name is None:
+        return  # not set: Pulumi auto-names it at apply time (<resource name>-<random suffix>)
+    name = str(name)
+    if res.kind == FD:
+        problem = name_problem(name)
+        if problem:
+            yield Finding("metadata.name", problem, "rename the FlinkDeployment")
+    elif res.kind == FBG:
+        for suffix in BLUE_GREEN_CHILD_SUFFIXES:
+            problem = name_problem(name + suffix)
+            if problem:
+                yield Finding(
+                    "metadata.name",
+                    f"the child FlinkDeployment {name + suffix!r} the operator creates is invalid: {problem}",
+                    f"shorten the name to at most {V.NAME_MAX_LENGTH - len(suffix)} characters",
+                )
+                break
+
+
+def check_session_job_deployment_name(res: Resource, cfg) -> Iterator[Finding]:
+    target = get(res.props, "spec", "deploymentName")
+    problem = name_problem(target if isinstance(target, str) else "")
+    if problem:
+        yield Finding("spec.deploymentName", problem, "name the session FlinkDeployment the job runs on")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validateFlinkVersion
+
+
+@per_deployment
+def check_flink_version(view: DeploymentView, cfg) -> Iterator[Finding]:
+    version = get(view.spec, "flinkVersion")
+    if version is None:
+        yield Finding(view.path("flinkVersion"), "Flink version must be defined", "set flinkVersion, e.g. v2_2")
+    elif version not in V.SUPPORTED_FLINK_VERSIONS:
+        known = "known but no longer supported" if version in V.FLINK_VERSIONS else "unknown"
+        yield Finding(
+            view.path("flinkVersion"),
+            f"Flink version {version!r} is {known} to operator {V.OPERATOR_VERSION}",
+            f"use one of {', '.join(V.SUPPORTED_FLINK_VERSIONS)}",
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validateFlinkDeploymentConfig
+
+
+@per_deployment
+def check_forbidden_keys(view: DeploymentView, cfg) -> Iterator[Finding]:
+    for key in V.FORBIDDEN_CONFIG_KEYS:
+        if key in view.conf:
+            yield Finding(
+                _conf_path(view, key),
+                f"forbidden Flink config key {key!r} (found {view.conf[key]!r}); the operator sets it itself",
+                "remove the key",
+            )
+
+
+def _not_boolean(view_conf_path: str, found: tuple[str, str]) -> Finding:
+    key, value = found
+    return Finding(f"{view_conf_path}[{key!r}]", f"{value!r} is not a boolean (Flink reads only true/false)",
+                   "use true or false")
+
+
+@per_deployment
+def check_rollback_needs_ha(view: DeploymentView, cfg) -> Iterator[Finding]:
+    bad = V.boolean_problem(V.ROLLBACK_ENABLED, view.conf)
+    if bad:
+        yield _not_boolean(view.path("flinkConfiguration"), bad)
+        return
+    if V.parse_bool(V.ROLLBACK_ENABLED.value(view.conf)) and not V.ha_enabled(view.conf):
+        yield Finding(
+            _conf_path(view, V.ROLLBACK_ENABLED.key),
+            "HA must be enabled for rollback support (high availability is off)",
+            f"set {V.HA_TYPE.key}: kubernetes, or turn rollback off",
+        )
+
+
+@per_deployment
+def check_health_check_needs_recovery(view: DeploymentView, cfg) -> Iterator[Finding]:
+    bad = V.boolean_problem(V.HEALTH_CHECK_ENABLED, view.conf)
+    if not bad and V.parse_bool(V.HEALTH_CHECK_ENABLED.value(view.conf)):
+        bad = V.boolean_problem(V.JM_DEPLOYMENT_RECOVERY_ENABLED, view.conf)
+    if bad:
+        yield _not_boolean(view.path("flinkConfiguration"), bad)
+        return
+    if V.parse_bool(V.HEALTH_CHECK_ENABLED.value(view.conf)) and not V.parse_bool(
+        V.JM_DEPLOYMENT_RECOVERY_ENABLED.value(view.conf)
+    ):
+        yield Finding(
+            _conf_path(view, V.HEALTH_CHECK_ENABLED.key),
+            f"the job health check needs JobManager deployment recovery, but "
+            f"{V.JM_DEPLOYMENT_RECOVERY_ENABLED.key} is {V.JM_DEPLOYMENT_RECOVERY_ENABLED.value(view.conf)!r}",
+            f"set {V.JM_DEPLOYMENT_RECOVERY_ENABLED.key}: true or turn the health check off",
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validateIngress (IngressUtils.getIngressUrl)
+
+_JAVA_URL_PROTOCOLS = ("http", "https", "ftp", "file", "jar", "mailto")
+_HAS_HTTP = re.compile(r"^https?://", re.IGNORECASE)
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
+
+
+def ingress_url_problem(template: str, name: str, namespace: str) -> str | None:
+    url = template if _HAS_HTTP.search(template) else "http://" + template
+    url = re.sub(r"\{\{name\}\}", name, url, flags=re.IGNORECASE)
+    url = re.sub(r"\{\{namespace\}\}", namespace, url, flags=re.IGNORECASE)
+    m = _URL.match(url)
+    if not m or m.group(1).lower() not in _JAVA_URL_PROTOCOLS:
+        return f"the ingress template {template!r} does not make a URL (unknown protocol in {url!r})"
+    if m.group(1).lower() in ("http", "https"):
+        port = re.match(r"//[^/:?#]*(?::([^/?#]*))?", m.group(2))
+        if port and port.group(1) and not port.group(1).isdigit():
+            return f"the ingress template {template!r} makes a URL with an invalid port {port.group(1)!r}"
+    return None
+
+
+@per_deployment
+def check_ingress(view: DeploymentView, cfg) -> Iterator[Finding]:
+    ingress = get(view.spec, "ingress")
+    if ingress is None:
+        return
+    template = get(ingress, "template")
+    if template is None:
+        yield Finding(view.path("ingress", "template"), "the ingress template must be defined",
+                      "set a template such as '{{name}}.{{namespace}}.flink.example.com'")
+        return
+    problem = ingress_url_problem(str(template), view.name, "")
+    if problem:
+        yield Finding(view.path("ingress", "template"), problem, "use host[/path] with {{name}}/{{namespace}}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validateLogConfig
+
+
+@per_deployment
+def check_log_config(view: DeploymentView, cfg) -> Iterator[Finding]:
+    log_conf = get(view.spec, "logConfiguration")
+    if not is_map(log_conf):
+        return
+    for key in log_conf:
+        if key not in V.ALLOWED_LOG_CONFIG_KEYS:
+            yield Finding(
+                f"{view.path('logConfiguration')}[{key!r}]",
+                f"invalid log config key {key!r}",
+                f"use one of {', '.join(V.ALLOWED_LOG_CONFIG_KEYS)}",
+            )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validateJobSpec
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or not value.strip()
+
+
+def job_state_findings(job: Any, conf: Mapping[str, str], job_path: str, conf_path: str) -> Iterator[Finding]:
+    """Checkpoint/savepoint directory rules of ``validateJobSpec`` for one job spec and its effective config."""
+    mode = get(job, "upgradeMode", default=V.DEFAULT_UPGRADE_MODE)
+    if mode != "stateless" and _blank(V.CHECKPOINTS_DIR.value(conf)):
+        yield Finding(
+            f"{job_path}.upgradeMode",
+            f"upgradeMode {mode!r} needs a checkpoint directory, but {V.CHECKPOINTS_DIR.key} "
+            f"(or {V.CHECKPOINTS_DIR.legacy[0]}) is not set",
+            f"set {conf_path}[{V.CHECKPOINTS_DIR.key!r}] or use upgradeMode stateless",
+        )
+    if not _blank(V.SAVEPOINT_DIR.value(conf)):
+        return
+    fix = f"set {conf_path}[{V.SAVEPOINT_DIR.key!r}] (or {V.SAVEPOINT_DIR.legacy[0]})"
+    if mode == "savepoint":
+        yield Finding(f"{job_path}.upgradeMode", "upgradeMode 'savepoint' without a savepoint directory", fix)
+    if get(job, "savepointTriggerNonce") is not None:
+        yield Finding(f"{job_path}.savepointTriggerNonce",
+                      "a manual savepoint (savepointTriggerNonce) cannot run without a savepoint directory", fix)
+    if V.PERIODIC_SAVEPOINT_INTERVAL.lookup(conf) is not None:
+        yield Finding(f"{conf_path}[{V.PERIODIC_SAVEPOINT_INTERVAL.key!r}]",
+                      "periodic savepoints cannot be enabled without a savepoint directory", fix)
+    if V.CHECKPOINT_MAX_AGE.lookup(conf) is not None:
+        yield Finding(f"{conf_path}[{V.CHECKPOINT_MAX_AGE.key!r}]",
+                      "the last-state max checkpoint age needs a savepoint directory (it falls back to savepoints)",
+                      fix)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+@per_deployment
+def check_job_state_dirs(view: DeploymentView, cfg) -> Iterator[Finding]:
+    job = get(view.spec, "job")
+    if job is not None:
+        yield from job_state_findings(job, view.conf, view.path("job"), view.path("flinkConfiguration"))
+
+
+def parallelism_findings(job: Any, tm: Any, job_path: str, tm_path: str | None) -> Iterator[Finding]:
+    tm_replicas = _number(get(tm, "replicas")) if tm is not None else None
+    if tm_replicas is not None:
+        if tm_replicas < 1:
+            yield Finding(f"{tm_path}.replicas", f"TaskManager replicas must be at least 1, found {tm_replicas:g}",
+                          "set replicas ≥ 1 or remove it")
+        return
+    parallelism = _number(get(job, "parallelism")) or 0.0
+    if parallelism < 1:
+        yield Finding(f"{job_path}.parallelism", f"job parallelism must be at least 1, found {parallelism:g}",
+                      "set job.parallelism ≥ 1 (or taskManager.replicas)")
+
+
+@per_deployment
+def check_parallelism(view: DeploymentView, cfg) -> Iterator[Finding]:
+    job = get(view.spec, "job")
+    if job is not None:
+        yield from parallelism_findings(job, get(view.spec, "taskManager"), view.path("job"), view.path("taskManager"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validateJmSpec / validateTmSpec / validateResources
+
+
+def resource_findings(role: str, resource: Any, path: str) -> Iterator[Finding]:
+    if resource is None:
+        return
+    memory = get(resource, "memory")
+    if memory is not None:
+        try:
+            V.resource_memory(str(memory))
+        except ValueError as err:
+            yield Finding(f"{path}.memory", f"{role} resource memory does not parse: {err}",
+                          "use a size such as 2048m or 2Gi")
+    storage = get(resource, "ephemeralStorage")
+    if storage is not None:
+        try:
+            V.kubernetes_quantity(str(storage))
+        except ValueError as err:
+            yield Finding(f"{path}.ephemeralStorage", f"{role} ephemeral storage does not parse: {err}",
+                          "use a Kubernetes quantity such as 10Gi")
+
+
+def _memory_defined(spec: Any) -> bool:
+    memory = get(spec, "resource", "memory")
+    return memory is not None and bool(str(memory).strip())
+
+
+@per_deployment
+def check_jobmanager(view: DeploymentView, cfg) -> Iterator[Finding]:
+    jm = get(view.spec, "jobManager")
+    path = view.path("jobManager")
+    problem = None if _memory_defined(jm) else V.jobmanager_memory_problem(view.conf)
+    if problem:
+        yield Finding(f"{path}.resource.memory", f"JobManager memory is not defined and cannot be derived: {problem}",
+                      f"set {path}.resource.memory (or {V.JM_MEMORY_KEYS[0][0]} in flinkConfiguration)")
+    if jm is None:
+        return
+    yield from resource_findings("JobManager", get(jm, "resource"), f"{path}.resource")
+    replicas = _number(get(jm, "replicas"))
+    replicas = 1.0 if replicas is None else replicas
+    if replicas < 1:
+        yield Finding(f"{path}.replicas", f"JobManager replicas must be at least 1, found {replicas:g}",
+                      "set replicas: 1 (or more with HA)")
+    elif replicas > 1 and not V.ha_enabled(view.conf):
+        yield Finding(f"{path}.replicas", f"{replicas:g} JobManagers (standby) need high availability, which is off",
+                      f"set {V.HA_TYPE.key}: kubernetes in flinkConfiguration, or replicas: 1")
+
+
+@per_deployment
+def check_taskmanager(view: DeploymentView, cfg) -> Iterator[Finding]:
+    tm = get(view.spec, "taskManager")
+    path = view.path("taskManager")
+    problem = None if _memory_defined(tm) else V.taskmanager_memory_problem(view.conf)
+    if problem:
+        yield Finding(f"{path}.resource.memory", f"TaskManager memory is not defined and cannot be derived: {problem}",
+                      f"set {path}.resource.memory (or {V.TM_MEMORY_KEYS[0][0]} in flinkConfiguration)")
+    if tm is None:
+        return
+    yield from resource_findings("TaskManager", get(tm, "resource"), f"{path}.resource")
+    replicas = _number(get(tm, "replicas"))
+    if replicas is not None and replicas < 1:
+        yield Finding(f"{path}.replicas", f"TaskManager replicas must be at least 1, found {replicas:g}",
+                      "set replicas ≥ 1 or remove it")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validateServiceAccount
+
+
+@per_deployment
+def check_service_account(view: DeploymentView, cfg) -> Iterator[Finding]:
+    if get(view.spec, "serviceAccount") is None:
+        yield Finding(view.path("serviceAccount"), "spec.serviceAccount must be defined",
+                      "set it to the job service account of the namespace (flink)")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validateAutoScalerFlinkConfiguration (AutoscalerValidator)
+
+
+def autoscaler_findings(conf: Mapping[str, str], conf_path: str) -> Iterator[Finding]:
+    bad = V.boolean_problem(V.AUTOSCALER_ENABLED, conf)
+    if bad:
+        yield _not_boolean(conf_path, bad)
+        return
+    if not V.parse_bool(V.AUTOSCALER_ENABLED.value(conf)):
+        return
+
+    def bound(b):
+        if b == "target":
+            try:
+                return V.autoscaler_number(V.AUTOSCALER_UTILIZATION_TARGET.value(conf) or "0.7")
+            except ValueError:
+                return None
+        return b
+
+    for r in V.AUTOSCALER_RANGES:
+        found = r.option.lookup(conf)
+        if found is None:
+            continue
+        key, raw = found
+        try:
+            value = V.autoscaler_number(raw)
+        except ValueError:
+            yield Finding(f"{conf_path}[{key!r}]", f"invalid value {raw!r} (not a number)", "use a number")
+            continue
+        low, high = bound(r.low), bound(r.high)
+        if (low is not None and value < low) or (high is not None and value > high):
+            lo = "-Infinity" if low is None else f"{low}"
+            hi = "+Infinity" if high is None else f"{high}"
+            yield Finding(f"{conf_path}[{key!r}]", f"{raw!r} is outside the allowed range [{lo}, {hi}]",
+                          f"choose a value within [{lo}, {hi}]")
+    periods = V.AUTOSCALER_EXCLUDED_PERIODS.lookup(conf)
+    if periods is not None:
+        for expression in [p for p in periods[1].split(";") if p.strip()]:
+            problem = V.excluded_period_problem(expression)
+            if problem:
+                yield Finding(f"{conf_path}[{periods[0]!r}]", f"invalid excluded period {expression!r}: {problem}",
+                              "use 'HH:MM-HH:MM', a Quartz cron expression, or 'daily && cron'")
+
+
+@per_deployment
+def check_autoscaler(view: DeploymentView, cfg) -> Iterator[Finding]:
+    yield from autoscaler_findings(view.conf, view.path("flinkConfiguration"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Session jobs: validateJobNotEmpty, validateJarURI
+
+
+def check_session_job_present(res: Resource, cfg) -> Iterator[Finding]:
+    if get(res.props, "spec", "job") is None:
+        yield Finding("spec.job", "the job spec must not be empty", "set spec.job with jarURI and parallelism")
+
+
+_URI_ILLEGAL = re.compile(r"[\s\"<>\\^`{|}]")
+_URI_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def restricted_host_problem(host: str, resolve: bool) -> str | None:
+    """``InetAddress.getByName(host)`` is loopback, link-local, site-local, wildcard or multicast."""
+    name = host.strip("[]")
+    try:
+        addrs = [ipaddress.ip_address(name)]
+    except ValueError:
+        if name.lower() == "localhost" or name.lower().endswith(".localhost"):
+            return f"host {host!r} is loopback"
+        if not resolve:
+            return None
+        try:
+            addrs = [ipaddress.ip_address(i[4][0]) for i in socket.getaddrinfo(name, None)[:1]]
+        except (OSError, UnicodeError):
+            return f"host {host!r} cannot be resolved"
+    for a in addrs:
+        site_local = a.version == 4 and any(a in ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+        site_local = site_local or (a.version == 6 and a in ipaddress.ip_network("fec0::/10"))
+        if a.is_loopback or a.is_link_local or site_local or a.is_unspecified or a.is_multicast:
+            return f"host {host!r} is a restricted address ({a})"
+    return None
+
+
+_IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
+_HOSTNAME = re.compile(r"([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?\.?")
+
+
+def uri_host(rest: str) -> str | None:
+    """``java.net.URI.getHost()`` of the part after ``scheme:``: the host of a server-based authority
+    (``//[userinfo@]host[:digits]``), None when the authority is missing or not server-based (e.g. a port that is
+    not a number), as java.net.URI then falls back to a registry-based authority without a host."""
+    if not rest.startswith("//"):
+        return None
+    authority = re.split(r"[/?#]", rest[2:], maxsplit=1)[0]
+    hostport = authority.rsplit("@", 1)[-1]
+    if hostport.startswith("["):
+        host, _, port = hostport.partition("]")
+        host += "]"
+        port = port[1:] if port.startswith(":") else ("" if not port else "x")
+    else:
+        host, _, port = hostport.partition(":")
+    if port and not port.isdigit():
+        return None
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1].split("%")[0])
+        except ValueError:
+            return None
+        return host
+    m = _IPV4.fullmatch(host)
+    if m:
+        return host if all(int(g) <= 255 for g in m.groups()) else None
+    return host if _HOSTNAME.fullmatch(host) else None
+
+
+def jar_uri_problem(uri: str, allowed: list[str], disallow_restricted: bool, resolve: bool) -> str | None:
+    """``DefaultValidator.validateJarURI``."""
+    if _URI_ILLEGAL.search(uri) or uri == "":
+        return f"jarURI {uri!r} is not a valid URI (empty or illegal character)"
+    m = _URI_SCHEME.match(uri)
+    if not m:
+        return f"jarURI {uri!r} has no scheme"
+    scheme = m.group(1).lower()
+    allowed_l = sorted({s.lower() for s in allowed})
+    if scheme not in allowed_l:
+        return f"jarURI scheme {m.group(1)!r} is not in the operator's allow-list {allowed_l}"
+    if scheme in V.JAR_URI_HOST_CHECKED_SCHEMES and disallow_restricted:
+        host = uri_host(uri[len(m.group(0)):])
+        if not host:
+            return f"jarURI {uri!r} has no host"
+        return restricted_host_problem(host, resolve)
+    return None
+
+
+def check_jar_uri(res: Resource, cfg) -> Iterator[Finding]:
+    uri = get(res.props, "spec", "job", "jarURI")
+    if uri is None:
+        return
+    problem = jar_uri_problem(str(uri), list(cfg["allowedSchemes"]), bool(cfg["disallowRestrictedHosts"]),
+                              bool(cfg["resolveHosts"]))
+    if problem:
+        yield Finding("spec.job.jarURI", problem,
+                      f"serve the jar over https from a public host, or extend the operator's "
+                      f"{V.JAR_URI_ALLOWED_SCHEMES.key} (and this policy's allowedSchemes)")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validateStateSnapshot
+
+
+def check_snapshot(res: Resource, cfg) -> Iterator[Finding]:
+    spec = get(res.props, "spec", default={})
+    savepoint, checkpoint = get(spec, "savepoint"), get(spec, "checkpoint")
+    if (savepoint is None) == (checkpoint is None):
+        both = "both are set" if savepoint is not None else "neither is set"
+        yield Finding("spec", f"exactly one of spec.savepoint and spec.checkpoint must be set ({both})",
+                      "keep exactly one")
+        return
+    if savepoint is not None and get(savepoint, "alreadyExists") is True:
+        return
+    if get(spec, "jobReference") is None:
+        yield Finding("spec.jobReference", "a job reference must be supplied for this snapshot",
+                      "set jobReference {kind, name}, or savepoint.alreadyExists: true for an existing savepoint")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The policies (one per upstream rule; each dispatches by kind).
+
+DEPLOYMENT_KINDS = (FD, FBG)
+
+
+def is_canary(res: Resource) -> bool:
+    value = get(res.props, "metadata", "labels", V.CANARY_LABEL)
+    return isinstance(value, str) and value.lower() == "true"
+
+
+def skip_canaries(fn):
+    """Upstream validates nothing on canary resources; neither do the operator-* policies."""
+
+    def check(res: Resource, cfg) -> Iterator[Finding]:
+        if not is_canary(res):
+            yield from fn(res, cfg)
+
+    check.__name__ = fn.__name__
+    return check
+
+
+def _for(kinds, *fns):
+    return {k: fns for k in kinds}
+
+
+class OperatorPolicy(KindPolicy):
+    """An ``operator-*`` policy: every check skips the operator's canary resources."""
+
+    def __init__(self, name, description, checks, **kwargs):
+        super().__init__(name, description, {k: tuple(skip_canaries(f) for f in fns) for k, fns in checks.items()},
+                         **kwargs)
+
+
+JAR_URI_SCHEMA = PolicyConfigSchema(
+    properties={
+        "allowedSchemes": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9+.-]*$"},
+                           "minItems": 1, "description": f"the operator's {V.JAR_URI_ALLOWED_SCHEMES.key}"},
+        "disallowRestrictedHosts": {"type": "boolean",
+                                    "description": f"the operator's {V.JAR_URI_DISALLOW_RESTRICTED_HOSTS.key}"},
+        "resolveHosts": {"type": "boolean", "description": "resolve host names with DNS as the operator does "
+                                                           "(off by default: the plan runs offline)"},
+    },
+)
+
+
+def policies() -> list[KindPolicy]:
+    P = OperatorPolicy
+    return [
+        P("operator-name", "Flink resource names follow the operator's name rule (≤45 chars, DNS-like).",
+          {FD: (check_deployment_name,), FBG: (check_deployment_name,), FSJ: (check_session_job_deployment_name,)}),
+        P("operator-flink-version", "flinkVersion is set and supported by the pinned operator.",
+          _for(DEPLOYMENT_KINDS, check_flink_version)),
+        P("operator-forbidden-config", "flinkConfiguration does not set keys the operator owns.",
+          _for(DEPLOYMENT_KINDS, check_forbidden_keys)),
+        P("operator-rollback-ha", "Rollback needs high availability.", _for(DEPLOYMENT_KINDS, check_rollback_needs_ha)),
+        P("operator-health-check-recovery", "The job health check needs JobManager deployment recovery.",
+          _for(DEPLOYMENT_KINDS, check_health_check_needs_recovery)),
+        P("operator-ingress", "An ingress has a template that makes a URL.", _for(DEPLOYMENT_KINDS, check_ingress)),
+        P("operator-log-config", "logConfiguration only has the keys the operator mounts.",
+          _for(DEPLOYMENT_KINDS, check_log_config)),
+        P("operator-state-dirs", "Checkpoint and savepoint directories are set where the upgrade mode and "
+                                 "savepoint settings need them.", _for(DEPLOYMENT_KINDS, check_job_state_dirs)),
+        P("operator-parallelism", "Jobs have parallelism ≥ 1 (or TaskManager replicas ≥ 1).",
+          _for(DEPLOYMENT_KINDS, check_parallelism)),
+        P("operator-jobmanager", "JobManager memory is defined and parses; replicas ≥ 1; standby JobManagers need HA.",
+          _for(DEPLOYMENT_KINDS, check_jobmanager)),
+        P("operator-taskmanager", "TaskManager memory is defined and parses; replicas ≥ 1.",
+          _for(DEPLOYMENT_KINDS, check_taskmanager)),
+        P("operator-service-account", "spec.serviceAccount is set.", _for(DEPLOYMENT_KINDS, check_service_account)),
+        P("operator-autoscaler", "Autoscaler options are within their ranges.",
+          {FD: (check_autoscaler,), FBG: (check_autoscaler,)}),
+        P("operator-session-job", "A session job has a job spec.", {FSJ: (check_session_job_present,)}),
+        P("operator-jar-uri", "A session job's jarURI uses an allowed scheme and a public host.",
+          {FSJ: (check_jar_uri,)}, config_schema=JAR_URI_SCHEMA,
+          defaults={"allowedSchemes": [V.JAR_URI_ALLOWED_SCHEMES.default], "disallowRestrictedHosts": True,
+                    "resolveHosts": False}),
+        P("operator-snapshot", "A snapshot is exactly one of savepoint/checkpoint and references a job.",
+          {FSS: (check_snapshot,)}),
+    ]

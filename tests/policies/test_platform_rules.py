@@ -1,0 +1,177 @@
+"""Platform and security policies: a violating and a passing case each, through the real Analyzer process."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.policies.resources import DELETE, FD, FSJ, conf, mutate
+
+SECURE_CONTEXT = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "runAsNonRoot": True}
+RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "128Mi"}}
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "namespace": "team-a"},
+    "spec": {"template": {"spec": {
+        "securityContext": {"runAsNonRoot": True},
+        "containers": [{"name": "app", "image": "ghcr.io/example/app:1.2.3", "securityContext": SECURE_CONTEXT,
+                        "resources": RESOURCES}],
+    }}},
+}
+
+SECURE_FD = mutate(
+    FD,
+    (("spec", "podTemplate"), {"spec": {
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 9999},
+        "containers": [{"name": "flink-main-container", "securityContext": SECURE_CONTEXT}],
+    }}),
+)
+
+POD = ("spec", "template", "spec")
+C0 = (*POD, "containers", 0)
+
+# (id, object, policy, path fragment, config for that policy)
+VIOLATIONS = [
+    ("image-latest", mutate(DEPLOYMENT, ((*C0, "image"), "ghcr.io/example/app:latest")), "platform-image-pinned",
+     "containers[0].image", {}),
+    ("image-untagged", mutate(DEPLOYMENT, ((*C0, "image"), "ghcr.io/example/app")), "platform-image-pinned",
+     "containers[0].image", {}),
+    ("image-registry", mutate(DEPLOYMENT, ((*C0, "image"), "quay.io/example/app:1.0")), "platform-image-pinned",
+     "containers[0].image", {"allowedRegistries": ["ghcr.io"]}),
+    ("flink-image-untagged", mutate(SECURE_FD, (("spec", "image"), "flink")), "platform-image-pinned", "spec.image",
+     {}),
+    ("privileged", mutate(DEPLOYMENT, ((*C0, "securityContext"), {**SECURE_CONTEXT, "privileged": True})),
+     "security-pod", "securityContext.privileged", {}),
+    ("escalation", mutate(DEPLOYMENT, ((*C0, "securityContext", "allowPrivilegeEscalation"), DELETE)),
+     "security-pod", "allowPrivilegeEscalation", {}),
+    ("caps", mutate(DEPLOYMENT, ((*C0, "securityContext", "capabilities"), {"drop": ["NET_RAW"]})),
+     "security-pod", "capabilities.drop", {}),
+    ("root", mutate(DEPLOYMENT, ((*POD, "securityContext"), {}), ((*C0, "securityContext", "runAsNonRoot"), DELETE)),
+     "security-pod", "runAsNonRoot", {}),
+    ("host-network", mutate(DEPLOYMENT, ((*POD, "hostNetwork"), True)), "security-pod", "hostNetwork", {}),
+    ("host-pid", mutate(DEPLOYMENT, ((*POD, "hostPID"), True)), "security-pod", "hostPID", {}),
+    ("host-path", mutate(DEPLOYMENT, ((*POD, "volumes"), [{"name": "h", "hostPath": {"path": "/var"}}])),
+     "security-pod", "volumes[0].hostPath", {}),
+    ("flink-pod-default", FD, "security-pod", "flink-main-container", {}),
+    ("flink-tm-host-path", mutate(SECURE_FD, (("spec", "taskManager", "podTemplate"),
+                                              {"spec": {"volumes": [{"name": "h", "hostPath": {"path": "/x"}}]}})),
+     "security-pod", "spec.taskManager.podTemplate.spec.volumes[0].hostPath", {}),
+    ("resources-missing", mutate(DEPLOYMENT, ((*C0, "resources"), DELETE)), "platform-resources",
+     "resources.requests.cpu", {}),
+    ("flink-cpu-missing", mutate(SECURE_FD, (("spec", "taskManager", "resource", "cpu"), DELETE)),
+     "platform-resources", "spec.taskManager.resource.cpu", {}),
+    ("stateless-forbidden", mutate(SECURE_FD, (("spec", "job", "upgradeMode"), "stateless")), "platform-upgrade-mode",
+     "spec.job.upgradeMode", {"forbiddenModes": ["stateless"]}),
+    ("stateless-default-forbidden", mutate(FSJ, (("spec", "job", "upgradeMode"), DELETE)), "platform-upgrade-mode",
+     "spec.job.upgradeMode", {"forbiddenModes": ["stateless"]}),
+    ("last-state-without-ha", mutate(SECURE_FD, (("spec", "job", "upgradeMode"), "last-state"),
+                                     (conf("high-availability.type"), DELETE)),
+     "platform-last-state-ha", "spec.job.upgradeMode", {}),
+    ("egress-allow-all", {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                          "metadata": {"name": "np", "namespace": "team-a"},
+                          "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{}]}},
+     "platform-egress-destinations", "spec.egress[0]", {}),
+    ("cluster-role", {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                      "metadata": {"name": "flink-operator"}, "rules": []},
+     "security-cluster-scope", "kind", {}),
+    ("cluster-role-binding", {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                              "metadata": {"name": "b"}, "roleRef": {}, "subjects": []},
+     "security-cluster-scope", "kind", {}),
+    ("wildcard-verbs", {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                        "metadata": {"name": "r", "namespace": "team-a"},
+                        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}]},
+     "security-rbac-wildcards", "rules[0].verbs", {}),
+    ("wildcard-resources", {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                            "metadata": {"name": "r"},
+                            "rules": [{"apiGroups": ["apps"], "resources": ["*"], "verbs": ["get"]}]},
+     "security-rbac-wildcards", "rules[0].resources", {}),
+    ("env-password", mutate(DEPLOYMENT, ((*C0, "env"), [{"name": "DB_PASSWORD", "value": "hunter2"}])),
+     "security-plaintext-secrets", "env[0].value", {}),
+    ("flink-conf-secret", mutate(SECURE_FD, (conf("s3.secret-key"), "AKIAxyz")), "security-plaintext-secrets",
+     "s3.secret-key", {}),
+    ("session-job-conf-secret", mutate(FSJ, (conf("fs.azure.account.key.x.password"), "pw")),
+     "security-plaintext-secrets", "password", {}),
+    ("required-labels", DEPLOYMENT, "platform-required-labels", "metadata.labels",
+     {"labels": ["app.kubernetes.io/part-of"]}),
+]
+
+PASSES = [
+    ("deployment", DEPLOYMENT, {}),
+    ("digest", mutate(DEPLOYMENT, ((*C0, "image"), "ghcr.io/example/app@sha256:" + "a" * 64)),
+     {"platform-image-pinned": {"allowedRegistries": ["ghcr.io"]}}),
+    ("docker-hub-short-name", mutate(DEPLOYMENT, ((*C0, "image"), "nginx:1.27")),
+     {"platform-image-pinned": {"allowedRegistries": ["docker.io"]}}),
+    ("registry-with-port", mutate(DEPLOYMENT, ((*C0, "image"), "registry.local:5000/app:1")), {}),
+    ("secure-flink", SECURE_FD, {}),
+    ("secure-flink-role-template", mutate(
+        FD,
+        (("spec", "podTemplate"), {"spec": {"securityContext": {"runAsNonRoot": True}}}),
+        (("spec", "jobManager", "podTemplate"),
+         {"spec": {"containers": [{"name": "flink-main-container", "securityContext": SECURE_CONTEXT}]}}),
+        (("spec", "taskManager", "podTemplate"),
+         {"spec": {"containers": [{"name": "flink-main-container", "securityContext": SECURE_CONTEXT}]}}),
+    ), {}),
+    ("savepoint-mode-in-prod", SECURE_FD, {"platform-upgrade-mode": {"forbiddenModes": ["stateless"]}}),
+    ("stateless-allowed-in-dev", mutate(SECURE_FD, (("spec", "job", "upgradeMode"), "stateless")),
+     {"platform-upgrade-mode": {"forbiddenModes": []}}),
+    ("egress-with-destination", {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                                 "metadata": {"name": "np", "namespace": "team-a"},
+                                 "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+                                          "egress": [{"to": [{"namespaceSelector": {}}], "ports": [{"port": 443}]}]}},
+     {}),
+    ("cluster-role-allowed", {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                              "metadata": {"name": "flink-operator"},
+                              "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]},
+     {"security-cluster-scope": {"allowClusterScope": True}}),
+    ("env-secret-ref", mutate(DEPLOYMENT, ((*C0, "env"), [{"name": "DB_PASSWORD", "valueFrom": {
+        "secretKeyRef": {"name": "db", "key": "password"}}}, {"name": "PASSWORD_FILE", "value": ""}])), {}),
+    ("flink-conf-env-ref", mutate(SECURE_FD, (conf("s3.secret-key"), "${S3_SECRET_KEY}")), {}),
+    ("labels-present", mutate(DEPLOYMENT, (("metadata", "labels"), {"app.kubernetes.io/part-of": "x"})),
+     {"platform-required-labels": {"labels": ["app.kubernetes.io/part-of"]}}),
+]
+
+
+def _platform(judge, extra=None):
+    config = {"all": "disabled"}
+    for n in judge.names:
+        if not n.startswith("operator-") and not n.startswith("stack-"):
+            config[n] = {"enforcementLevel": "mandatory", **(extra or {}).get(n, {})}
+    return config
+
+
+@pytest.mark.parametrize("case_id,obj,policy,path,props", VIOLATIONS, ids=[c[0] for c in VIOLATIONS])
+def test_violation(policy_judge, case_id, obj, policy, path, props) -> None:
+    diagnostics = policy_judge.resource(obj, _platform(policy_judge, {policy: props}))
+    fired = [d for d in diagnostics if d.policy == policy]
+    assert fired, f"{policy} did not fire; got {[(d.policy, d.message) for d in diagnostics]}"
+    assert any(path in d.message and "Fix:" in d.message for d in fired), [d.message for d in fired]
+    assert all(d.level == "mandatory" for d in fired)
+
+
+@pytest.mark.parametrize("case_id,obj,extra", PASSES, ids=[c[0] for c in PASSES])
+def test_accepted(policy_judge, case_id, obj, extra) -> None:
+    diagnostics = policy_judge.resource(obj, _platform(policy_judge, extra))
+    assert diagnostics == [], [(d.policy, d.message) for d in diagnostics]
+
+
+def test_every_platform_policy_has_a_violating_case(policy_judge) -> None:
+    mine = {n for n in policy_judge.names if n.startswith(("platform-", "security-"))}
+    assert mine == {c[2] for c in VIOLATIONS}
+
+
+def test_advisory_level_reports_without_failing(policy_judge) -> None:
+    latest = mutate(DEPLOYMENT, ((*C0, "image"), "ghcr.io/example/app:latest"))
+    diagnostics = policy_judge.resource(latest, {"all": "disabled", "platform-image-pinned": "advisory"})
+    assert [(d.policy, d.level) for d in diagnostics] == [("platform-image-pinned", "advisory")]
+    assert policy_judge.resource(latest, {"all": "disabled"}) == []
+
+
+def test_secret_values_are_never_echoed(policy_judge) -> None:
+    obj = mutate(DEPLOYMENT, ((*C0, "env"), [{"name": "API_TOKEN", "value": "s3cr3t-value"}]))
+    diagnostics = policy_judge.resource(obj, _platform(policy_judge))
+    assert diagnostics and all("s3cr3t-value" not in d.message for d in diagnostics)
+    fd = mutate(copy.deepcopy(SECURE_FD), (conf("s3.secret-key"), "AKIA-s3cr3t"))
+    assert all("AKIA-s3cr3t" not in d.message for d in policy_judge.resource(fd, _platform(policy_judge)))
