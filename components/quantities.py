@@ -75,8 +75,12 @@ def parse_flink_memory(value: str | int) -> int:
 
 def format_cpu(cores: Decimal) -> str:
     """Cores as a short quantity: whole cores as '2', else millicores '1500m'."""
-    milli = (cores * 1000).to_integral_value()
-    return str(int(milli // 1000)) if milli % 1000 == 0 else f"{int(milli)}m"
+    milli = int((cores * 1000).to_integral_value())
+    if milli % 1000 == 0:
+        return str(milli // 1000)
+    if abs(milli) < 1000:
+        return f"{milli}m"
+    return f"{Decimal(milli) / 1000:f}".rstrip("0")
 
 
 def format_memory(size: Decimal | int) -> str:

@@ -344,13 +344,18 @@ def capacity_markdown(rows: list[NamespaceCapacity], *, stack: str) -> str:
 
 
 def capacity_summary(rows: list[NamespaceCapacity]) -> str:
-    """One line for the plan's printed summary."""
-    demand, quota = totals(rows)
+    """One line for the plan's printed summary: namespaces with a quota against it, then the rest."""
+    limited = [r for r in rows if r.quota.requests_cpu is not None or r.quota.requests_memory is not None]
+    free, _ = totals(r for r in rows if r not in limited)
+    demand, quota = totals(limited)
     cpu = _cell(demand.requests_cpu, quota.requests_cpu, _fmt_cpu)
     mem = _cell(demand.requests_memory, quota.requests_memory, _fmt_mem)
     over = [r.namespace for r in rows if any(
         lim is not None and used > lim for used, lim in ((r.total.requests_cpu, r.quota.requests_cpu),
                                                          (r.total.requests_memory, r.quota.requests_memory)))]
     line = (f"capacity: CPU requested {cpu[0]} of quota {cpu[1]} (headroom {cpu[2]}), memory requested {mem[0]} of "
-            f"quota {mem[1]} (headroom {mem[2]}), {demand.pods} pods")
+            f"quota {mem[1]} (headroom {mem[2]}), {demand.pods} pods in tenant namespaces")
+    if free.pods or free.requests_cpu or free.requests_memory:
+        line += (f"; {_fmt_cpu(free.requests_cpu)} CPU, {_fmt_mem(free.requests_memory)} memory, {free.pods} pods "
+                 "in namespaces without a quota (operators)")
     return line + (f"; OVER QUOTA in {', '.join(over)}" if over else "")
