@@ -29,6 +29,7 @@ from pydantic.alias_generators import to_camel
 
 from components import labels as L
 from components import names, upstream
+from components.workload_config import SECRETS_CONFIG_KEY, WorkloadsConfig
 
 #: The stack config key (project namespace ``flink-platform``) holding the whole platform config.
 CONFIG_KEY = "platform"
@@ -235,6 +236,10 @@ class PlatformConfig(_Model):
     cluster: ClusterConfig
     operator: OperatorConfig
     tenants: list[TenantConfig] = Field(default_factory=list)
+    workloads: WorkloadsConfig = Field(
+        default_factory=WorkloadsConfig,
+        description="Flink workloads (application and session clusters, session jobs) and their platform defaults.",
+    )
 
 
 class Problem(typing.NamedTuple):
@@ -321,10 +326,17 @@ def _namespaces_have_one_owner(config: PlatformConfig) -> list[Problem]:
     return problems
 
 
+def _workloads_fit_the_platform(config: PlatformConfig) -> list[Problem]:
+    from components.workload_spec import workload_problems
+
+    return [Problem(*issue) for issue in workload_problems(config, CONFIG_ROOT)]
+
+
 #: Rules relating several fields; each returns its problems with exact paths. Run after the field rules passed.
 CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _tenant_names_unique,
     _namespaces_have_one_owner,
+    _workloads_fit_the_platform,
 ]
 
 
@@ -341,7 +353,7 @@ def known_project_keys() -> tuple[str, ...]:
     """Keys under ``flink-platform:`` that the program and its providers read (the platform and REST credentials)."""
     from components.providers.connection import CONFIG_KEYS as REST_CREDENTIAL_KEYS
 
-    return (f"{PROJECT}:{CONFIG_KEY}", *REST_CREDENTIAL_KEYS)
+    return (f"{PROJECT}:{CONFIG_KEY}", *REST_CREDENTIAL_KEYS, SECRETS_CONFIG_KEY)
 
 
 def runtime_config() -> dict[str, Any]:
@@ -409,9 +421,30 @@ def load_stack_config(config: dict[str, Any] | None = None) -> PlatformConfig:
         except ConfigError as err:
             problems += err.problems
         else:
+            problems += workload_secret_problems(platform, config)
             if not problems:
                 return platform
     raise ConfigError(problems)
+
+
+def workload_secret_problems(platform: PlatformConfig, config: dict[str, Any]) -> list[Problem]:
+    """Every secret a workload references must be a key of ``flink-platform:workloadSecrets`` (values unread)."""
+    from components.workload_spec import referenced_secrets
+
+    raw = config.get(SECRETS_CONFIG_KEY)
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = None
+    defined = sorted(raw) if isinstance(raw, dict) else []
+    return [
+        Problem(path, repr(key), f"must be a key of the secret config map {SECRETS_CONFIG_KEY} (set it with "
+                f"`pulumi config set --secret --path '{SECRETS_CONFIG_KEY.split(':')[1]}.{key}' VALUE`); "
+                f"defined: {', '.join(defined) or 'none'}")
+        for path, key in referenced_secrets(platform.workloads)
+        if key not in defined
+    ]
 
 
 def _show(value: Any) -> str:

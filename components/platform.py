@@ -8,6 +8,8 @@ import pulumi_kubernetes as k8s
 from components.config import PlatformConfig
 from components.crds import OperatorCrds, OperatorCrdsArgs
 from components.tenant import Tenant, TenantArgs
+from components.workload_config import SECRETS_CONFIG_KEY
+from components.workloads import SPECS_OUTPUT, FlinkWorkloads, WorkloadsArgs
 
 
 class FlinkPlatform(pulumi.ComponentResource):
@@ -44,6 +46,22 @@ class FlinkPlatform(pulumi.ComponentResource):
             )
             for tenant in config.tenants
         }
+        # Workloads need the CRDs (their kinds) and the namespaces; they reference the `flink` ServiceAccount.
+        project, _, key = SECRETS_CONFIG_KEY.partition(":")
+        self.workloads = FlinkWorkloads(
+            f"{name}-workloads",
+            WorkloadsArgs(
+                workloads=config.workloads,
+                environment=config.environment,
+                secrets=pulumi.Config(project).get_secret_object(key),
+            ),
+            pulumi.ResourceOptions(
+                parent=self,
+                providers={"kubernetes": self.provider},
+                depends_on=[self.crds, *self.tenants.values()],
+            ),
+        )
+        self.workload_specs = self.workloads.records
         self.crd_names = self.crds.crd_names
         self.namespaces = {name_: t.namespace_names for name_, t in self.tenants.items()}
         self.register_outputs(
@@ -52,5 +70,6 @@ class FlinkPlatform(pulumi.ComponentResource):
                 "operatorVersion": config.operator.version,
                 "crdNames": self.crd_names,
                 "namespaces": self.namespaces,
+                SPECS_OUTPUT: sorted(self.workload_specs),
             }
         )

@@ -66,10 +66,22 @@ class Registration:
         }
 
 
-def _plain(value: Any) -> Any:
-    """Deserialized RPC values → plain JSON data; secrets become :data:`SECRET`, unknowns ``None``."""
+def _masked(value: Any) -> Any:
+    """A secret value with its shape kept and every leaf replaced by :data:`SECRET` (a Secret's ``stringData``
+    keeps its keys, which are names, so the manifest still validates; no value survives)."""
     if rpc.is_rpc_secret(value):
-        return SECRET
+        value = rpc.unwrap_rpc_secret(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("__"))}
+    if isinstance(value, (list, tuple)):
+        return [_masked(v) for v in value]
+    return SECRET
+
+
+def _plain(value: Any) -> Any:
+    """Deserialized RPC values → plain JSON data; secret leaves become :data:`SECRET`, unknowns ``None``."""
+    if rpc.is_rpc_secret(value):
+        return _masked(value)
     if value is rpc.UNKNOWN or value == rpc.UNKNOWN:
         return None
     if isinstance(value, dict):
