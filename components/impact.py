@@ -99,14 +99,26 @@ def relevant_spec(record: Mapping[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _canon(value: Any) -> Any:
+    """Integral floats as ints (the engine carries every number as a double), containers recursively."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {str(k): _canon(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canon(v) for v in value]
+    return value
+
+
 def restart_fingerprint(record: Mapping[str, Any]) -> str:
     """sha256 of :func:`relevant_spec`: changes exactly when the operator would redeploy the job."""
-    body = json.dumps(relevant_spec(record), sort_keys=True, separators=(",", ":"))
+    body = json.dumps(_canon(relevant_spec(record)), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 
 def _changed(old: Any, new: Any, prefix: str = "") -> list[str]:
-    """Dotted paths that differ between two specs (leaves; lists compared whole)."""
+    """Dotted paths that differ between two specs (leaves; lists compared whole; 1 == 1.0)."""
+    old, new = _canon(old), _canon(new)
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         out = []
         for key in sorted(set(old) | set(new)):

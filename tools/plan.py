@@ -10,9 +10,10 @@ is ``--stack`` if given, else ``<name>`` from the file name). The default ``--ou
 project root. No Pulumi CLI, cloud, cluster or provider plugin is involved; the CRD files come from the digest
 checked cache (``FLINK_PLATFORM_CRD_CACHE``) or upstream, exactly as in ``pulumi up``.
 
-It writes ``<out>/manifests.yaml`` (every Kubernetes object, multi-document YAML in apply order) and
+It writes ``<out>/manifests.yaml`` (every Kubernetes object, multi-document YAML in apply order),
 ``<out>/resources.json`` (every Pulumi resource with type, URN, parent, dependencies, provider, options, inputs,
-component outputs, plus the stack outputs), prints a summary and ``PLAN OK`` / ``PLAN FAILED``.
+component outputs, plus the stack outputs) and ``<out>/impact.md`` (what the operator will do to each workload's
+running job compared with ``--previous DIR``, an earlier plan), prints a summary and ``PLAN OK`` / ``PLAN FAILED``.
 
 Validation: every built-in object against the strict OpenAPI schema of the stack's
 ``platform.cluster.kubernetesVersion``; every custom resource against the schema of the CRD that serves it. The
@@ -42,7 +43,8 @@ import pulumi
 import yaml
 
 from components.config import CONFIG_KEY, load_platform_config
-from components import crds
+from components import crds, impact
+from components.workloads import SPECS_OUTPUT
 from components.crds import CrdSchemas
 from tools import manifests
 from tools.manifests import KubeObject
@@ -51,7 +53,8 @@ from tools.schema_validation import SchemaValidator, UnsupportedKubernetesVersio
 
 MANIFESTS_FILE = "manifests.yaml"
 RESOURCES_FILE = "resources.json"
-PLAN_FILES = (MANIFESTS_FILE, RESOURCES_FILE)
+IMPACT_FILE = "impact.md"
+PLAN_FILES = (MANIFESTS_FILE, RESOURCES_FILE, IMPACT_FILE)
 STACKS_DIR = PROJECT_ROOT / "stacks"
 
 
@@ -100,6 +103,8 @@ class Plan:
     objects: list[KubeObject]
     problems: list[str] = field(default_factory=list)
     policy: PolicyVerdict = field(default_factory=PolicyVerdict)
+    #: Workload records of an earlier plan (``--previous DIR``); None when no earlier plan was given.
+    previous: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -107,6 +112,13 @@ class Plan:
 
     def manifests_text(self) -> str:
         return manifests.manifests_yaml(self.objects)
+
+    def impacts(self) -> list[impact.Impact]:
+        """What the operator will do with each workload compared with the earlier plan."""
+        return impact.compare(self.previous, self.stack_outputs.get(SPECS_OUTPUT) or {})
+
+    def impact_text(self) -> str:
+        return impact.table(self.impacts(), previous_known=self.previous is not None)
 
     def resources_text(self) -> str:
         return manifests.resources_json(
@@ -172,13 +184,14 @@ def write_plan(plan: Plan, out: Path) -> None:
     """
     out = Path(out)
     check_out_dir(out)
-    manifests_text, resources_text = plan.manifests_text(), plan.resources_text()
+    manifests_text, resources_text, impact_text = plan.manifests_text(), plan.resources_text(), plan.impact_text()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     old = None
     try:
         (tmp / MANIFESTS_FILE).write_text(manifests_text, encoding="utf-8")
         (tmp / RESOURCES_FILE).write_text(resources_text, encoding="utf-8")
+        (tmp / IMPACT_FILE).write_text(impact_text, encoding="utf-8")
         os.chmod(tmp, 0o755)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
@@ -222,7 +235,24 @@ def summary(plan: Plan) -> str:
         lines.append(f"policy violation: {v}")
     for a in plan.policy.advisories:
         lines.append(f"policy advisory: {a}")
+    impacts = plan.impacts()
+    if impacts:
+        lines.append("stateful impact" + ("" if plan.previous is not None else " (no --previous plan)") + ":")
+        lines += [f"  {i.line()}" for i in impacts]
     return "\n".join(lines)
+
+
+def read_previous(directory: Path) -> dict[str, Any]:
+    """The workload records of an earlier plan directory (its resources.json stack outputs)."""
+    path = Path(directory) / RESOURCES_FILE
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise PlanError(f"--previous {directory}: cannot read {path}: {err.strerror or err}") from None
+    except ValueError as err:
+        raise PlanError(f"--previous {directory}: {path} is not JSON: {err}") from None
+    records = (document.get("outputs") or {}).get(SPECS_OUTPUT) if isinstance(document, dict) else None
+    return records if isinstance(records, dict) else {}
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
@@ -255,6 +285,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--stack", help="stack name; reads stacks/Pulumi.<stack>.yaml unless --config-file is given")
     parser.add_argument("--config-file", type=Path, help="a file in Pulumi.<stack>.yaml format")
     parser.add_argument("--out", type=Path, help="output directory (default: build/<stack> under the project root)")
+    parser.add_argument("--previous", type=Path, help="an earlier plan directory: impact.md says what the operator "
+                        "will do to each running job when going from that plan to this one")
     args = parser.parse_args(argv)
     if args.config_file is None and not args.stack:
         parser.error("give --stack or --config-file")
@@ -273,7 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = read_stack_file(args.config_file)
+        previous = read_previous(args.previous) if args.previous else None
         plan = build_plan(args.stack, config)
+        plan.previous = previous
         check_out_dir(args.out)
     except (PlanError, pulumi.RunError, UnsupportedKubernetesVersion) as err:
         return _fail(str(err), args.out)
@@ -284,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_plan(plan, args.out)
     except (PlanError, OSError) as err:
         return _fail(f"could not write the plan: {err}", args.out)
-    print(f"wrote {args.out / MANIFESTS_FILE} and {args.out / RESOURCES_FILE}")
+    print(f"wrote {args.out / MANIFESTS_FILE}, {args.out / RESOURCES_FILE} and {args.out / IMPACT_FILE}")
     print("PLAN OK")
     return 0
 

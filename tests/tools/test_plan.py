@@ -15,6 +15,7 @@ from components.config import SUPPORTED_KUBERNETES_VERSIONS
 from tests.conftest import ROOT, STACKS, run_plan_cli, stack_config, write_stack_file
 from tools import plan
 from tools.manifests import KubeObject
+from tools.mock_runtime import SECRET
 from tools.schema_validation import SchemaValidator
 
 CRD_NAMES = sorted(pin.crd_name for pin in upstream.CRD_PINS["1.15.0"])
@@ -53,7 +54,8 @@ def test_cli_plans_the_dev_stack(tmp_path: Path, committed_plans: dict[str, Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.rstrip().endswith("PLAN OK")
     assert "Namespace" in result.stdout and "CustomResourceDefinition" in result.stdout
-    assert "Kubernetes objects: 5" in result.stdout and "Pulumi resources:   9" in result.stdout
+    # 4 CRDs, 1 Namespace, 2 FlinkDeployments (application + session cluster), 1 FlinkSessionJob, 1 Secret.
+    assert "Kubernetes objects: 9" in result.stdout and "Pulumi resources:   18" in result.stdout
     _only(tmp_path, "dev")
     # Another process (another hash seed, another registration order) writes the very same bytes.
     assert _plan_files(out) == _plan_files(committed_plans["dev"])
@@ -65,8 +67,14 @@ def test_committed_stack_manifests(stack: str, committed_plans: dict[str, Path])
     platform = _platform(stack)
     namespaces = sorted(ns for t in platform["tenants"] for ns in t["namespaces"])
     kinds = [d["kind"] for d in docs]
-    assert kinds == ["CustomResourceDefinition"] * 4 + ["Namespace"] * len(namespaces)
-    assert [d["metadata"]["name"] for d in docs] == CRD_NAMES + namespaces
+    first = len(CRD_NAMES) + len(namespaces)
+    assert kinds[:first] == ["CustomResourceDefinition"] * 4 + ["Namespace"] * len(namespaces)
+    assert [d["metadata"]["name"] for d in docs[:first]] == CRD_NAMES + namespaces
+    # Then the workloads' objects (tests/components/test_workloads.py checks their content).
+    workloads = platform.get("workloads", {})
+    expected = len(workloads.get("applications", [])) + len(workloads.get("sessionClusters", []))
+    assert kinds.count("FlinkDeployment") + kinds.count("FlinkBlueGreenDeployment") == expected
+    assert kinds.count("FlinkSessionJob") == len(workloads.get("sessionJobs", []))
     for doc in docs:
         assert list(doc)[:3] == ["apiVersion", "kind", "metadata"]
     ns = next(d for d in docs if d["kind"] == "Namespace")
@@ -80,7 +88,9 @@ def test_committed_stack_manifests(stack: str, committed_plans: dict[str, Path])
 def test_every_object_is_valid_for_the_official_strict_schema(stack: str, committed_plans: dict[str, Path]) -> None:
     """Checked here with kubernetes_validate itself, independently of the plan's own cached validators."""
     version = _platform(stack)["cluster"]["kubernetesVersion"]
-    docs = _docs(committed_plans[stack])
+    # Built-in kinds only: kubernetes_validate knows no custom resource (the plan checks those against the CRDs,
+    # see test_every_custom_resource_is_valid_for_its_crd).
+    docs = [d for d in _docs(committed_plans[stack]) if d["apiVersion"] != upstream.FLINK_API_VERSION]
     assert docs
     for doc in docs:
         assert kubernetes_validate.validate(doc, version, strict=True) == version
@@ -126,8 +136,28 @@ def test_the_four_crds_are_retained_on_delete(stack: str, committed_plans: dict[
 def test_output_holds_no_machine_specific_data(stack: str, committed_plans: dict[str, Path]) -> None:
     for name, content in _plan_files(committed_plans[stack]).items():
         text = content.decode()
-        for fragment in (str(ROOT), str(ROOT.parent), str(Path.home()), "[secret]"):
+        # Directories as path prefixes ("/work/" must not match the label key "flink-platform.io/workload").
+        for fragment in (str(ROOT), str(ROOT.parent) + "/", str(Path.home()) + "/"):
             assert fragment not in text, f"{name} contains {fragment!r}"
+    # The only masked values are the values of Secrets (their keys are names); nothing else is a secret.
+    for doc in _docs(committed_plans[stack]):
+        masked = {k: v for k, v in (doc.get("stringData") or {}).items()} if doc["kind"] == "Secret" else {}
+        assert set(masked.values()) <= {SECRET}
+        rest = {k: v for k, v in doc.items() if not (doc["kind"] == "Secret" and k == "stringData")}
+        assert SECRET not in json.dumps(rest), f"{doc['kind']} {doc['metadata']['name']} holds a masked value"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_custom_resource_is_valid_for_its_crd(stack: str, committed_plans: dict[str, Path]) -> None:
+    """Independently of the plan run: each Flink custom resource against the strict schema of its pinned CRD."""
+    version = _platform(stack)["cluster"]["kubernetesVersion"]
+    docs = _docs(committed_plans[stack])
+    crs = [d for d in docs if d["apiVersion"] == upstream.FLINK_API_VERSION]
+    assert crs, f"the {stack} stack declares workloads"
+    validator = SchemaValidator(version, plan.crd_schemas([KubeObject("crd", d) for d in docs]))
+    for doc in crs:
+        assert validator.source_of(doc["apiVersion"], doc["kind"]) == "CRD"
+        assert validator.validate(doc) == [], doc["metadata"]["name"]
 
 
 def test_two_runs_write_identical_bytes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
