@@ -131,6 +131,7 @@ def classify(key: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | N
     """The operator's reaction to replacing ``old`` (last deployed, or None) by ``new`` (or None: removed)."""
     if old is None and new is None:
         raise ValueError("classify needs an old or a new record")
+    old, new = _canon(old), _canon(new)  # numbers as the engine hands them back (doubles) compare as written
     if old is None:
         assert new is not None
         job = _deployment_spec(new).get("job") or {}

@@ -178,11 +178,13 @@ class FlinkWorkloads(pulumi.ComponentResource):
                 clusters[(r.namespace, r.workload.name)] = component
             self.workloads[component.key] = component
         self.records = {workload_key(r): record(r) for r in rendered}
+        outputs: dict[str, Any] = {"workloads": sorted(self.records)}
         if args.impact_preview and rendered:
-            self._preview(rendered)
-        self.register_outputs({"workloads": sorted(self.records)})
+            # An output of the component, so the run waits for the comparison (and its log lines) to finish.
+            outputs["impactLogged"] = self._preview(rendered)
+        self.register_outputs(outputs)
 
-    def _preview(self, rendered: list[Rendered]) -> None:
+    def _preview(self, rendered: list[Rendered]) -> pulumi.Output[int]:
         """Log what the operator will do with each workload compared with the last deployed stack outputs."""
         ref = pulumi.StackReference(
             f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}",
@@ -191,17 +193,19 @@ class FlinkWorkloads(pulumi.ComponentResource):
         previous = ref.outputs.apply(lambda outs: (outs or {}).get(SPECS_OUTPUT))
         records = self.records
 
-        def log(prev: Any) -> None:
+        def log(prev: Any) -> int:
             known = isinstance(prev, dict)
-            for i in impact.compare(prev if known else {}, records):
+            impacts = impact.compare(prev if known else {}, records)
+            for i in impacts:
                 target = self.workloads.get(i.key)
                 text = "stateful impact: " + i.line() + ("" if known else " (no earlier deployment recorded)")
                 if i.warnings or i.action == impact.FORBIDDEN:
                     pulumi.log.warn(text, resource=target)
                 else:
                     pulumi.log.info(text, resource=target)
+            return len(impacts)
 
-        previous.apply(log)
+        return previous.apply(log)
 
 
 __all__ = ["FlinkApplication", "FlinkSessionCluster", "FlinkSessionJob", "FlinkWorkloads", "WorkloadsArgs",
