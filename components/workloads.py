@@ -75,6 +75,10 @@ def guard(name: str, r: Rendered, opts: pulumi.ResourceOptions) -> SavepointGate
     gate = getattr(r.workload, "gate", None)
     if not r.stateful or gate is None or not gate.enabled:
         return None
+    if r.kind == "FlinkBlueGreenDeployment" and not gate.rest_url:
+        # The operator runs blue/green jobs in child deployments whose names alternate, and takes the transition
+        # savepoint itself; a gate needs an explicit REST URL (e.g. a stable Service in front of both).
+        return None
     job = r.workload.job  # type: ignore[union-attr]
     return SavepointGate(
         f"{name}-gate",

@@ -533,3 +533,30 @@ def test_upstream_example_renders_to_an_equivalent_resource(example: str) -> Non
                 assert r.spec[part].get("replicas", 1) == spec[part].get("replicas", 1)
         _subset(spec, r.spec, doc["metadata"]["name"])
         assert r.spec["serviceAccount" if doc["kind"] == "FlinkDeployment" else "deploymentName"]
+
+
+# --- blue/green ---------------------------------------------------------------------------------------------------------
+
+
+def test_blue_green_renders_a_valid_flink_blue_green_deployment() -> None:
+    config = stack_config("dev")
+    app = config["flink-platform:platform"]["workloads"]["applications"][0]
+    app["blueGreen"] = True
+    built = plan.build_plan("dev", config)
+    assert built.ok, plan.summary(built)
+    (bg,) = [o.obj for o in built.objects if o.kind == "FlinkBlueGreenDeployment"]
+    # the application is no FlinkDeployment any more: the only one left is the session cluster
+    assert [o.name.startswith("adhoc-") for o in built.objects if o.kind == "FlinkDeployment"] == [True]
+    inner = bg["spec"]["template"]["spec"]
+    # the same defaults and checks as a FlinkDeployment
+    assert inner["job"]["upgradeMode"] == "savepoint" and inner["serviceAccount"] == upstream.JOB_SERVICE_ACCOUNT
+    assert inner["flinkConfiguration"][upstream.SAVEPOINT_DIR_KEY].endswith("/clickstream/savepoints")
+    assert inner["podTemplate"]["spec"]["securityContext"] == POD_SECURITY_CONTEXT
+    assert json.loads(bg["metadata"]["annotations"][WAIT_FOR_ANNOTATION]) == ["jsonpath={.status.jobStatus.state}=RUNNING"]
+    # its child deployments' names alternate: a gate only with an explicit REST URL
+    assert not [r for r in built.registrations if r.type == GATE_TYPE]
+    app["gate"] = {"restUrl": "http://clickstream-active.streaming-dev.svc:8081"}
+    assert [r for r in plan.build_plan("dev", config).registrations if r.type == GATE_TYPE]
+    app["flinkVersion"] = "v1_14"
+    with pytest.raises(ConfigError, match=r"applications\[0\].flinkVersion"):
+        load_platform_config(config["flink-platform:platform"])
