@@ -54,12 +54,9 @@ class FlinkPlatform(pulumi.ComponentResource):
                 workloads=config.workloads,
                 environment=config.environment,
                 secrets=pulumi.Config(project).get_secret_object(key),
+                after=[self.crds, *self.tenants.values()],
             ),
-            pulumi.ResourceOptions(
-                parent=self,
-                providers={"kubernetes": self.provider},
-                depends_on=[self.crds, *self.tenants.values()],
-            ),
+            children,
         )
         self.workload_specs = self.workloads.records
         self.crd_names = self.crds.crd_names

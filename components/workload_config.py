@@ -378,6 +378,45 @@ class SessionJobWorkload(_Placement):
     gate: GateSpec = Field(default_factory=GateSpec)
 
 
+class PlainSessionCluster(_Placement):
+    """A Flink session cluster the program deploys itself, without the operator: a JobManager Deployment, a
+    TaskManager Deployment and a Service, with the restricted pod security context. Jobs run on it through REST
+    (``restJobs``)."""
+
+    image: Image = Field(description="Flink image pinned by tag or digest (never latest).")
+    job_manager: Resource = Field(description="JobManager pod resources.")
+    task_manager: Resource = Field(description="Resources of each TaskManager pod.")
+    task_managers: int = Field(default=1, ge=1, le=1000, description="TaskManager replicas.")
+    task_slots: int = Field(default=1, ge=1, le=256, description="taskmanager.numberOfTaskSlots.")
+    flink_configuration: dict[str, Any] = Field(default_factory=dict)
+
+
+class RestJob(_Placement):
+    """A job the FlinkJob dynamic resource runs on a session cluster through its REST API (savepoint-aware
+    upgrades, rollback). The cluster is a ``plainSessionClusters`` entry of the same namespace or any JobManager
+    reachable at ``restUrl``; credentials come from the stack config (flink-platform:flinkRestToken, ...)."""
+
+    cluster: FlinkName | None = Field(default=None, description="A plainSessionClusters entry in the same namespace.")
+    rest_url: str | None = Field(default=None, description="http(s)://host:port of another cluster's JobManager.")
+    jar: str = Field(min_length=1, description="Local path or https:// URL of the job jar.")
+    jar_sha256: str = Field(description="sha256 of the jar (64 lower-case hex); the jar is checked before upload.")
+    entry_class: str | None = Field(default=None, min_length=1)
+    args: list[str] = Field(default_factory=list)
+    parallelism: int | None = Field(default=None, ge=1, le=32768)
+    flink_configuration: dict[str, str] = Field(default_factory=dict)
+    savepoint_dir: Uri | None = Field(default=None, description="Default: <baseUri>/<tenant>/<namespace>/<name>/"
+                                                                "savepoints, else the cluster's.")
+    upgrade_mode: Literal["savepoint", "stateless"] = "savepoint"
+    allow_non_restored_state: bool = False
+    on_delete: Literal["savepoint", "drain", "cancel"] = "savepoint"
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RestJob:
+        if (self.cluster is None) == (self.rest_url is None):
+            raise ValueError("set exactly one of cluster (a plainSessionClusters entry) and restUrl")
+        return self
+
+
 class WorkloadsConfig(_Model):
     """Every Flink workload of the stack and the platform defaults they get."""
 
@@ -385,3 +424,5 @@ class WorkloadsConfig(_Model):
     applications: list[ApplicationWorkload] = Field(default_factory=list)
     session_clusters: list[SessionClusterWorkload] = Field(default_factory=list)
     session_jobs: list[SessionJobWorkload] = Field(default_factory=list)
+    plain_session_clusters: list[PlainSessionCluster] = Field(default_factory=list)
+    rest_jobs: list[RestJob] = Field(default_factory=list)

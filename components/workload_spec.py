@@ -464,6 +464,32 @@ def workload_problems(platform: Any, root: str = "platform") -> list[Issue]:
             out += _override_rules(w, path, defaults)
             out += _configuration_rules(w, path)
             out += _state_rules(w, path, defaults)
+    plain: dict[tuple[str, str], str] = {}
+    for i, w in enumerate(config.plain_session_clusters):
+        path = f"{base}.plainSessionClusters[{i}]"
+        out += _placement(w, path, tenants)
+        key = (w.namespace, w.name)
+        if key in deployments or key in plain:
+            out.append((f"{path}.name", repr(w.name), f"is already a cluster in namespace {w.namespace!r}; names are "
+                        "unique per namespace"))
+        plain.setdefault(key, path)
+        out += _configuration_rules(w, path)
+    for i, w in enumerate(config.rest_jobs):
+        path = f"{base}.restJobs[{i}]"
+        out += _placement(w, path, tenants)
+        if w.cluster is not None and (w.namespace, w.cluster) not in plain:
+            clusters = sorted(n for (ns, n) in plain if ns == w.namespace)
+            out.append((f"{path}.cluster", repr(w.cluster), f"must name a cluster of {base}.plainSessionClusters in "
+                        f"namespace {w.namespace!r}: " + (", ".join(clusters) or "there is none")))
+        from components.providers.flink_job_model import FlinkJobInputs
+
+        try:
+            FlinkJobInputs.model_validate({"restUrl": w.rest_url or "http://placeholder", "jar": w.jar,
+                                           "jarSha256": w.jar_sha256})
+        except ValueError as err:
+            for e in err.errors():  # type: ignore[attr-defined]
+                field = {"restUrl": "restUrl", "jar": "jar", "jarSha256": "jarSha256"}.get(str(e["loc"][0]), "")
+                out.append((f"{path}.{field}", repr(e.get("input")), e["msg"].removeprefix("Value error, ")))
     for i, w in enumerate(config.session_jobs):
         path = f"{base}.sessionJobs[{i}]"
         target = deployments.get((w.namespace, w.deployment_name))

@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict
 
 from components import impact
 from components.providers.savepoint_gate import SavepointGate, SavepointGateArgs
+from components.providers.serialization import reset_pickler
+from components.rest_workloads import FlinkPlainSessionCluster, FlinkRestJob
 from components.workload_config import (
     ApplicationWorkload,
     SessionClusterWorkload,
@@ -50,6 +52,9 @@ class WorkloadsArgs(BaseModel):
     secrets: Any = None
     #: Compare with the last deployed workloads (StackReference to this very stack) and log the impact.
     impact_preview: bool = True
+    #: Resources every workload object waits for (the CRDs serving its kind, the namespaces). Pulumi does not pass
+    #: a component's depends_on to its children, so each Kubernetes object gets these explicitly.
+    after: list[Any] = []
 
 
 def record(r: Rendered) -> dict[str, Any]:
@@ -80,6 +85,7 @@ def guard(name: str, r: Rendered, opts: pulumi.ResourceOptions) -> SavepointGate
         # savepoint itself; a gate needs an explicit REST URL (e.g. a stable Service in front of both).
         return None
     job = r.workload.job  # type: ignore[union-attr]
+    reset_pickler()  # SDK leak: without it, ~470 dynamic resources overflow the stack (providers/serialization.py)
     return SavepointGate(
         f"{name}-gate",
         SavepointGateArgs(
@@ -99,10 +105,11 @@ class _Workload(pulumi.ComponentResource):
 
     TYPE = ""
 
-    def __init__(self, name: str, rendered: Rendered, secrets: Any, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, rendered: Rendered, secrets: Any, after: list[Any],
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
         r = rendered
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(after))
         env = getattr(r.workload, "secret_env", [])
         self.secret = None
         if env:
@@ -116,8 +123,8 @@ class _Workload(pulumi.ComponentResource):
                              for k in keys},
                 opts=child,
             )
-        self.gate = guard(name, r, child)
-        depends = [d for d in (self.gate, self.secret) if d is not None]
+        self.gate = guard(name, r, pulumi.ResourceOptions(parent=self))
+        depends = [*after, *(d for d in (self.gate, self.secret) if d is not None)]
         obj = custom_resource(r)
         self.resource = k8s.apiextensions.CustomResource(
             f"{name}-cr",
@@ -173,14 +180,26 @@ class FlinkWorkloads(pulumi.ComponentResource):
         clusters: dict[tuple[str, str], _Workload] = {}
         for r in rendered:
             cls = type(r.workload)
-            opts_ = pulumi.ResourceOptions(parent=self)
+            after = list(args.after)
             if isinstance(r.workload, SessionJobWorkload):
                 cluster = clusters.get((r.namespace, r.workload.deployment_name))
-                opts_ = pulumi.ResourceOptions(parent=self, depends_on=[cluster] if cluster else None)
-            component = _COMPONENTS[cls](f"{name}-{_SHORT[cls]}-{r.namespace}-{r.workload.name}", r, secrets, opts_)
+                after += [cluster] if cluster else []
+            component = _COMPONENTS[cls](f"{name}-{_SHORT[cls]}-{r.namespace}-{r.workload.name}", r, secrets, after,
+                                         pulumi.ResourceOptions(parent=self))
             if isinstance(r.workload, SessionClusterWorkload):
                 clusters[(r.namespace, r.workload.name)] = component
             self.workloads[component.key] = component
+        plain: dict[tuple[str, str], FlinkPlainSessionCluster] = {}
+        for c in args.workloads.plain_session_clusters:
+            plain[(c.namespace, c.name)] = FlinkPlainSessionCluster(
+                f"{name}-plain-{c.namespace}-{c.name}", c, args.environment, list(args.after),
+                pulumi.ResourceOptions(parent=self))
+        self.rest_jobs = {}
+        for j in args.workloads.rest_jobs:
+            cluster = plain.get((j.namespace, j.cluster or ""))
+            self.rest_jobs[f"FlinkJob/{j.namespace}/{j.name}"] = FlinkRestJob(
+                f"{name}-rest-{j.namespace}-{j.name}", j, args.workloads.defaults, [cluster] if cluster else [],
+                pulumi.ResourceOptions(parent=self))
         self.records = {workload_key(r): record(r) for r in rendered}
         outputs: dict[str, Any] = {"workloads": sorted(self.records)}
         if args.impact_preview and rendered:

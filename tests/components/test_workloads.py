@@ -560,3 +560,22 @@ def test_blue_green_renders_a_valid_flink_blue_green_deployment() -> None:
     app["flinkVersion"] = "v1_14"
     with pytest.raises(ConfigError, match=r"applications\[0\].flinkVersion"):
         load_platform_config(config["flink-platform:platform"])
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_workload_object_waits_for_the_crds_and_its_namespace(stack: str) -> None:
+    """Pulumi does not hand a component's depends_on to its children: each object carries it explicitly."""
+    monitor = run_program(stack, stack_config(stack))
+    crds = {r.inputs["metadata"]["name"]: r.urn for r in monitor.registrations
+            if r.type == "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"}
+    namespaces = {r.inputs["metadata"]["name"]: r.urn for r in monitor.registrations
+                  if r.type == "kubernetes:core/v1:Namespace"}
+    workload_objects = [r for r in monitor.registrations if r.type.startswith("kubernetes:")
+                        and "flink-platform:workloads:FlinkWorkloads" in r.urn]
+    assert workload_objects
+    for r in workload_objects:
+        meta = r.inputs["metadata"]
+        assert namespaces[meta["namespace"]] in r.dependencies, r.urn
+        if r.type.startswith(CR_PREFIX):
+            plural = r.type.rsplit(":", 1)[1].lower() + "s"
+            assert crds[f"{plural}.{upstream.FLINK_API_GROUP}"] in r.dependencies, r.urn
