@@ -286,6 +286,17 @@ class Autoscaler(_Model):
 
 class Observability(_Model):
     prometheus: bool = Field(default=True, description="Flink's Prometheus reporter on a fixed port in JM and TM.")
+    pod_monitors: bool = Field(
+        default=False,
+        description="One PodMonitor (monitoring.coreos.com/v1, Prometheus operator) per workload namespace scraping "
+                    "the reporter. Declares that the cluster has the Prometheus operator's CRDs; they are not "
+                    "managed here, so the offline plan validates PodMonitors only against a CRD in the plan.")
+
+    @model_validator(mode="after")
+    def _monitors_need_the_reporter(self) -> Observability:
+        if self.pod_monitors and not self.prometheus:
+            raise ValueError("podMonitors scrape Flink's Prometheus reporter: set prometheus: true")
+        return self
 
 
 class WorkloadDefaults(_Model):

@@ -337,7 +337,7 @@ def _cluster_spec(w: ApplicationWorkload | SessionClusterWorkload, defaults: Wor
     eff = effective(w, defaults)
     config = {**{k: flink_value(v) for k, v in flatten(w.flink_configuration).items()},
               **platform_configuration(w, defaults, eff)}
-    ports = ([{"name": "metrics", "containerPort": upstream.PROMETHEUS_PORT, "protocol": "TCP"}]
+    ports = ([{"name": METRICS_PORT_NAME, "containerPort": upstream.PROMETHEUS_PORT, "protocol": "TCP"}]
              if defaults.observability.prometheus else [])
     spec: dict[str, Any] = {
         "image": w.image,
@@ -599,3 +599,30 @@ def referenced_secrets(config: WorkloadsConfig) -> Iterable[tuple[str, str]]:
         for i, w in enumerate(getattr(config, section)):
             for j, e in enumerate(w.secret_env):
                 yield f"platform.workloads.{camel}[{i}].secretEnv[{j}].secret", e.secret
+
+
+#: The Prometheus operator's PodMonitor (its CRDs are the cluster's, not this program's).
+POD_MONITOR_API_VERSION = "monitoring.coreos.com/v1"
+POD_MONITOR_KIND = "PodMonitor"
+POD_MONITOR_NAME = "flink-workloads"
+METRICS_PORT_NAME = "metrics"
+
+
+def pod_monitors(config: WorkloadsConfig, environment: str) -> list[dict[str, Any]]:
+    """One PodMonitor per namespace running operator-managed Flink pods, when the stack enables them."""
+    if not config.defaults.observability.pod_monitors:
+        return []
+    namespaces = sorted({w.namespace for w in (*config.applications, *config.session_clusters)})
+    return [
+        {
+            "apiVersion": POD_MONITOR_API_VERSION,
+            "kind": POD_MONITOR_KIND,
+            "metadata": {"name": POD_MONITOR_NAME, "namespace": ns,
+                         "labels": {**L.managed(), L.ENVIRONMENT: environment}},
+            "spec": {
+                "selector": {"matchExpressions": [{"key": L.WORKLOAD, "operator": "Exists"}]},
+                "podMetricsEndpoints": [{"port": METRICS_PORT_NAME, "path": "/metrics"}],
+            },
+        }
+        for ns in namespaces
+    ]

@@ -36,7 +36,7 @@ from components.workload_config import (
     SessionJobWorkload,
     WorkloadsConfig,
 )
-from components.workload_spec import Rendered, custom_resource, render, rest_url, secret_name
+from components.workload_spec import Rendered, custom_resource, pod_monitors, render, rest_url, secret_name
 
 #: Stack output holding every workload's record (what the impact preview compares against).
 SPECS_OUTPUT = "workloadSpecs"
@@ -200,6 +200,14 @@ class FlinkWorkloads(pulumi.ComponentResource):
             self.rest_jobs[f"FlinkJob/{j.namespace}/{j.name}"] = FlinkRestJob(
                 f"{name}-rest-{j.namespace}-{j.name}", j, args.workloads.defaults, [cluster] if cluster else [],
                 pulumi.ResourceOptions(parent=self))
+        self.pod_monitors = [
+            k8s.apiextensions.CustomResource(
+                f"{name}-podmonitor-{m['metadata']['namespace']}",
+                api_version=m["apiVersion"], kind=m["kind"], metadata=m["metadata"], spec=m["spec"],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
+            )
+            for m in pod_monitors(args.workloads, args.environment)
+        ]
         self.records = {workload_key(r): record(r) for r in rendered}
         outputs: dict[str, Any] = {"workloads": sorted(self.records)}
         if args.impact_preview and rendered:

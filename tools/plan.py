@@ -44,6 +44,7 @@ import yaml
 
 from components.config import CONFIG_KEY, load_platform_config
 from components import crds, impact
+from components.workload_spec import POD_MONITOR_API_VERSION, POD_MONITOR_KIND
 from components.workloads import SPECS_OUTPUT
 from components.crds import CrdSchemas
 from tools import manifests
@@ -103,6 +104,8 @@ class Plan:
     objects: list[KubeObject]
     problems: list[str] = field(default_factory=list)
     policy: PolicyVerdict = field(default_factory=PolicyVerdict)
+    #: Objects of kinds the stack declares external whose CRD is not in the plan (not schema-validated).
+    unvalidated: list[str] = field(default_factory=list)
     #: Workload records of an earlier plan (``--previous DIR``); None when no earlier plan was given.
     previous: dict[str, Any] | None = None
 
@@ -137,12 +140,29 @@ def crd_schemas(objects: Sequence[KubeObject]) -> CrdSchemas:
     )
 
 
-def validate_objects(objects: Sequence[KubeObject], validator: SchemaValidator) -> list[str]:
-    """One message per schema problem: the object (kind namespace/name, URN), JSON path, found, allowed."""
+def validate_objects(objects: Sequence[KubeObject], validator: SchemaValidator,
+                     external: frozenset[tuple[str, str]] = frozenset()) -> list[str]:
+    """One message per schema problem: the object (kind namespace/name, URN), JSON path, found, allowed.
+
+    ``external`` kinds (apiVersion, kind) are served by CRDs the stack declares the cluster has but does not
+    manage (e.g. the Prometheus operator's PodMonitor): validated when a CRD in the plan serves them, otherwise
+    skipped (see :func:`unvalidated`).
+    """
     problems = manifests.identity_problems(objects)
     for o in objects:
+        if (o.api_version, o.kind) in external and validator.source_of(o.api_version, o.kind) is None:
+            continue
         problems += [f"{o.label}: {p}" for p in validator.validate(o.obj)]
     return problems
+
+
+def external_kinds(config: dict[str, Any]) -> frozenset[tuple[str, str]]:
+    """Kinds whose CRDs the stack declares present in the cluster without managing them."""
+    raw = json.loads(stack_config(config)[f"{PROJECT}:{CONFIG_KEY}"])
+    platform = load_platform_config(raw)
+    if platform.workloads.defaults.observability.pod_monitors:
+        return frozenset({(POD_MONITOR_API_VERSION, POD_MONITOR_KIND)})
+    return frozenset()
 
 
 def kubernetes_version_of(config: dict[str, Any]) -> str:
@@ -164,6 +184,7 @@ def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor) -> 
     records = list(monitor.registrations)
     objects = manifests.collect_objects(records)
     validator = SchemaValidator(kubernetes_version_of(config), crd_schemas(objects))
+    external = external_kinds(config)
     return Plan(
         stack=stack,
         kubernetes_version=validator.kubernetes_version,
@@ -171,7 +192,9 @@ def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor) -> 
         stack_urn=monitor.stack_urn,
         stack_outputs=dict(monitor.stack_outputs),
         objects=objects,
-        problems=validate_objects(objects, validator),
+        problems=validate_objects(objects, validator, external),
+        unvalidated=[o.label for o in objects if (o.api_version, o.kind) in external
+                     and validator.source_of(o.api_version, o.kind) is None],
         policy=run_policies(records),
     )
 
@@ -228,6 +251,10 @@ def summary(plan: Plan) -> str:
     lines += [f"  {ns:<32} {n:>6}" for ns, n in by_namespace.items()]
     lines.append(f"Kubernetes objects: {len(plan.objects)}")
     lines.append(f"Pulumi resources:   {len(plan.registrations)}")
+    if plan.unvalidated:
+        lines.append(f"{len(plan.unvalidated)} object(s) not schema-validated (their CRD is the cluster's, declared "
+                     "by the stack, not part of this plan):")
+        lines += [f"  - {label}" for label in plan.unvalidated]
     if plan.problems:
         lines.append(f"{len(plan.problems)} invalid object problem(s):")
         lines += [f"  - {p}" for p in plan.problems]

@@ -579,3 +579,47 @@ def test_every_workload_object_waits_for_the_crds_and_its_namespace(stack: str) 
         if r.type.startswith(CR_PREFIX):
             plural = r.type.rsplit(":", 1)[1].lower() + "s"
             assert crds[f"{plural}.{upstream.FLINK_API_GROUP}"] in r.dependencies, r.urn
+
+
+# --- observability ------------------------------------------------------------------------------------------------------
+
+
+def test_pod_monitors_per_workload_namespace_and_validated_when_a_crd_serves_them() -> None:
+    from components.crds import CrdSchemas
+    from components.workload_spec import POD_MONITOR_API_VERSION, POD_MONITOR_KIND
+    from tools.manifests import KubeObject
+    from tools.schema_validation import SchemaValidator
+
+    built = plan.build_plan("prod", stack_config("prod"))
+    assert built.ok, plan.summary(built)
+    monitors = [o for o in built.objects if o.kind == POD_MONITOR_KIND]
+    namespaces = {w["namespace"] for section in ("applications", "sessionClusters")
+                  for w in _platform("prod")["workloads"][section]}
+    assert {o.namespace for o in monitors} == namespaces
+    assert sorted(built.unvalidated) == sorted(o.label for o in monitors)  # said, not hidden
+    (endpoint,) = monitors[0].obj["spec"]["podMetricsEndpoints"]
+    app = next(o for o in built.objects if o.kind == "FlinkDeployment" and o.namespace == monitors[0].namespace)
+    ports = app.obj["spec"]["podTemplate"]["spec"]["containers"][0]["ports"]
+    assert {"name": endpoint["port"], "containerPort": upstream.PROMETHEUS_PORT, "protocol": "TCP"} in ports
+    # With a CRD serving PodMonitor in the plan, they are validated like every custom resource.
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "podmonitors.monitoring.coreos.com"},
+           "spec": {"group": "monitoring.coreos.com", "names": {"kind": "PodMonitor", "plural": "podmonitors"},
+                    "scope": "Namespaced", "versions": [{"name": "v1", "served": True, "storage": True, "schema": {
+                        "openAPIV3Schema": {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+                            "selector": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                            "podMetricsEndpoints": {"type": "array", "items": {"type": "object", "properties": {
+                                "port": {"type": "string"}}}}}}}}}}]}}
+    schemas = CrdSchemas.from_bodies([*(o.obj for o in built.objects if o.kind == "CustomResourceDefinition"), crd])
+    validator = SchemaValidator("1.32", schemas)
+    external = frozenset({(POD_MONITOR_API_VERSION, POD_MONITOR_KIND)})
+    problems = plan.validate_objects(monitors, validator, external)
+    assert len(problems) == len(monitors) and all("podMetricsEndpoints[0].path" in p for p in problems)
+    assert plan.validate_objects(monitors, SchemaValidator("1.32"), external) == []
+
+
+def test_pod_monitors_need_the_prometheus_reporter() -> None:
+    platform = _platform("prod")
+    platform["workloads"]["defaults"]["observability"]["prometheus"] = False
+    problems = _problems(platform)
+    assert "podMonitors scrape Flink's Prometheus reporter" in problems["platform.workloads.defaults.observability"]
