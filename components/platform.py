@@ -54,7 +54,8 @@ class FlinkPlatform(pulumi.ComponentResource):
                 workloads=config.workloads,
                 environment=config.environment,
                 secrets=pulumi.Config(project).get_secret_object(key),
-                after=[self.crds, *self.tenants.values()],
+                crds=[self.crds],
+                namespaces={ns: res for t in self.tenants.values() for ns, res in t.namespaces.items()},
             ),
             children,
         )

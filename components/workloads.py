@@ -52,9 +52,12 @@ class WorkloadsArgs(BaseModel):
     secrets: Any = None
     #: Compare with the last deployed workloads (StackReference to this very stack) and log the impact.
     impact_preview: bool = True
-    #: Resources every workload object waits for (the CRDs serving its kind, the namespaces). Pulumi does not pass
-    #: a component's depends_on to its children, so each Kubernetes object gets these explicitly.
-    after: list[Any] = []
+    #: What workload objects wait for: the CRDs serving their kinds, and their own namespace's Namespace resource
+    #: (only their own: depending on every tenant would give each object a dependency on every namespace of the
+    #: stack, quadratic in size). Pulumi does not pass a component's depends_on to its children, so each
+    #: Kubernetes object gets these explicitly.
+    crds: list[Any] = []
+    namespaces: dict[str, Any] = {}
 
 
 def record(r: Rendered) -> dict[str, Any]:
@@ -180,7 +183,7 @@ class FlinkWorkloads(pulumi.ComponentResource):
         clusters: dict[tuple[str, str], _Workload] = {}
         for r in rendered:
             cls = type(r.workload)
-            after = list(args.after)
+            after = self._after(args, r.namespace)
             if isinstance(r.workload, SessionJobWorkload):
                 cluster = clusters.get((r.namespace, r.workload.deployment_name))
                 after += [cluster] if cluster else []
@@ -192,7 +195,7 @@ class FlinkWorkloads(pulumi.ComponentResource):
         plain: dict[tuple[str, str], FlinkPlainSessionCluster] = {}
         for c in args.workloads.plain_session_clusters:
             plain[(c.namespace, c.name)] = FlinkPlainSessionCluster(
-                f"{name}-plain-{c.namespace}-{c.name}", c, args.environment, list(args.after),
+                f"{name}-plain-{c.namespace}-{c.name}", c, args.environment, self._after(args, c.namespace, crds=False),
                 pulumi.ResourceOptions(parent=self))
         self.rest_jobs = {}
         for j in args.workloads.rest_jobs:
@@ -204,7 +207,8 @@ class FlinkWorkloads(pulumi.ComponentResource):
             k8s.apiextensions.CustomResource(
                 f"{name}-podmonitor-{m['metadata']['namespace']}",
                 api_version=m["apiVersion"], kind=m["kind"], metadata=m["metadata"], spec=m["spec"],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self._after(args, m["metadata"]["namespace"],
+                                                                                crds=False)),
             )
             for m in pod_monitors(args.workloads, args.environment)
         ]
@@ -214,6 +218,11 @@ class FlinkWorkloads(pulumi.ComponentResource):
             # An output of the component, so the run waits for the comparison (and its log lines) to finish.
             outputs["impactLogged"] = self._preview(rendered)
         self.register_outputs(outputs)
+
+    @staticmethod
+    def _after(args: WorkloadsArgs, namespace: str, *, crds: bool = True) -> list[Any]:
+        ns = args.namespaces.get(namespace)
+        return [*(args.crds if crds else []), *([ns] if ns is not None else [])]
 
     def _preview(self, rendered: list[Rendered]) -> pulumi.Output[int]:
         """Log what the operator will do with each workload compared with the last deployed stack outputs."""
