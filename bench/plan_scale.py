@@ -85,7 +85,7 @@ def synthetic_config(tenants: int, namespaces: int, workloads: int = 1) -> dict[
             secret = f"team-{t}-job-{w}-password"
             apps.append({**copy.deepcopy(app), **where, "name": f"job-{w}",
                          "secretEnv": [{"name": "KAFKA_PASSWORD", "secret": secret}]})
-            secrets[secret] = f"bench-secret-{t}-{w}"
+            secrets[secret] = {"secure": f"v1:YmVuY2g=:{t}-{w}"}  # as a stack file holds it (ciphertext)
         clusters.append({**copy.deepcopy(cluster), **where})
         jobs.append({**copy.deepcopy(job), **where})
     base.update(applications=apps, sessionClusters=clusters, sessionJobs=jobs)

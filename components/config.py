@@ -438,13 +438,30 @@ def workload_secret_problems(platform: PlatformConfig, config: dict[str, Any]) -
         except ValueError:
             raw = None
     defined = sorted(raw) if isinstance(raw, dict) else []
-    return [
+    problems = []
+    if isinstance(raw, dict) and raw and not _secure_leaves(raw) and not _is_config_secret(SECRETS_CONFIG_KEY):
+        problems.append(Problem(
+            SECRETS_CONFIG_KEY, "plaintext values",
+            f"set each value as a secret (`pulumi config set --secret --path '{SECRETS_CONFIG_KEY.split(':')[1]}."
+            "<name>' VALUE`), so the stack file holds only ciphertext"))
+    return problems + [
         Problem(path, repr(key), f"must be a key of the secret config map {SECRETS_CONFIG_KEY} (set it with "
                 f"`pulumi config set --secret --path '{SECRETS_CONFIG_KEY.split(':')[1]}.{key}' VALUE`); "
                 f"defined: {', '.join(defined) or 'none'}")
         for path, key in referenced_secrets(platform.workloads)
         if key not in defined
     ]
+
+
+def _secure_leaves(raw: dict[str, Any]) -> bool:
+    """Every value is an encrypted stack-file entry (``{secure: <ciphertext>}``), as the offline plan reads it."""
+    return all(isinstance(v, dict) and set(v) == {"secure"} for v in raw.values())
+
+
+def _is_config_secret(key: str) -> bool:
+    from pulumi.runtime import config as runtime
+
+    return runtime.is_config_secret(key)
 
 
 def _show(value: Any) -> str:

@@ -191,6 +191,7 @@ def mock_runtime(
     *,
     preview: bool = False,
     monitor: RecordingMonitor | None = None,
+    secret_keys: list[str] | None = None,
 ) -> Iterator[RecordingMonitor]:
     """A fresh event loop, mock monitor and config for one program run; everything is reset afterwards."""
     loop = asyncio.new_event_loop()
@@ -200,7 +201,7 @@ def mock_runtime(
     asyncio.set_event_loop(loop)
     monitor = monitor or RecordingMonitor()
     settings.reset_options()
-    pulumi.runtime.set_all_config(stack_config(config or {}))
+    pulumi.runtime.set_all_config(stack_config(config or {}), list(secret_keys or []))
     pulumi.runtime.set_mocks(monitor.mocks, PROJECT, stack, preview=preview, monitor=monitor)
     try:
         yield monitor
@@ -212,7 +213,7 @@ def mock_runtime(
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
         settings.reset_options()
-        pulumi.runtime.set_all_config({})
+        pulumi.runtime.set_all_config({}, [])
         asyncio.set_event_loop(previous_loop if previous_loop and not previous_loop.is_closed() else None)
 
 
@@ -234,9 +235,11 @@ def run_program(
     *,
     program: Path = PROJECT_ROOT / "__main__.py",
     preview: bool = False,
+    secret_keys: list[str] | None = None,
 ) -> RecordingMonitor:
     """Run ``program`` (the real ``__main__.py``) under mocks for ``stack`` and return the recording monitor.
 
+    ``secret_keys``: config keys the engine would mark secret (set with ``--secret``), as under ``pulumi up``.
     Exceptions raised by the program (an invalid config, a CRD digest mismatch) propagate unchanged.
     """
     root = str(program.parent)
@@ -244,7 +247,7 @@ def run_program(
     if added:
         sys.path.insert(0, root)
     try:
-        with mock_runtime(stack, config, preview=preview) as monitor:
+        with mock_runtime(stack, config, preview=preview, secret_keys=secret_keys) as monitor:
 
             @pulumi.runtime.test
             def _run() -> None:

@@ -170,13 +170,13 @@ def kubernetes_version_of(config: dict[str, Any]) -> str:
     return load_platform_config(raw).cluster.kubernetes_version
 
 
-def build_plan(stack: str, config: dict[str, Any]) -> Plan:
+def build_plan(stack: str, config: dict[str, Any], *, secret_keys: list[str] | None = None) -> Plan:
     """Run the program for ``stack`` with ``config`` (a stack file's ``config:`` map) and check everything.
 
     Raises what the program raises (``pulumi.RunError`` subclasses: ``ConfigError``, ``CrdSourceError``, missing
     config) and :class:`~tools.schema_validation.UnsupportedKubernetesVersion`.
     """
-    return check_run(stack, config, run_program(stack, config))
+    return check_run(stack, config, run_program(stack, config, secret_keys=secret_keys))
 
 
 def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor) -> Plan:

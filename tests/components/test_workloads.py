@@ -192,6 +192,18 @@ def test_flink_versions_missing_from_the_crd_are_refused_when_the_enum_is_not_pa
     assert "patchFlinkVersionEnum is false" in problems["platform.workloads.applications[0].flinkVersion"]
 
 
+def test_plaintext_secret_values_are_refused() -> None:
+    """A value written into the stack file without --secret (not ciphertext, not marked secret by the engine)."""
+    config = stack_config("dev")
+    config[SECRETS_CONFIG_KEY] = {"clickstream-kafka-password": "hunter2"}
+    with pytest.raises(ConfigError) as info:
+        load_stack_config(config)
+    (problem,) = info.value.problems
+    assert problem.path == SECRETS_CONFIG_KEY and problem.found == "plaintext values"
+    assert "hunter2" not in str(info.value)
+    assert "pulumi config set --secret --path 'workloadSecrets.<name>'" in problem.allowed
+
+
 def test_a_secret_that_is_not_defined_is_refused() -> None:
     config = stack_config("dev")
     del config[SECRETS_CONFIG_KEY]
@@ -215,8 +227,8 @@ SECRET_VALUES = {
 
 def test_secret_values_never_reach_any_planned_output(tmp_path: Path) -> None:
     config = stack_config("prod")
-    config[SECRETS_CONFIG_KEY] = dict(SECRET_VALUES)
-    built = plan.build_plan("prod", config)
+    config[SECRETS_CONFIG_KEY] = dict(SECRET_VALUES)  # decrypted, as the engine hands them to the program
+    built = plan.build_plan("prod", config, secret_keys=[SECRETS_CONFIG_KEY])
     assert built.ok, plan.summary(built)
     out = tmp_path / "plan"
     plan.write_plan(built, out)
