@@ -54,6 +54,7 @@ class FlinkPlatform(pulumi.ComponentResource):
                 workloads=config.workloads,
                 environment=config.environment,
                 secrets=pulumi.Config(project).get_secret_object(key),
+                impact_preview=config.workloads.defaults.impact_preview,
                 crds=[self.crds],
                 namespaces={ns: res for t in self.tenants.values() for ns, res in t.namespaces.items()},
             ),

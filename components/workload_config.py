@@ -315,6 +315,9 @@ class WorkloadDefaults(_Model):
                     f"{upstream.ARTIFACT_ALLOWED_SCHEMES_KEY}; 1.15 default: https).")
     await_timeout_seconds: int = Field(default=600, ge=30, le=7200,
                                        description="pulumi.com/timeoutSeconds of every FlinkDeployment/SessionJob.")
+    impact_preview: bool = Field(
+        default=True, description="Compare each workload with the last deployed one (a StackReference to this "
+                                  "stack's own workloadSpecs output) and log what the operator will do.")
     team_overrides: list[Literal["state", "highAvailability", "periodicSavepoints", "restartStrategy",
                                  "autoscaler"]] = Field(
         default_factory=list, description="Which defaults a workload may override with its own setting.")

@@ -107,3 +107,9 @@ def test_preview_logs_the_impact_against_the_last_deployment(committed_plans: di
 def test_a_first_deploy_logs_creation(caplog: pytest.LogCaptureFixture) -> None:
     lines = _run_with_previous(stack_config("dev"), None, caplog)
     assert len(lines) == 3 and all(": create" in line and "no earlier deployment recorded" in line for line in lines)
+
+
+def test_the_preview_can_be_turned_off(caplog: pytest.LogCaptureFixture) -> None:
+    config = copy.deepcopy(stack_config("dev"))
+    config["flink-platform:platform"]["workloads"]["defaults"]["impactPreview"] = False
+    assert _run_with_previous(config, None, caplog) == []
