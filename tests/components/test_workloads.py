@@ -23,7 +23,7 @@ from components.workload_spec import (
     flatten,
     render,
 )
-from tests.conftest import ROOT, shared_path, stack_config
+from tests.conftest import shared_path, stack_config
 from tools import plan
 from tools.mock_runtime import SECRET, run_program
 
@@ -254,7 +254,6 @@ def test_the_secret_resource_holds_the_values_as_pulumi_secrets(pulumi_runtime) 
     """Under the mock runtime the values arrive wrapped in Pulumi's secret signature, so state encrypts them."""
     import pulumi
     import pulumi_kubernetes as k8s
-    from pulumi.runtime import rpc
 
     from components.workloads import FlinkWorkloads, WorkloadsArgs
 
@@ -276,7 +275,6 @@ def test_the_secret_resource_holds_the_values_as_pulumi_secrets(pulumi_runtime) 
     record = next(r for r in pulumi_runtime.registrations if r.type == "kubernetes:core/v1:Secret")
     assert record.inputs["stringData"] == {"payments-kafka-password": SECRET, "payments-s3-secret-key": SECRET}
     assert not any(v in json.dumps(record.to_json()) for v in SECRET_VALUES.values())
-    assert rpc  # the wrapping is what _plain turned into SECRET
 
 
 # --- the savepoint gate and the await annotations -------------------------------------------------------------------
@@ -599,7 +597,6 @@ def test_every_workload_object_waits_for_the_crds_and_its_namespace(stack: str) 
 def test_pod_monitors_per_workload_namespace_and_validated_when_a_crd_serves_them() -> None:
     from components.crds import CrdSchemas
     from components.workload_spec import POD_MONITOR_API_VERSION, POD_MONITOR_KIND
-    from tools.manifests import KubeObject
     from tools.schema_validation import SchemaValidator
 
     built = plan.build_plan("prod", stack_config("prod"))
