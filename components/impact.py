@@ -82,7 +82,7 @@ def savepoint_dir(spec: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _deployment_spec(record: Mapping[str, Any]) -> dict[str, Any]:
+def deployment_spec(record: Mapping[str, Any]) -> dict[str, Any]:
     spec = record.get("spec") or {}
     if record.get("kind") == "FlinkBlueGreenDeployment":
         return dict((spec.get("template") or {}).get("spec") or {})
@@ -91,7 +91,7 @@ def _deployment_spec(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def relevant_spec(record: Mapping[str, Any]) -> dict[str, Any]:
     """The spec without the fields the operator's diff ignores (what a restart depends on)."""
-    spec = copy.deepcopy(_deployment_spec(record))
+    spec = copy.deepcopy(deployment_spec(record))
     job = spec.get("job")
     if isinstance(job, dict):
         for key in upstream.JOB_DIFF_IGNORED:
@@ -134,12 +134,12 @@ def classify(key: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | N
     old, new = _canon(old), _canon(new)  # numbers as the engine hands them back (doubles) compare as written
     if old is None:
         assert new is not None
-        job = _deployment_spec(new).get("job") or {}
+        job = deployment_spec(new).get("job") or {}
         start = (f"restores from initialSavepointPath {job['initialSavepointPath']}" if job.get("initialSavepointPath")
                  else "starts from empty state" if job else "new session cluster")
         return Impact(key, CREATE, (start,))
     if new is None:
-        job = _deployment_spec(old).get("job") or {}
+        job = deployment_spec(old).get("job") or {}
         warnings = ()
         if job.get("upgradeMode") in upstream.STATEFUL_UPGRADE_MODES:
             warnings = ("the job stops and the resource's savepoint history is dropped; a re-created resource "
@@ -149,7 +149,7 @@ def classify(key: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | N
     if old.get("kind") != new.get("kind"):
         return Impact(key, REPLACE, (f"{old.get('kind')} → {new.get('kind')}: the old resource is deleted and the "
                                      "new one starts empty unless initialSavepointPath is set",))
-    o, n = _deployment_spec(old), _deployment_spec(new)
+    o, n = deployment_spec(old), deployment_spec(new)
     ojob, njob = o.get("job"), n.get("job")
     kind = new.get("kind")
 

@@ -74,11 +74,15 @@ def workload_key(r: Rendered) -> str:
     return f"{r.kind}/{r.namespace}/{r.workload.name}"
 
 
-def guard(name: str, r: Rendered, opts: pulumi.ResourceOptions) -> SavepointGate | None:
+def guard(name: str, r: Rendered, opts: pulumi.ResourceOptions,
+          was_suspended: pulumi.Output[bool] | None = None) -> SavepointGate | None:
     """The SavepointGate in front of a stateful workload, or None (stateless, or the gate is disabled).
 
     Keyed on :func:`components.impact.restart_fingerprint`, so it runs exactly when the operator would redeploy
-    the job. Its REST URL is the operator's own JobManager service unless the workload overrides it.
+    the job. Its REST URL is the operator's own JobManager service unless the workload overrides it. A job that
+    is suspended now, or was suspended in the last deployment (``was_suspended``, from the impact preview's
+    StackReference), has no running job to save: the gate then records that instead of failing, so resuming a
+    suspended job is not blocked. Otherwise a missing job fails the gate.
     """
     gate = getattr(r.workload, "gate", None)
     if not r.stateful or gate is None or not gate.enabled:
@@ -97,7 +101,8 @@ def guard(name: str, r: Rendered, opts: pulumi.ResourceOptions) -> SavepointGate
             savepoint_dir=r.savepoint_dir,
             job_name=gate.job_name,
             max_checkpoint_age_s=gate.max_checkpoint_age_s,
-            skip_when_no_job=job.state == "suspended" or None,
+            skip_when_no_job=True if job.state == "suspended" else (
+                was_suspended.apply(lambda w: True if w else None) if was_suspended is not None else None),
         ),
         opts,
     )
@@ -109,7 +114,7 @@ class _Workload(pulumi.ComponentResource):
     TYPE = ""
 
     def __init__(self, name: str, rendered: Rendered, secrets: Any, after: list[Any],
-                 opts: pulumi.ResourceOptions | None = None):
+                 opts: pulumi.ResourceOptions | None = None, was_suspended: pulumi.Output[bool] | None = None):
         super().__init__(self.TYPE, name, None, opts)
         r = rendered
         child = pulumi.ResourceOptions(parent=self, depends_on=list(after))
@@ -126,7 +131,7 @@ class _Workload(pulumi.ComponentResource):
                              for k in keys},
                 opts=child,
             )
-        self.gate = guard(name, r, pulumi.ResourceOptions(parent=self))
+        self.gate = guard(name, r, pulumi.ResourceOptions(parent=self), was_suspended)
         depends = [*after, *(d for d in (self.gate, self.secret) if d is not None)]
         obj = custom_resource(r)
         self.resource = k8s.apiextensions.CustomResource(
@@ -179,6 +184,8 @@ class FlinkWorkloads(pulumi.ComponentResource):
         super().__init__("flink-platform:workloads:FlinkWorkloads", name, None, opts)
         rendered = render(args.workloads, args.environment)
         secrets = args.secrets if args.secrets is not None else pulumi.Output.secret({})
+        #: The workload records of the last deployment (None: not compared, or nothing deployed yet).
+        self.previous = self._previous_records() if args.impact_preview and rendered else None
         self.workloads: dict[str, _Workload] = {}
         clusters: dict[tuple[str, str], _Workload] = {}
         for r in rendered:
@@ -188,7 +195,7 @@ class FlinkWorkloads(pulumi.ComponentResource):
                 cluster = clusters.get((r.namespace, r.workload.deployment_name))
                 after += [cluster] if cluster else []
             component = _COMPONENTS[cls](f"{name}-{_SHORT[cls]}-{r.namespace}-{r.workload.name}", r, secrets, after,
-                                         pulumi.ResourceOptions(parent=self))
+                                         pulumi.ResourceOptions(parent=self), self._was_suspended(r))
             if isinstance(r.workload, SessionClusterWorkload):
                 clusters[(r.namespace, r.workload.name)] = component
             self.workloads[component.key] = component
@@ -214,9 +221,9 @@ class FlinkWorkloads(pulumi.ComponentResource):
         ]
         self.records = {workload_key(r): record(r) for r in rendered}
         outputs: dict[str, Any] = {"workloads": sorted(self.records)}
-        if args.impact_preview and rendered:
+        if self.previous is not None:
             # An output of the component, so the run waits for the comparison (and its log lines) to finish.
-            outputs["impactLogged"] = self._preview(rendered)
+            outputs["impactLogged"] = self._preview(self.previous)
         self.register_outputs(outputs)
 
     @staticmethod
@@ -224,13 +231,28 @@ class FlinkWorkloads(pulumi.ComponentResource):
         ns = args.namespaces.get(namespace)
         return [*(args.crds if crds else []), *([ns] if ns is not None else [])]
 
-    def _preview(self, rendered: list[Rendered]) -> pulumi.Output[int]:
-        """Log what the operator will do with each workload compared with the last deployed stack outputs."""
+    def _previous_records(self) -> pulumi.Output[Any]:
+        """This stack's own ``workloadSpecs`` output as last deployed (a StackReference to the same stack)."""
         ref = pulumi.StackReference(
             f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}",
             opts=pulumi.ResourceOptions(parent=self),
         )
-        previous = ref.outputs.apply(lambda outs: (outs or {}).get(SPECS_OUTPUT))
+        return ref.outputs.apply(lambda outs: (outs or {}).get(SPECS_OUTPUT))
+
+    def _was_suspended(self, r: Rendered) -> pulumi.Output[bool] | None:
+        if self.previous is None:
+            return None
+        key = workload_key(r)
+
+        def suspended(prev: Any) -> bool:
+            old = (prev or {}).get(key) if isinstance(prev, dict) else None
+            job = impact.deployment_spec(old).get("job") or {} if old else {}
+            return job.get("state") == "suspended"
+
+        return self.previous.apply(suspended)
+
+    def _preview(self, previous: pulumi.Output[Any]) -> pulumi.Output[int]:
+        """Log what the operator will do with each workload compared with the last deployed stack outputs."""
         records = self.records
 
         def log(prev: Any) -> int:

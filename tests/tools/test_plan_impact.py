@@ -113,3 +113,31 @@ def test_the_preview_can_be_turned_off(caplog: pytest.LogCaptureFixture) -> None
     config = copy.deepcopy(stack_config("dev"))
     config["flink-platform:platform"]["workloads"]["defaults"]["impactPreview"] = False
     assert _run_with_previous(config, None, caplog) == []
+
+
+def _gate_inputs(config: dict, previous: dict | None) -> dict:
+    monitor = RecordingMonitor(PreviousOutputs(previous))
+    with mock_runtime("dev", config, monitor=monitor):
+
+        @pulumi.runtime.test
+        def program() -> None:
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+        program()
+    (gate,) = [r for r in monitor.registrations if r.type.endswith(":SavepointGate")]
+    return gate.inputs
+
+
+def test_resuming_a_suspended_job_is_not_blocked_by_the_gate(committed_plans: dict[str, Path]) -> None:
+    """The gate fails on a missing job, except when the last deployment had suspended it on purpose."""
+    import json
+
+    previous = json.loads((committed_plans["dev"] / plan.RESOURCES_FILE).read_text())["outputs"][SPECS_OUTPUT]
+    assert not _gate_inputs(stack_config("dev"), {SPECS_OUTPUT: previous}).get("skipWhenNoJob")
+    suspended = copy.deepcopy(previous)
+    suspended["FlinkDeployment/streaming-dev/clickstream"]["spec"]["job"]["state"] = "suspended"
+    assert _gate_inputs(stack_config("dev"), {SPECS_OUTPUT: suspended})["skipWhenNoJob"] is True
+    now_suspended = copy.deepcopy(stack_config("dev"))
+    now_suspended["flink-platform:platform"]["workloads"]["applications"][0]["job"]["state"] = "suspended"
+    assert _gate_inputs(now_suspended, None)["skipWhenNoJob"] is True
+    assert not _gate_inputs(stack_config("dev"), None).get("skipWhenNoJob")  # first deploy: nothing suspended
