@@ -272,7 +272,8 @@ def test_the_secret_resource_holds_the_values_as_pulumi_secrets(pulumi_runtime) 
     build()
     assert seen["secret"] is True
     assert seen["data"]["payments-kafka-password"] == SECRET_VALUES["payments-kafka-password"]
-    record = next(r for r in pulumi_runtime.registrations if r.type == "kubernetes:core/v1:Secret")
+    record = next(r for r in pulumi_runtime.registrations if r.type == "kubernetes:core/v1:Secret"
+                  and r.inputs["metadata"]["name"] == "payments-ledger-env")
     assert record.inputs["stringData"] == {"payments-kafka-password": SECRET, "payments-s3-secret-key": SECRET}
     assert not any(v in json.dumps(record.to_json()) for v in SECRET_VALUES.values())
 
