@@ -30,6 +30,7 @@ from pydantic.alias_generators import to_camel
 
 from components import labels as L
 from components import names, quantities, upstream
+from components.workload_config import SECRETS_CONFIG_KEY, WorkloadsConfig
 
 #: The stack config key (project namespace ``flink-platform``) holding the whole platform config.
 CONFIG_KEY = "platform"
@@ -551,6 +552,10 @@ class PlatformConfig(_Model):
         description="Platform defaults for every tenant namespace's ResourceQuota and LimitRange.",
     )
     network: NetworkConfig = Field(default_factory=lambda: NetworkConfig(enabled=False))
+    workloads: WorkloadsConfig = Field(
+        default_factory=WorkloadsConfig,
+        description="Flink workloads (application and session clusters, session jobs) and their platform defaults.",
+    )
 
     def guard_rails_for(self, tenant: TenantConfig) -> GuardRailsConfig:
         """The guard rails of ``tenant``'s namespaces: the platform's, with the tenant's own fields over them."""
@@ -706,6 +711,43 @@ def operator_layout_problems(config: PlatformConfig) -> list[Problem]:
     return problems
 
 
+def workload_secret_problems(platform: PlatformConfig, config: dict[str, Any]) -> list[Problem]:
+    """Every secret a workload references must be a key of ``flink-platform:workloadSecrets`` (values unread)."""
+    from components.workload_spec import referenced_secrets
+
+    raw = config.get(SECRETS_CONFIG_KEY)
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = None
+    defined = sorted(raw) if isinstance(raw, dict) else []
+    problems = []
+    if isinstance(raw, dict) and raw and not _secure_leaves(raw) and not _is_config_secret(SECRETS_CONFIG_KEY):
+        problems.append(Problem(
+            SECRETS_CONFIG_KEY, "plaintext values",
+            f"set each value as a secret (`pulumi config set --secret --path '{SECRETS_CONFIG_KEY.split(':')[1]}."
+            "<name>' VALUE`), so the stack file holds only ciphertext"))
+    return problems + [
+        Problem(path, repr(key), f"must be a key of the secret config map {SECRETS_CONFIG_KEY} (set it with "
+                f"`pulumi config set --secret --path '{SECRETS_CONFIG_KEY.split(':')[1]}.{key}' VALUE`); "
+                f"defined: {', '.join(defined) or 'none'}")
+        for path, key in referenced_secrets(platform.workloads)
+        if key not in defined
+    ]
+
+
+def _secure_leaves(raw: dict[str, Any]) -> bool:
+    """Every value is an encrypted stack-file entry (``{secure: <ciphertext>}``), as the offline plan reads it."""
+    return all(isinstance(v, dict) and set(v) == {"secure"} for v in raw.values())
+
+
+def _is_config_secret(key: str) -> bool:
+    from pulumi.runtime import config as runtime
+
+    return runtime.is_config_secret(key)
+
+
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -796,12 +838,95 @@ def stack_file_json_schema() -> dict[str, Any]:
     }
 
 
+def _workloads_fit_the_platform(config: PlatformConfig) -> list[Problem]:
+    from components.workload_spec import workload_problems
+
+    return [Problem(*issue) for issue in workload_problems(config, CONFIG_ROOT)]
+
+
+def _workloads_fit_quotas(config: PlatformConfig) -> list[Problem]:
+    """Each tenant namespace's workloads fit its ResourceQuota: CPU and memory requests and limits, pods, and the
+    number of FlinkDeployments and FlinkSessionJobs. Counted as the capacity table counts the rendered objects
+    (JobManager replicas, HA standbys included, and TaskManagers × their resources; LimitRange defaults for
+    containers that ask for nothing)."""
+    from components.workload_spec import custom_resource, render
+    from planning import capacity
+
+    try:
+        rendered = render(config.workloads, config.environment)
+    except Exception:  # noqa: BLE001 - an inconsistent workload config is reported by _workloads_fit_the_platform
+        return []
+    by_namespace: dict[str, list[Any]] = {}
+    for r in rendered:
+        by_namespace.setdefault(r.namespace, []).append(r)
+    problems: list[Problem] = []
+    for i, tenant in enumerate(config.tenants):
+        rails = config.guard_rails_for(tenant)
+        limits = rails.limit_range
+        defaults = capacity.ContainerDefaults(
+            {k: quantities.parse_quantity(getattr(limits.default_request, k)) for k in ("cpu", "memory")},
+            {k: quantities.parse_quantity(getattr(limits.default, k)) for k in ("cpu", "memory")},
+        )
+        quota = rails.quota
+        where = "tenants[{i}].guardRails.quota" if tenant.guard_rails and tenant.guard_rails.quota else "guardRails.quota"
+        where = f"{CONFIG_ROOT}.{where.format(i=i)}"
+        for j, ns in enumerate(tenant.namespaces):
+            items = by_namespace.get(ns, [])
+            if not items:
+                continue
+            total = capacity.Demand()
+            lines: dict[str, list[str]] = {"cpu": [], "memory": []}
+            deployments = sessions = 0
+            for r in items:
+                obj = custom_resource(r)
+                total = total + capacity.object_demand(obj, defaults)
+                if r.kind == "FlinkSessionJob":
+                    sessions += 1
+                    continue
+                deployments += 2 if r.kind == "FlinkBlueGreenDeployment" else 1
+                spec = r.spec["template"]["spec"] if r.kind == "FlinkBlueGreenDeployment" else r.spec
+                pods = capacity.flink_pods(spec, defaults)
+                for kind in lines:
+                    lines[kind].append(f"{r.name}: {pods.describe(kind)}")
+            checks = [
+                ("requests.cpu", "requestsCpu", total.requests_cpu, quota.requests_cpu, "cpu", quantities.format_cpu),
+                ("requests.memory", "requestsMemory", total.requests_memory, quota.requests_memory, "memory",
+                 quantities.format_memory),
+                ("limits.cpu", "limitsCpu", total.limits_cpu, quota.limits_cpu, "cpu", quantities.format_cpu),
+                ("limits.memory", "limitsMemory", total.limits_memory, quota.limits_memory, "memory",
+                 quantities.format_memory),
+            ]
+            for resource, field, used, allowed, kind, fmt in checks:
+                if used > quantities.parse_quantity(allowed):
+                    problems.append(Problem(
+                        f"{CONFIG_ROOT}.tenants[{i}].namespaces[{j}]",
+                        f"workloads of tenant {tenant.name!r} in {ns!r} that need {resource}={fmt(used)}",
+                        f"the namespace's quota allows {resource}={allowed} ({where}.{field}); raise it or shrink "
+                        f"the workloads: " + "; ".join(lines[kind]),
+                    ))
+            for resource, field, used, allowed in (
+                ("pods", "pods", total.pods, quota.pods),
+                ("count/flinkdeployments (a blue/green deployment counts 2 during a transition)",
+                 "flinkDeployments", deployments, quota.flink_deployments),
+                ("count/flinksessionjobs", "flinkSessionJobs", sessions, quota.flink_session_jobs),
+            ):
+                if used > allowed:
+                    problems.append(Problem(
+                        f"{CONFIG_ROOT}.tenants[{i}].namespaces[{j}]",
+                        f"workloads of tenant {tenant.name!r} in {ns!r} that need {resource}={used}",
+                        f"the namespace's quota allows {allowed} ({where}.{field}); raise it or remove workloads",
+                    ))
+    return problems
+
+
 #: Rules relating several fields; each returns its problems with exact paths. Run after the field rules passed.
 CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _tenant_names_unique,
     _namespaces_have_one_owner,
     _guard_rails_consistent,
     operator_layout_problems,
+    _workloads_fit_the_platform,
+    _workloads_fit_quotas,
 ]
 
 
@@ -820,7 +945,8 @@ def known_project_keys(referenced: typing.Iterable[str] = ()) -> tuple[str, ...]
     from components.providers.connection import CONFIG_KEYS as REST_CREDENTIAL_KEYS
 
     extra = sorted({f"{PROJECT}:{k}" for k in referenced})
-    return (f"{PROJECT}:{CONFIG_KEY}", *REST_CREDENTIAL_KEYS, *(k for k in extra if k not in REST_CREDENTIAL_KEYS))
+    fixed = (f"{PROJECT}:{CONFIG_KEY}", *REST_CREDENTIAL_KEYS, SECRETS_CONFIG_KEY)
+    return (*fixed, *(k for k in extra if k not in fixed))
 
 
 def referenced_config_keys(raw: Any) -> set[str]:
@@ -909,6 +1035,7 @@ def load_stack_config(config: dict[str, Any] | None = None) -> PlatformConfig:
         except ConfigError as err:
             problems += err.problems
         else:
+            problems += workload_secret_problems(platform, config)
             if not problems:
                 return platform
     raise ConfigError(problems)

@@ -14,6 +14,9 @@ MANAGED_BY = "pulumi"
 #: Platform labels.
 TENANT = "flink-platform.io/tenant"
 ENVIRONMENT = "flink-platform.io/environment"
+#: Workload labels (FlinkDeployments, session jobs, their pods and Secrets): owning team and workload name.
+TEAM = "flink-platform.io/team"
+WORKLOAD = "flink-platform.io/workload"
 
 #: Pod Security Admission labels (Kubernetes Pod Security Standards).
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"

@@ -9,6 +9,8 @@ from components.config import OperatorSettings, PlatformConfig
 from components.crds import OperatorCrds, OperatorCrdsArgs
 from components.operator import FlinkOperator, FlinkOperatorArgs, WatchedNamespace
 from components.tenant import Tenant, TenantArgs
+from components.workload_config import SECRETS_CONFIG_KEY
+from components.workloads import SPECS_OUTPUT, FlinkWorkloads, WorkloadsArgs
 
 
 class FlinkPlatform(pulumi.ComponentResource):
@@ -74,6 +76,26 @@ class FlinkPlatform(pulumi.ComponentResource):
                 keystore_password=_keystore_password(secrets, config.operator),
                 namespaces={ns: r for t in self.tenants.values() for ns, r in t.namespaces.items()},
             )
+        # Workloads need the CRDs (their kinds) and the namespaces; they reference the `flink` ServiceAccount.
+        project, _, key = SECRETS_CONFIG_KEY.partition(":")
+        self.workloads = FlinkWorkloads(
+            f"{name}-workloads",
+            WorkloadsArgs(
+                workloads=config.workloads,
+                environment=config.environment,
+                secrets=pulumi.Config(project).get_secret_object(key),
+                impact_preview=config.workloads.defaults.impact_preview,
+                crds=[self.crds],
+                namespaces={ns: res for t in self.tenants.values() for ns, res in t.namespaces.items()},
+                operators={
+                    ns: t.operator or self.operator
+                    for t in self.tenants.values() for ns in t.namespace_names
+                    if (t.operator or self.operator) is not None
+                },
+            ),
+            children,
+        )
+        self.workload_specs = self.workloads.records
         self.crd_names = self.crds.crd_names
         self.namespaces = {name_: t.namespace_names for name_, t in self.tenants.items()}
         self.operator_namespaces = sorted(
@@ -87,6 +109,7 @@ class FlinkPlatform(pulumi.ComponentResource):
                 "crdNames": self.crd_names,
                 "namespaces": self.namespaces,
                 "operatorNamespaces": self.operator_namespaces,
+                SPECS_OUTPUT: sorted(self.workload_specs),
             }
         )
 

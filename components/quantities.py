@@ -90,6 +90,7 @@ def format_memory(size: Decimal | int) -> str:
         factor = _BINARY[unit]
         if size >= factor and size % factor == 0:
             return f"{int(size // factor)}{unit}"
-    if size >= _BINARY["Mi"]:
-        return f"{(size / _BINARY['Mi']).quantize(Decimal('0.1'))}Mi"
+    for unit in ("Ti", "Gi", "Mi"):
+        if size >= _BINARY[unit]:
+            return f"{(size / _BINARY[unit]).quantize(Decimal('0.1'))}{unit}"
     return str(int(size))

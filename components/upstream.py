@@ -336,3 +336,93 @@ FLINK_LABEL_APP = "app"
 FLINK_LABEL_COMPONENT = "component"
 FLINK_COMPONENT_JOBMANAGER = "jobmanager"
 FLINK_COMPONENT_TASKMANAGER = "taskmanager"
+
+# --- Flink workload facts (FlinkDeployment / FlinkSessionJob specs, the operator's validator, Flink config keys) ---
+
+#: The operator's job ServiceAccount in every watched namespace is ``JOB_SERVICE_ACCOUNT`` (above); the RBAC
+#: component creates it, workloads only reference it (``spec.serviceAccount`` is mandatory, DefaultValidator).
+#: Name of the Flink container in JM/TM pods; a pod template must use it to change that container.
+MAIN_CONTAINER = "flink-main-container"
+#: The JobManager REST service the operator creates: ``<metadata.name>-rest.<namespace>``, port ``rest.port``.
+REST_SERVICE_SUFFIX = "-rest"
+REST_PORT = JOBMANAGER_REST_PORT
+#: Fixed native-Kubernetes ports (Flink ``Constants``): JM RPC, blob server, TM RPC (defined above).
+BLOB_PORT = BLOB_SERVER_PORT
+
+#: Flink config keys the operator and Flink read, each with the deprecated aliases the operator still accepts.
+CHECKPOINT_DIR_KEY = "execution.checkpointing.dir"
+SAVEPOINT_DIR_KEY = "execution.checkpointing.savepoint-dir"
+HA_TYPE_KEY = "high-availability.type"
+HA_STORAGE_DIR_KEY = "high-availability.storageDir"
+CONFIG_KEY_ALIASES: dict[str, tuple[str, ...]] = {
+    CHECKPOINT_DIR_KEY: ("state.checkpoints.dir",),
+    SAVEPOINT_DIR_KEY: ("state.savepoints.dir",),
+    HA_TYPE_KEY: ("high-availability",),
+}
+#: HA type values that mean Kubernetes HA (short name and factory class); NONE/none means off.
+HA_KUBERNETES = "kubernetes"
+HA_KUBERNETES_VALUES = (HA_KUBERNETES, "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory")
+HA_OFF_VALUES = ("NONE", "none")
+PERIODIC_SAVEPOINT_INTERVAL_KEY = "kubernetes.operator.periodic.savepoint.interval"
+SAVEPOINT_HISTORY_MAX_COUNT_KEY = "kubernetes.operator.savepoint.history.max.count"
+SAVEPOINT_HISTORY_MAX_AGE_KEY = "kubernetes.operator.savepoint.history.max.age"
+SAVEPOINT_DISPOSE_ON_DELETE_KEY = "kubernetes.operator.savepoint.dispose-on-delete"
+LAST_STATE_MAX_CHECKPOINT_AGE_KEY = "kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age"
+ROLLBACK_ENABLED_KEY = "kubernetes.operator.deployment.rollback.enabled"
+RESTART_STRATEGY_PREFIX = "restart-strategy"
+AUTOSCALER_PREFIX = "job.autoscaler"
+#: Keys DefaultValidator refuses in any flinkConfiguration ("Forbidden Flink config key").
+FORBIDDEN_CONFIG_KEYS = ("kubernetes.namespace", "kubernetes.cluster-id", "high-availability.cluster-id")
+#: The only keys ``spec.logConfiguration`` may hold (DefaultValidator "Invalid log config key").
+LOG_CONFIG_KEYS = ("log4j-console.properties", "logback-console.xml")
+#: Upgrade modes and job states (CRD enums), and the operator's default upgrade mode.
+UPGRADE_MODES = ("stateless", "savepoint", "last-state")
+STATEFUL_UPGRADE_MODES = ("savepoint", "last-state")
+JOB_STATES = ("running", "suspended")
+DEPLOYMENT_MODES = ("native", "standalone")
+#: JobSpec fields whose change alone never redeploys (``@SpecDiff(DiffType.IGNORE)`` in JobSpec).
+JOB_DIFF_IGNORED = (
+    "upgradeMode", "initialSavepointPath", "allowNonRestoredState",
+    "savepointTriggerNonce", "checkpointTriggerNonce", "autoscalerResetNonce",
+)
+#: Operator config: URI schemes a FlinkSessionJob jarURI may use (``kubernetes.operator.user.artifacts
+#: .allowed-schemes``, 1.15.0 default: https only, case-insensitive).
+ARTIFACT_ALLOWED_SCHEMES_KEY = "kubernetes.operator.user.artifacts.allowed-schemes"
+ARTIFACT_ALLOWED_SCHEMES_DEFAULT = ("https",)
+
+
+@dataclass(frozen=True)
+class AutoscalerRange:
+    """One AutoscalerValidator range: the option (under ``job.autoscaler.``), its bounds (None = unbounded)."""
+
+    key: str
+    low: float | None
+    high: float | None
+
+
+#: AutoscalerValidator ranges (flink-autoscaler ``AutoscalerValidator``); ``utilization.max``/``min`` are bounded
+#: by ``utilization.target`` as well (checked where both are known).
+AUTOSCALER_RANGES: tuple[AutoscalerRange, ...] = (
+    AutoscalerRange("scale-down.max-factor", 0.0, None),
+    AutoscalerRange("scale-up.max-factor", 0.0, None),
+    AutoscalerRange("utilization.target", 0.0, 1.0),
+    AutoscalerRange("target.utilization.boundary", 0.0, None),
+    AutoscalerRange("utilization.max", 0.0, 1.0),
+    AutoscalerRange("utilization.min", 0.0, 1.0),
+    AutoscalerRange("observed-scalability.coefficient-min", 0.01, 1.0),
+)
+
+#: Status fields the deploy-time await waits on (``pulumi.com/waitFor``); tests check each path exists in the
+#: CRD's status schema and each value is in its enum.
+AWAIT_CONDITIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "application": ((".status.jobStatus.state", "RUNNING"), (".status.lifecycleState", "STABLE")),
+    "suspended": ((".status.lifecycleState", "SUSPENDED"),),
+    "session-cluster": ((".status.jobManagerDeploymentStatus", "READY"), (".status.lifecycleState", "STABLE")),
+    "session-job": ((".status.jobStatus.state", "RUNNING"), (".status.lifecycleState", "STABLE")),
+    "blue-green": ((".status.jobStatus.state", "RUNNING"),),
+}
+
+#: Flink's Prometheus metric reporter (flink-metrics-prometheus, shipped in the image's plugins/).
+PROMETHEUS_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+PROMETHEUS_REPORTER_PREFIX = "metrics.reporter.prom"
+PROMETHEUS_PORT = 9249

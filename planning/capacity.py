@@ -143,24 +143,55 @@ def _flink_pod(spec: Mapping[str, Any], role: str, conf: Mapping[str, str], defa
     return main + Demand(sides.requests_cpu, sides.requests_memory, sides.limits_cpu, sides.limits_memory)
 
 
-def flink_deployment_demand(spec: Mapping[str, Any], defaults: ContainerDefaults = ContainerDefaults()) -> Demand:
-    """All pods of one FlinkDeployment spec (JobManagers incl. HA standbys, TaskManagers)."""
-    if not spec:
-        return Demand()
+@dataclass(frozen=True)
+class FlinkPods:
+    """The pods of one FlinkDeployment spec: how many JobManagers and TaskManagers, and what one of each asks."""
+
+    jobmanagers: int
+    jobmanager: Demand
+    taskmanagers: int
+    taskmanager: Demand
+    on_demand: bool  # a session cluster without TaskManager replicas: TaskManagers come with the jobs
+
+    @property
+    def demand(self) -> Demand:
+        total = self.jobmanager.times(self.jobmanagers) + self.taskmanager.times(self.taskmanagers)
+        if self.on_demand:
+            total.notes.append("+ TaskManagers on demand (session cluster)")
+        return total
+
+    def describe(self, kind: str) -> str:
+        """``2 JobManagers × 1 CPU + 4 TaskManagers × 2 CPU = 10 CPU`` for ``kind`` cpu or memory (requests)."""
+        attr, fmt = (("requests_cpu", lambda v: f"{quantities.format_cpu(v)} CPU") if kind == "cpu"
+                     else ("requests_memory", quantities.format_memory))
+        parts = [f"{self.jobmanagers} JobManager(s) × {fmt(getattr(self.jobmanager, attr))}",
+                 f"{self.taskmanagers} TaskManager(s) × {fmt(getattr(self.taskmanager, attr))}"]
+        return " + ".join(parts) + f" = {fmt(getattr(self.demand, attr))}"
+
+
+def flink_pods(spec: Mapping[str, Any], defaults: ContainerDefaults = ContainerDefaults()) -> FlinkPods:
+    """JobManager replicas (HA standbys included) and TaskManagers of a FlinkDeployment spec, and one pod of each."""
     conf = _flink_conf(spec)
     jm_replicas = int((spec.get("jobManager") or {}).get("replicas", 1))
-    total = _flink_pod(spec, "jobmanager", conf, defaults).times(jm_replicas)
     tm = spec.get("taskManager") or {}
     job = spec.get("job")
+    on_demand = False
     if tm.get("replicas") is not None:
         tm_replicas = int(tm["replicas"])
     elif job:
         slots = int(conf.get("taskmanager.numberOfTaskSlots", "1"))
         tm_replicas = math.ceil(int(job.get("parallelism") or 1) / max(1, slots))
     else:
-        tm_replicas = 0
-        total.notes.append("+ TaskManagers on demand (session cluster)")
-    return total + _flink_pod(spec, "taskmanager", conf, defaults).times(tm_replicas)
+        tm_replicas, on_demand = 0, True
+    return FlinkPods(jm_replicas, _flink_pod(spec, "jobmanager", conf, defaults), tm_replicas,
+                     _flink_pod(spec, "taskmanager", conf, defaults), on_demand)
+
+
+def flink_deployment_demand(spec: Mapping[str, Any], defaults: ContainerDefaults = ContainerDefaults()) -> Demand:
+    """All pods of one FlinkDeployment spec (JobManagers incl. HA standbys, TaskManagers)."""
+    if not spec:
+        return Demand()
+    return flink_pods(spec, defaults).demand
 
 
 def object_demand(obj: Mapping[str, Any], defaults: ContainerDefaults = ContainerDefaults()) -> Demand:

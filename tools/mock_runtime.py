@@ -66,10 +66,22 @@ class Registration:
         }
 
 
-def _plain(value: Any) -> Any:
-    """Deserialized RPC values → plain JSON data; secrets become :data:`SECRET`, unknowns ``None``."""
+def _masked(value: Any) -> Any:
+    """A secret value with its shape kept and every leaf replaced by :data:`SECRET` (a Secret's ``stringData``
+    keeps its keys, which are names, so the manifest still validates; no value survives)."""
     if rpc.is_rpc_secret(value):
-        return SECRET
+        value = rpc.unwrap_rpc_secret(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("__"))}
+    if isinstance(value, (list, tuple)):
+        return [_masked(v) for v in value]
+    return SECRET
+
+
+def _plain(value: Any) -> Any:
+    """Deserialized RPC values → plain JSON data; secret leaves become :data:`SECRET`, unknowns ``None``."""
+    if rpc.is_rpc_secret(value):
+        return _masked(value)
     if value is rpc.UNKNOWN or value == rpc.UNKNOWN:
         return None
     if isinstance(value, dict):
@@ -179,6 +191,7 @@ def mock_runtime(
     *,
     preview: bool = False,
     monitor: RecordingMonitor | None = None,
+    secret_keys: list[str] | None = None,
 ) -> Iterator[RecordingMonitor]:
     """A fresh event loop, mock monitor and config for one program run; everything is reset afterwards."""
     loop = asyncio.new_event_loop()
@@ -188,7 +201,7 @@ def mock_runtime(
     asyncio.set_event_loop(loop)
     monitor = monitor or RecordingMonitor()
     settings.reset_options()
-    pulumi.runtime.set_all_config(stack_config(config or {}))
+    pulumi.runtime.set_all_config(stack_config(config or {}), list(secret_keys or []))
     pulumi.runtime.set_mocks(monitor.mocks, PROJECT, stack, preview=preview, monitor=monitor)
     try:
         yield monitor
@@ -200,7 +213,7 @@ def mock_runtime(
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
         settings.reset_options()
-        pulumi.runtime.set_all_config({})
+        pulumi.runtime.set_all_config({}, [])
         asyncio.set_event_loop(previous_loop if previous_loop and not previous_loop.is_closed() else None)
 
 
@@ -222,9 +235,11 @@ def run_program(
     *,
     program: Path = PROJECT_ROOT / "__main__.py",
     preview: bool = False,
+    secret_keys: list[str] | None = None,
 ) -> RecordingMonitor:
     """Run ``program`` (the real ``__main__.py``) under mocks for ``stack`` and return the recording monitor.
 
+    ``secret_keys``: config keys the engine would mark secret (set with ``--secret``), as under ``pulumi up``.
     Exceptions raised by the program (an invalid config, a CRD digest mismatch) propagate unchanged.
     """
     root = str(program.parent)
@@ -232,7 +247,7 @@ def run_program(
     if added:
         sys.path.insert(0, root)
     try:
-        with mock_runtime(stack, config, preview=preview) as monitor:
+        with mock_runtime(stack, config, preview=preview, secret_keys=secret_keys) as monitor:
 
             @pulumi.runtime.test
             def _run() -> None:

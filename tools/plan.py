@@ -13,9 +13,12 @@ checked cache (``FLINK_PLATFORM_CRD_CACHE``) or upstream, exactly as in ``pulumi
 It writes ``<out>/manifests.yaml`` (every Kubernetes object, multi-document YAML in apply order),
 ``<out>/resources.json`` (every Pulumi resource with type, URN, parent, dependencies, provider, options, inputs,
 component outputs, plus the stack outputs), ``<out>/capacity.md`` (per tenant and namespace: CPU and memory
-requested by operators and workloads against the quota, with the headroom) and ``<out>/flows.md`` /
+requested by operators and workloads against the quota, with the headroom), ``<out>/flows.md`` /
 ``<out>/flows.svg`` (the flow matrix read off the rendered NetworkPolicies: which pod groups may reach which, on
-which ports), prints a summary and ``PLAN OK`` / ``PLAN FAILED``.
+which ports), ``<out>/impact.md`` (what the operator will do to each workload's running job compared with
+``--previous DIR``, an earlier plan) and ``<out>/review.md`` (the reviewer's page against ``--previous``: objects
+added, changed and removed per tenant, flows gained and lost, capacity changes, stateful impact), prints a summary
+and ``PLAN OK`` / ``PLAN FAILED``.
 
 Validation: every built-in object against the strict OpenAPI schema of the stack's
 ``platform.cluster.kubernetesVersion``; every custom resource against the schema of the CRD that serves it. The
@@ -44,12 +47,12 @@ from typing import Any, Sequence
 import pulumi
 import yaml
 
+from components import crds, impact, upstream
 from components.config import CONFIG_KEY, load_platform_config
-from components import crds
-from components.crds import CrdSchemas
-from planning import capacity, flows
-from components import upstream
 from components.crds import CrdSchemas, default_cache_dir
+from components.workload_spec import POD_MONITOR_API_VERSION, POD_MONITOR_KIND
+from components.workloads import SPECS_OUTPUT
+from planning import capacity, flows, review
 from tools import manifests
 from tools.manifests import KubeObject
 from tools.mock_runtime import PROJECT, PROJECT_ROOT, SECRET, RecordingMonitor, Registration, run_program, stack_config
@@ -60,7 +63,9 @@ RESOURCES_FILE = "resources.json"
 CAPACITY_FILE = "capacity.md"
 FLOWS_FILE = "flows.md"
 FLOWS_PICTURE = "flows.svg"
-PLAN_FILES = (MANIFESTS_FILE, RESOURCES_FILE, CAPACITY_FILE, FLOWS_FILE, FLOWS_PICTURE)
+IMPACT_FILE = "impact.md"
+REVIEW_FILE = "review.md"
+PLAN_FILES = (MANIFESTS_FILE, RESOURCES_FILE, CAPACITY_FILE, FLOWS_FILE, FLOWS_PICTURE, IMPACT_FILE, REVIEW_FILE)
 STACKS_DIR = PROJECT_ROOT / "stacks"
 
 
@@ -123,6 +128,12 @@ class Plan:
     policy: PolicyVerdict = field(default_factory=PolicyVerdict)
     #: Objects of kinds the stack declares available from outside the plan whose schema is not cached (printed).
     notes: list[str] = field(default_factory=list)
+    #: Objects of kinds the stack declares external whose CRD is not in the plan (not schema-validated).
+    unvalidated: list[str] = field(default_factory=list)
+    #: Workload records of an earlier plan (``--previous DIR``); None when no earlier plan was given.
+    previous: dict[str, Any] | None = None
+    #: The Kubernetes objects of that earlier plan (its manifests.yaml), for review.md.
+    previous_objects: list[dict[str, Any]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -130,6 +141,13 @@ class Plan:
 
     def manifests_text(self) -> str:
         return manifests.manifests_yaml(self.objects)
+
+    def impacts(self) -> list[impact.Impact]:
+        """What the operator will do with each workload compared with the earlier plan."""
+        return impact.compare(self.previous, self.stack_outputs.get(SPECS_OUTPUT) or {})
+
+    def impact_text(self) -> str:
+        return impact.table(self.impacts(), previous_known=self.previous is not None)
 
     def resources_text(self) -> str:
         return manifests.resources_json(
@@ -155,7 +173,17 @@ class Plan:
             CAPACITY_FILE: capacity.capacity_markdown(self.capacity_rows(), stack=self.stack),
             FLOWS_FILE: flows.flows_markdown(matrix, stack=self.stack),
             FLOWS_PICTURE: flows.flows_svg(matrix, stack=self.stack),
+            IMPACT_FILE: self.impact_text(),
+            REVIEW_FILE: self.review_text(),
         }
+
+    def review_text(self) -> str:
+        """review.md: this plan against ``--previous`` (objects per tenant, flows, capacity, stateful impact)."""
+        if self.previous_objects is None:
+            return (f"# Review of stack `{self.stack}`\n\nNo earlier plan was given: run the plan with "
+                    "`--previous DIR` (the output of an earlier plan, e.g. of the target branch) to get this page.\n")
+        return review.review_markdown(self.previous_objects, [o.obj for o in self.objects], stack=self.stack,
+                                      impact_lines=[i.line() for i in self.impacts()])
 
 
 def crd_schemas(objects: Sequence[KubeObject], external: Sequence[dict[str, Any]] = ()) -> CrdSchemas:
@@ -199,12 +227,29 @@ def external_crds(config: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[tu
     return bodies, unchecked
 
 
-def validate_objects(objects: Sequence[KubeObject], validator: SchemaValidator) -> list[str]:
-    """One message per schema problem: the object (kind namespace/name, URN), JSON path, found, allowed."""
+def validate_objects(objects: Sequence[KubeObject], validator: SchemaValidator,
+                     external: frozenset[tuple[str, str]] = frozenset()) -> list[str]:
+    """One message per schema problem: the object (kind namespace/name, URN), JSON path, found, allowed.
+
+    ``external`` kinds (apiVersion, kind) are served by CRDs the stack declares the cluster has but does not
+    manage (e.g. the Prometheus operator's PodMonitor): validated when a CRD in the plan serves them, otherwise
+    skipped (listed as not schema-validated).
+    """
     problems = manifests.identity_problems(objects)
     for o in objects:
+        if (o.api_version, o.kind) in external and validator.source_of(o.api_version, o.kind) is None:
+            continue
         problems += [f"{o.label}: {p}" for p in validator.validate(_shape_of_secrets(o.obj))]
     return problems
+
+
+def external_kinds(config: dict[str, Any]) -> frozenset[tuple[str, str]]:
+    """Kinds whose CRDs the stack declares present in the cluster without managing them (PodMonitor)."""
+    raw = json.loads(stack_config(config)[f"{PROJECT}:{CONFIG_KEY}"])
+    platform = load_platform_config(raw)
+    if platform.workloads.defaults.observability.pod_monitors:
+        return frozenset({(POD_MONITOR_API_VERSION, POD_MONITOR_KIND)})
+    return frozenset()
 
 
 #: Secret fields pulumi-kubernetes marks secret as a whole (``Output.secret``): the plan shows them as ``[secret]``.
@@ -226,13 +271,13 @@ def kubernetes_version_of(config: dict[str, Any]) -> str:
     return load_platform_config(raw).cluster.kubernetes_version
 
 
-def build_plan(stack: str, config: dict[str, Any]) -> Plan:
+def build_plan(stack: str, config: dict[str, Any], *, secret_keys: list[str] | None = None) -> Plan:
     """Run the program for ``stack`` with ``config`` (a stack file's ``config:`` map) and check everything.
 
     Raises what the program raises (``pulumi.RunError`` subclasses: ``ConfigError``, ``CrdSourceError``, missing
     config) and :class:`~tools.schema_validation.UnsupportedKubernetesVersion`.
     """
-    return check_run(stack, config, run_program(stack, config))
+    return check_run(stack, config, run_program(stack, config, secret_keys=secret_keys))
 
 
 def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor) -> Plan:
@@ -246,6 +291,7 @@ def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor) -> 
     checked = [o for o in objects if (o.api_version, o.kind) not in unchecked]
     notes = [f"{o.label}: not schema-validated: {unchecked[(o.api_version, o.kind)]}"
              for o in objects if (o.api_version, o.kind) in unchecked]
+    declared = external_kinds(config)
     return Plan(
         stack=stack,
         kubernetes_version=validator.kubernetes_version,
@@ -253,7 +299,9 @@ def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor) -> 
         stack_urn=monitor.stack_urn,
         stack_outputs=dict(monitor.stack_outputs),
         objects=objects,
-        problems=validate_objects(checked, validator),
+        problems=validate_objects(checked, validator, declared),
+        unvalidated=[o.label for o in objects if (o.api_version, o.kind) in declared
+                     and validator.source_of(o.api_version, o.kind) is None],
         policy=run_policies(records),
         notes=notes,
     )
@@ -315,6 +363,10 @@ def summary(plan: Plan) -> str:
     lines.append(f"flows: {len(flows.flow_set(matrix))} allowed flow(s) between {len(matrix.groups)} pod group(s)")
     for note in plan.notes:
         lines.append(f"note: {note}")
+    if plan.unvalidated:
+        lines.append(f"{len(plan.unvalidated)} object(s) not schema-validated (their CRD is the cluster's, declared "
+                     "by the stack, not part of this plan):")
+        lines += [f"  - {label}" for label in plan.unvalidated]
     if plan.problems:
         lines.append(f"{len(plan.problems)} invalid object problem(s):")
         lines += [f"  - {p}" for p in plan.problems]
@@ -324,7 +376,36 @@ def summary(plan: Plan) -> str:
         lines.append(f"policy violation: {v}")
     for a in plan.policy.advisories:
         lines.append(f"policy advisory: {a}")
+    impacts = plan.impacts()
+    if impacts:
+        lines.append("stateful impact" + ("" if plan.previous is not None else " (no --previous plan)") + ":")
+        lines += [f"  {i.line()}" for i in impacts]
     return "\n".join(lines)
+
+
+def read_previous(directory: Path) -> dict[str, Any]:
+    """The workload records of an earlier plan directory (its resources.json stack outputs)."""
+    path = Path(directory) / RESOURCES_FILE
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise PlanError(f"--previous {directory}: cannot read {path}: {err.strerror or err}") from None
+    except ValueError as err:
+        raise PlanError(f"--previous {directory}: {path} is not JSON: {err}") from None
+    records = (document.get("outputs") or {}).get(SPECS_OUTPUT) if isinstance(document, dict) else None
+    return records if isinstance(records, dict) else {}
+
+
+def read_previous_objects(directory: Path) -> list[dict[str, Any]]:
+    """The Kubernetes objects of an earlier plan directory (its manifests.yaml)."""
+    path = Path(directory) / MANIFESTS_FILE
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return [d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader) if isinstance(d, dict)]
+    except OSError as err:
+        raise PlanError(f"--previous {directory}: cannot read {path}: {err.strerror or err}") from None
+    except yaml.YAMLError as err:
+        raise PlanError(f"--previous {directory}: {path} is not YAML: {err}") from None
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
@@ -357,6 +438,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--stack", help="stack name; reads stacks/Pulumi.<stack>.yaml unless --config-file is given")
     parser.add_argument("--config-file", type=Path, help="a file in Pulumi.<stack>.yaml format")
     parser.add_argument("--out", type=Path, help="output directory (default: build/<stack> under the project root)")
+    parser.add_argument("--previous", type=Path, help="an earlier plan directory: impact.md says what the operator "
+                        "will do to each running job when going from that plan to this one, and review.md lists "
+                        "objects added/changed/removed per tenant, flows gained and lost, and capacity changes")
     args = parser.parse_args(argv)
     if args.config_file is None and not args.stack:
         parser.error("give --stack or --config-file")
@@ -375,7 +459,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = read_stack_file(args.config_file)
+        previous = read_previous(args.previous) if args.previous else None
+        previous_objects = read_previous_objects(args.previous) if args.previous else None
         plan = build_plan(args.stack, config)
+        plan.previous = previous
+        plan.previous_objects = previous_objects
         check_out_dir(args.out)
     except (PlanError, pulumi.RunError, UnsupportedKubernetesVersion) as err:
         return _fail(str(err), args.out)

@@ -49,7 +49,7 @@ def test_prod_tenant_overrides_only_the_fields_it_sets(committed_plans) -> None:
     quotas = {o["metadata"]["namespace"]: o["spec"]["hard"] for o in objects(committed_plans["prod"])
               if o["kind"] == "ResourceQuota"}
     platform = platform_config("prod")["guardRails"]["quota"]
-    assert quotas["search-prod"]["requests.cpu"] == "8" and quotas["search-prod"]["requests.memory"] == "32Gi"
+    assert quotas["search-prod"]["requests.cpu"] == "12" and quotas["search-prod"]["requests.memory"] == "32Gi"
     assert quotas["search-prod"]["count/flinkdeployments.flink.apache.org"] == "4"
     assert quotas["search-prod"]["limits.cpu"] == platform["limitsCpu"]  # not overridden: the platform's
     assert quotas["payments-prod"]["requests.cpu"] == platform["requestsCpu"]
@@ -90,3 +90,41 @@ def test_a_tenant_may_raise_limits_above_the_platform_defaults() -> None:
     cfg["tenants"][0]["guardRails"] = {"quota": {"requestsCpu": "64", "limitsCpu": "128"}}
     config = load_platform_config(cfg)
     assert config.guard_rails_for(config.tenants[0]).quota.requests_cpu == "64"
+
+
+def _stack_with_workload(quota: dict, **app: Any) -> dict:
+    """The dev stack's platform config with its tenant's quota set and its application job changed."""
+    import copy as _copy
+
+    cfg = _copy.deepcopy(platform_config("dev"))
+    cfg["tenants"][0]["guardRails"] = {"quota": quota}
+    cfg["workloads"]["applications"][0].update(app)
+    return cfg
+
+
+def test_workloads_over_the_quota_are_a_config_error_with_both_numbers() -> None:
+    cfg = _stack_with_workload(
+        {"requestsCpu": "2", "limitsCpu": "64"},
+        jobManager={"replicas": 2, "resource": {"cpu": 1, "memory": "2048m"}},
+        taskManager={"resource": {"cpu": 2, "memory": "4096m"}},
+    )
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(cfg)
+    (problem,) = [p for p in info.value.problems if "requests.cpu" in str(p)]
+    assert problem.path == "platform.tenants[0].namespaces[0]"
+    text = str(problem)
+    assert "tenant 'streaming'" in text and "requests.cpu=2 (platform.tenants[0].guardRails.quota.requestsCpu)" in text
+    assert "2 JobManager(s) × 1 CPU" in text  # the HA standby counts
+    needed = float(text.split("need requests.cpu=")[1].split(":")[0])
+    assert needed > 2
+
+
+def test_object_count_quota_is_checked_before_anything_is_registered() -> None:
+    cfg = _stack_with_workload({"flinkDeployments": 1})
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(cfg)
+    assert any("count/flinkdeployments" in str(p) and "allows 1" in str(p) for p in info.value.problems)
+
+
+def test_workloads_that_fit_pass() -> None:
+    assert load_platform_config(_stack_with_workload({"requestsCpu": "64", "limitsCpu": "64"}))

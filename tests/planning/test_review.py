@@ -41,7 +41,7 @@ def test_changed_objects_name_the_changed_fields_and_capacity_moves(committed_pl
             o["spec"]["hard"]["requests.cpu"] = "6"
     text = review.review_markdown(previous, current, stack="prod")
     assert "- changed: ResourceQuota search-prod/flink-platform-quota: spec.hard.requests.cpu" in text
-    assert "search / search-prod: CPU requested 0 → 0 (quota 6 → 8)" in text
+    assert "search / search-prod: CPU requested 9 → 9 (quota 6 → 12)" in text
 
 
 def test_impact_lines_come_first(committed_plans) -> None:
@@ -49,3 +49,21 @@ def test_impact_lines_come_first(committed_plans) -> None:
     text = review.review_markdown(objs, objs, stack="dev", impact_lines=["streaming/orders: savepoint upgrade"])
     assert text.index("## Stateful impact per workload") < text.index("## Objects per tenant")
     assert "- streaming/orders: savepoint upgrade" in text and "1 workload(s) with a stateful impact" in text
+
+
+def test_plan_with_previous_writes_review_md(committed_plans, tmp_path) -> None:
+    from tests.conftest import stack_config, write_stack_file
+    from tools import plan
+
+    config = stack_config("dev")
+    config["flink-platform:platform"]["tenants"][0]["namespaces"].append("streaming-batch-dev")
+    config_file = write_stack_file(tmp_path / "Pulumi.dev.yaml", config)
+    out = tmp_path / "out"
+    assert plan.main(["--config-file", str(config_file), "--out", str(out), "--previous", str(committed_plans["dev"])]) == 0
+    text = (out / "review.md").read_text()
+    assert "- added: Namespace streaming-batch-dev" in text
+    assert "- added: NetworkPolicy streaming-batch-dev/default-deny" in text
+    assert "- gained: operator (flink-operator) → JobManagers (streaming-batch-dev): TCP 8081" in text
+    assert "## Stateful impact per workload" in text
+    without = (committed_plans["dev"] / "review.md").read_text()
+    assert "No earlier plan was given" in without

@@ -15,6 +15,7 @@ from components.config import SUPPORTED_KUBERNETES_VERSIONS
 from tests.conftest import ROOT, STACKS, run_plan_cli, stack_config, write_stack_file
 from tools import plan
 from tools.manifests import KubeObject
+from tools.mock_runtime import SECRET
 from tools.schema_validation import SchemaValidator
 
 CRD_NAMES = sorted(pin.crd_name for pin in upstream.CRD_PINS["1.15.0"])
@@ -53,7 +54,7 @@ def test_cli_plans_the_dev_stack(tmp_path: Path, committed_plans: dict[str, Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.rstrip().endswith("PLAN OK")
     assert "Namespace" in result.stdout and "CustomResourceDefinition" in result.stdout
-    assert "Kubernetes objects: 23" in result.stdout and "Pulumi resources:   31" in result.stdout
+    assert "Kubernetes objects: 27" in result.stdout and "Pulumi resources:   40" in result.stdout
     _only(tmp_path, "dev")
     # Another process (another hash seed, another registration order) writes the very same bytes.
     assert _plan_files(out) == _plan_files(committed_plans["dev"])
@@ -108,7 +109,14 @@ def test_committed_stack_manifests(stack: str, committed_plans: dict[str, Path])
     assert {ns: sorted(objs) for ns, objs in by_namespace.items()} == _expected_objects(platform)
     kinds = [d["kind"] for d in docs]
     namespaces = sorted(d["metadata"]["name"] for d in docs if d["kind"] == "Namespace")
-    assert kinds[: 4 + len(namespaces)] == ["CustomResourceDefinition"] * 4 + ["Namespace"] * len(namespaces)
+    first = len(CRD_NAMES) + len(namespaces)
+    assert kinds[:first] == ["CustomResourceDefinition"] * 4 + ["Namespace"] * len(namespaces)
+    assert [d["metadata"]["name"] for d in docs[:first]] == CRD_NAMES + namespaces
+    # Then the workloads' objects (tests/components/test_workloads.py checks their content).
+    workloads = platform.get("workloads", {})
+    expected = len(workloads.get("applications", [])) + len(workloads.get("sessionClusters", []))
+    assert kinds.count("FlinkDeployment") + kinds.count("FlinkBlueGreenDeployment") == expected
+    assert kinds.count("FlinkSessionJob") == len(workloads.get("sessionJobs", []))
     for doc in docs:
         assert list(doc)[:3] == ["apiVersion", "kind", "metadata"]
     tenant_ns = next(d for d in docs if d["kind"] == "Namespace" and d["metadata"]["name"] == platform["tenants"][0]["namespaces"][0])
@@ -137,7 +145,10 @@ def test_every_object_is_valid_for_the_official_strict_schema(stack: str, commit
     with cert-manager, declared per stack) and a Secret's ``stringData``, which pulumi-kubernetes makes secret as a
     whole (the plan shows ``[secret]``; its shape is checked as an empty map)."""
     version = _platform(stack)["cluster"]["kubernetesVersion"]
-    docs = _docs(committed_plans[stack])
+    # Built-in kinds only: kubernetes_validate knows no custom resource (the plan checks those against the CRDs,
+    # see test_every_custom_resource_is_valid_for_its_crd).
+    external = {a for a, _ in plan.external_kinds(stack_config(stack))}
+    docs = [d for d in _docs(committed_plans[stack]) if d["apiVersion"] not in {upstream.FLINK_API_VERSION, *external}]
     assert docs
     for doc in docs:
         if doc["apiVersion"] == upstream.CERT_MANAGER_API_VERSION:
@@ -188,16 +199,28 @@ def test_the_four_crds_are_retained_on_delete(stack: str, committed_plans: dict[
 def test_output_holds_no_machine_specific_data(stack: str, committed_plans: dict[str, Path]) -> None:
     for name, content in _plan_files(committed_plans[stack]).items():
         text = content.decode()
-        for fragment in (str(ROOT), str(ROOT.parent), str(Path.home()), "Placeholder"):
+        # Directories as path prefixes ("/work/" must not match the label key "flink-platform.io/workload").
+        for fragment in (str(ROOT), str(ROOT.parent) + "/", str(Path.home()) + "/", "Placeholder"):
             assert fragment not in text, f"{name} contains {fragment!r}"
-    # A secret shows up only as the marker, and only where a secret belongs: a Secret's stringData.
-    docs = [d for d in _docs(committed_plans[stack]) if not (d["kind"] == "Secret" and d.pop("stringData") == "[secret]")]
-    assert "[secret]" not in yaml.safe_dump(docs)
-    resources = _resources(committed_plans[stack])["resources"]
-    for r in resources:
-        if r["type"] == "kubernetes:core/v1:Secret":
-            assert r["inputs"].pop("stringData") == "[secret]"
-    assert "[secret]" not in json.dumps(resources)
+    # The only masked values are the values of Secrets (their keys are names); nothing else is a secret.
+    for doc in _docs(committed_plans[stack]):
+        masked = {k: v for k, v in (doc.get("stringData") or {}).items()} if doc["kind"] == "Secret" else {}
+        assert set(masked.values()) <= {SECRET}
+        rest = {k: v for k, v in doc.items() if not (doc["kind"] == "Secret" and k == "stringData")}
+        assert SECRET not in json.dumps(rest), f"{doc['kind']} {doc['metadata']['name']} holds a masked value"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_custom_resource_is_valid_for_its_crd(stack: str, committed_plans: dict[str, Path]) -> None:
+    """Independently of the plan run: each Flink custom resource against the strict schema of its pinned CRD."""
+    version = _platform(stack)["cluster"]["kubernetesVersion"]
+    docs = _docs(committed_plans[stack])
+    crs = [d for d in docs if d["apiVersion"] == upstream.FLINK_API_VERSION]
+    assert crs, f"the {stack} stack declares workloads"
+    validator = SchemaValidator(version, plan.crd_schemas([KubeObject("crd", d) for d in docs]))
+    for doc in crs:
+        assert validator.source_of(doc["apiVersion"], doc["kind"]) == "CRD"
+        assert validator.validate(doc) == [], doc["metadata"]["name"]
 
 
 def test_two_runs_write_identical_bytes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
