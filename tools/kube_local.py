@@ -72,15 +72,28 @@ def kubernetes_version() -> str:
     return go_build.required_version(RECIPE_DIR / "go.mod", "k8s.io/kubernetes")
 
 
+def version_ldflags(version: str) -> tuple[str, ...]:
+    """``-X`` settings that make the binaries report ``version`` (as the upstream build does through
+    hack/lib/version.sh); without them ``/version`` says v0.0.0 and clients take the server for an ancient one."""
+    major, minor = version.lstrip("v").split(".")[:2]
+    settings = []
+    for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        settings += [f"{package}.gitVersion={version}", f"{package}.gitMajor={major}",
+                     f"{package}.gitMinor={minor}", f"{package}.gitTreeState=clean"]
+    return tuple(settings)
+
+
 def kube_recipe() -> go_build.Recipe:
+    version = kubernetes_version()
     return go_build.Recipe(
         directory=RECIPE_DIR,
         kind="kube",
-        version=kubernetes_version(),
+        version=version,
         commands=(
             go_build.GoCommand("etcd", "go.etcd.io/etcd/server/v3"),
-            go_build.GoCommand("kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver"),
-            go_build.GoCommand("kube-controller-manager", "k8s.io/kubernetes/cmd/kube-controller-manager"),
+            go_build.GoCommand("kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver", version_ldflags(version)),
+            go_build.GoCommand("kube-controller-manager", "k8s.io/kubernetes/cmd/kube-controller-manager",
+                               version_ldflags(version)),
         ),
     )
 

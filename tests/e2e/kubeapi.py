@@ -137,7 +137,7 @@ class KubeApi:
         end = time.monotonic() + deadline_s
         while True:
             crd = self.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd_name}")
-            conditions = {c["type"]: c["status"] for c in crd.get("status", {}).get("conditions", [])}
+            conditions = {c["type"]: c["status"] for c in (crd.get("status") or {}).get("conditions") or []}
             if conditions.get("Established") == "True":
                 group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
                 if all(self._group_version_resources(f"{group}/{v['name']}", True).get(kind)
