@@ -48,6 +48,7 @@ class PodTemplate:
 
     source: str
     spec: dict[str, Any]
+    namespace: str = ""
 
 
 def _flink_pod_spec(resource: dict[str, Any], role: str) -> dict[str, Any]:
@@ -81,15 +82,16 @@ def pod_templates(objects: Iterable[dict[str, Any]]) -> Iterator[PodTemplate]:
     """Every pod template the plan renders: workloads, CronJobs, Pods, Flink JobManagers and TaskManagers."""
     for obj in objects:
         kind, spec = obj["kind"], obj.get("spec") or {}
+        namespace = (obj.get("metadata") or {}).get("namespace") or ""
         if kind in WORKLOAD_KINDS:
-            yield PodTemplate(label(obj), copy.deepcopy(spec["template"]["spec"]))
+            yield PodTemplate(label(obj), copy.deepcopy(spec["template"]["spec"]), namespace)
         elif kind == "CronJob":
-            yield PodTemplate(label(obj), copy.deepcopy(spec["jobTemplate"]["spec"]["template"]["spec"]))
+            yield PodTemplate(label(obj), copy.deepcopy(spec["jobTemplate"]["spec"]["template"]["spec"]), namespace)
         elif kind == "Pod":
-            yield PodTemplate(label(obj), copy.deepcopy(spec))
+            yield PodTemplate(label(obj), copy.deepcopy(spec), namespace)
         elif kind == "FlinkDeployment" and obj["apiVersion"].startswith(FLINK_GROUP + "/"):
             for role in ("jobManager", "taskManager"):
-                yield PodTemplate(f"{label(obj)} {role}", _flink_pod_spec(obj, role))
+                yield PodTemplate(f"{label(obj)} {role}", _flink_pod_spec(obj, role), namespace)
 
 
 # --- RBAC ----------------------------------------------------------------------------------------------------------
