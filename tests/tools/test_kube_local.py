@@ -80,3 +80,28 @@ def test_start_status_kubeconfig_stop_and_nothing_left(kube_cluster, tmp_path: P
     assert not [pid for pid in pids if is_alive(pid)]
     assert pids_mentioning(str(cluster.work_dir)) == []
     assert cluster.status()["state"] == "stopped" and not cluster.state_file.exists()
+
+
+def test_cli_start_and_stop_from_separate_processes(kube_cluster, tmp_path: Path):
+    """``start`` returns with the control plane running in the background; a later ``stop`` (another process)
+    ends every process of it."""
+    import sys
+
+    work = tmp_path / "cli"
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "tools.kube_local", *args, "--dir", str(work)],
+                              cwd=kube_local.PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+
+    started = cli("start")
+    assert started.returncode == 0, started.stderr
+    try:
+        assert cli("status").stdout.startswith("running https://127.0.0.1:")
+        assert cli("kubeconfig").stdout.strip() == str(work / "kubeconfig")
+        pids = list(kube_local.KubeLocalCluster(work).status()["pids"].values())
+        assert len(pids) == 3 and all(is_alive(pid) for pid in pids)
+    finally:
+        stopped = cli("stop")
+    assert stopped.returncode == 0, stopped.stderr
+    assert not [pid for pid in pids if is_alive(pid)] and pids_mentioning(str(work)) == []
+    assert cli("status").returncode == 1 and cli("kubeconfig").returncode == 1
