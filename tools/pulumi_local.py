@@ -1,6 +1,7 @@
 """The real Pulumi CLI and Kubernetes provider plugin, built from Go modules, for running the program on one machine.
 
 ``python -m tools.pulumi_local build|install|env [--home DIR]``
+``python -m tools.pulumi_local up|preview|refresh|destroy --stack dev [--kubeconfig PATH] [--diff]``
 
 - ``build``: builds ``pulumi`` (``github.com/pulumi/pulumi/pkg/v3/cmd/pulumi``, recipe ``tools/kube_build/pulumi``)
   into ``~/.cache/flink-platform/pulumi/<version>/bin/`` and ``pulumi-resource-kubernetes``
@@ -10,6 +11,11 @@
 - ``install``: ``pulumi plugin install resource kubernetes v<version> --file <binary>`` into ``PULUMI_HOME``
   (default ``~/.cache/flink-platform/pulumi-home``, so ``~/.pulumi`` is left alone).
 - ``env``: prints ``export`` lines (PATH, PULUMI_HOME, PULUMI_SKIP_UPDATE_CHECK) for a shell.
+- ``up|preview|refresh|destroy --stack NAME``: runs the program for a committed stack with the real CLI and
+  provider against the control plane of ``python -m tools.kube_local start`` (or ``--kubeconfig``): a
+  ``file://`` backend under ``.pulumi-local/`` (git-ignored), the passphrase secrets provider
+  (``PULUMI_CONFIG_PASSPHRASE`` must be set), and a kubeconfig whose context is renamed to the stack's
+  ``kubeconfigContext``. The stack file is copied there, so the committed one is never written to.
 
 Versions (the Go module proxy decides what can be built here):
 
@@ -134,12 +140,115 @@ def install_plugin(home: Path = DEFAULT_HOME) -> dict[str, Path]:
     return {**binaries, "plugin": installed, "home": home}
 
 
+LOCAL_DIR = go_build.PROJECT_ROOT / ".pulumi-local"
+PROJECT = "flink-platform"
+CONFIG_KEY = f"{PROJECT}:platform"
+
+
+def program() -> None:
+    """The project's ``__main__.py``, run in this process as an Automation API inline program."""
+    import runpy
+
+    runpy.run_path(str(go_build.PROJECT_ROOT / "__main__.py"), run_name="__main__")
+
+
+def write_stack_config(project: Path, stack: str, config: dict) -> Path:
+    """``<project>/stacks/Pulumi.<stack>.yaml`` with ``config``, keeping the ``encryptionsalt`` already there."""
+    import yaml
+
+    path = project / "stacks" / f"Pulumi.{stack}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
+    existing["config"] = config
+    path.write_text(yaml.safe_dump(existing, sort_keys=False))
+    return path
+
+
+def local_stack(stack: str, config: dict, *, work_dir: Path, kubeconfig: Path, passphrase: str,
+                tools: dict | None = None, context_from=None):
+    """An Automation API stack of the program for ``stack`` (config ``config``) under ``work_dir``: project
+    ``work_dir/project``, state ``work_dir/state`` (``file://``), the real CLI and provider plugin (``tools`` from
+    :func:`install_plugin`). ``context_from`` (a :class:`tools.kube_local.KubeLocalCluster`) writes
+    ``work_dir/kubeconfig`` for it with the stack's ``kubeconfigContext``; otherwise ``kubeconfig`` is used as is.
+    Returns ``(stack, project_dir)``."""
+    import yaml
+    from pulumi import automation as auto
+
+    tools = tools or install_plugin()
+    project = work_dir / "project"
+    state = work_dir / "state"
+    project.mkdir(parents=True, exist_ok=True)
+    state.mkdir(parents=True, exist_ok=True)
+    (project / "Pulumi.yaml").write_text(yaml.safe_dump({
+        "name": PROJECT, "runtime": "python", "stackConfigDir": "stacks", "backend": {"url": f"file://{state}"}}))
+    write_stack_config(project, stack, config)
+    if context_from is not None:
+        context = config[CONFIG_KEY]["cluster"].get("kubeconfigContext") or "flink-platform-local"
+        kubeconfig = context_from.write_kubeconfig(work_dir / "kubeconfig", contexts=(context,))
+    env = {"PULUMI_CONFIG_PASSPHRASE": passphrase, "KUBECONFIG": str(kubeconfig),
+           "PULUMI_HOME": str(tools["home"]), "PULUMI_SKIP_UPDATE_CHECK": "true",
+           "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
+    opts = auto.LocalWorkspaceOptions(
+        work_dir=str(project), pulumi_home=str(tools["home"]), env_vars=env, secrets_provider="passphrase",
+        pulumi_command=auto.PulumiCommand(root=str(tools["pulumi"].parent.parent)))
+    return auto.create_or_select_stack(stack, project_name=PROJECT, program=program, opts=opts), project
+
+
+def run_operation(operation: str, stack_name: str, *, kubeconfig: str | None, diff: bool) -> int:
+    import yaml
+
+    from tools.kube_local import KubeLocalCluster
+
+    passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE")
+    if not passphrase:
+        print("set PULUMI_CONFIG_PASSPHRASE (the passphrase of the local stack's secrets provider)", file=sys.stderr)
+        return 2
+    stack_file = go_build.PROJECT_ROOT / "stacks" / f"Pulumi.{stack_name}.yaml"
+    if not stack_file.is_file():
+        print(f"no committed stack {stack_name!r} ({stack_file} is missing)", file=sys.stderr)
+        return 2
+    config = yaml.safe_load(stack_file.read_text())["config"]
+    cluster = None
+    if kubeconfig is None:
+        cluster = KubeLocalCluster()
+        if cluster.status()["state"] != "running":
+            print(f"no running control plane in {cluster.work_dir}: run `python -m tools.kube_local start` "
+                  "or pass --kubeconfig", file=sys.stderr)
+            return 2
+    shared_crds = go_build.PROJECT_ROOT.parent / "shared" / "upstream" / "crds"
+    if shared_crds.is_dir():  # as `make plan` does: the digest-checked CRDs from ../shared when it is there
+        os.environ.setdefault("FLINK_PLATFORM_CRD_CACHE", str(shared_crds))
+    stack, _ = local_stack(stack_name, config, work_dir=LOCAL_DIR / stack_name, passphrase=passphrase,
+                           kubeconfig=Path(kubeconfig) if kubeconfig else Path(), context_from=cluster)
+    from pulumi.automation import CommandError
+
+    try:
+        if operation == "preview":
+            stack.preview(diff=diff, on_output=print, color="never")
+        elif operation == "up":
+            stack.up(diff=diff, on_output=print, color="never")
+        elif operation == "refresh":
+            stack.refresh(on_output=print, color="never")
+        else:
+            stack.destroy(on_output=print, color="never")
+    except CommandError as exc:
+        print(f"pulumi {operation} failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.pulumi_local", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["build", "install", "env"])
+    parser.add_argument("command", choices=["build", "install", "env", "up", "preview", "refresh", "destroy"])
     parser.add_argument("--home", default=str(DEFAULT_HOME), help=f"PULUMI_HOME (default {DEFAULT_HOME})")
+    parser.add_argument("--stack", default="dev", help="committed stack for up/preview/refresh/destroy")
+    parser.add_argument("--kubeconfig", default=None,
+                        help="kubeconfig to use (default: the running control plane of tools.kube_local)")
+    parser.add_argument("--diff", action="store_true", help="show a detailed diff (preview/up)")
     args = parser.parse_args(argv)
     try:
+        if args.command in ("up", "preview", "refresh", "destroy"):
+            return run_operation(args.command, args.stack, kubeconfig=args.kubeconfig, diff=args.diff)
         if args.command == "build":
             for name, path in ensure_built().items():
                 print(f"{name}: {path}")

@@ -15,15 +15,13 @@ or changes and ``up`` makes them; ``destroy`` deletes what is not retained and l
 from __future__ import annotations
 
 import json
-import runpy
 import shutil
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
-import yaml
 
-from tests.conftest import ROOT, stack_config
+from tests.conftest import stack_config
 from tests.e2e.kubeapi import KubeApi, KubeApiError
 from tools import pulumi_local
 from tools.kube_local import KubeLocalCluster
@@ -83,38 +81,13 @@ class Events:
         return dict(grouped)
 
 
-def program() -> None:
-    runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
-
-
 def make_workspace(tmp: Path, pulumi_tools: dict, cluster: KubeLocalCluster, config: dict):
-    from pulumi import automation as auto
-
-    project = tmp / "project"
-    (project / "stacks").mkdir(parents=True, exist_ok=True)
-    state = tmp / "state"
-    state.mkdir(exist_ok=True)
-    (project / "Pulumi.yaml").write_text(yaml.safe_dump({
-        "name": PROJECT, "runtime": "python", "stackConfigDir": "stacks",
-        "backend": {"url": f"file://{state}"}}))
-    write_config(project, config)
-    context = config["flink-platform:platform"]["cluster"]["kubeconfigContext"]
-    kubeconfig = cluster.write_kubeconfig(tmp / "kubeconfig", contexts=(context,))
-    command = auto.PulumiCommand(root=str(pulumi_tools["pulumi"].parent.parent))
-    env = {"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "KUBECONFIG": str(kubeconfig),
-           "PULUMI_HOME": str(pulumi_tools["home"]), "PULUMI_SKIP_UPDATE_CHECK": "true",
-           "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
-    opts = auto.LocalWorkspaceOptions(work_dir=str(project), pulumi_home=str(pulumi_tools["home"]),
-                                      env_vars=env, pulumi_command=command, secrets_provider="passphrase")
-    return auto.create_or_select_stack(STACK, project_name=PROJECT, program=program, opts=opts), project
+    return pulumi_local.local_stack(STACK, config, work_dir=tmp, kubeconfig=tmp / "kubeconfig",
+                                    passphrase=PASSPHRASE, tools=pulumi_tools, context_from=cluster)
 
 
 def write_config(project: Path, config: dict) -> None:
-    path = project / "stacks" / f"Pulumi.{STACK}.yaml"
-    existing = yaml.safe_load(path.read_text()) if path.exists() else {}
-    existing = existing or {}
-    existing["config"] = config
-    path.write_text(yaml.safe_dump(existing, sort_keys=False))
+    pulumi_local.write_stack_config(project, STACK, config)
 
 
 def live(kube: KubeApi, inputs: dict) -> dict | None:
