@@ -194,6 +194,20 @@ def local_stack(stack: str, config: dict, *, work_dir: Path, kubeconfig: Path, p
     return auto.create_or_select_stack(stack, project_name=PROJECT, program=program, opts=opts), project
 
 
+DYNAMIC_PROVIDER_PLUGIN = "pulumi-resource-pulumi-python"
+
+
+def dynamic_provider_launcher(bin_dir: Path, python: str = sys.executable) -> Path:
+    """Write ``<bin_dir>/pulumi-resource-pulumi-python``: the plugin through which the engine runs Python dynamic
+    providers (the CLI distribution ships one that runs ``python -m pulumi.dynamic``; it is no Go module, so this
+    one starts the same module with ``python``). Put ``bin_dir`` on the CLI's PATH."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    launcher = bin_dir / DYNAMIC_PROVIDER_PLUGIN
+    launcher.write_text(f'#!/bin/sh\nexec "{python}" -u -m pulumi.dynamic "$@"\n')
+    launcher.chmod(0o755)
+    return launcher
+
+
 def run_operation(operation: str, stack_name: str, *, kubeconfig: str | None, diff: bool) -> int:
     import yaml
 
