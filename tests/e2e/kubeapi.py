@@ -109,8 +109,9 @@ class KubeApi:
     # --- objects -------------------------------------------------------------------------------------------------
     def apply(self, obj: dict[str, Any], *, field_manager: str = FIELD_MANAGER, dry_run: bool = False,
               force: bool = True) -> Answer:
-        """Server-side apply of ``obj`` (``PATCH`` with ``application/apply-patch+yaml``)."""
-        params = {"fieldManager": field_manager, "force": "true" if force else "false"}
+        """Server-side apply of ``obj`` (``PATCH`` with ``application/apply-patch+yaml``); an unknown or duplicate
+        field is an error (``fieldValidation=Strict``), not a warning."""
+        params = {"fieldManager": field_manager, "force": "true" if force else "false", "fieldValidation": "Strict"}
         if dry_run:
             params["dryRun"] = "All"
         return self.request("PATCH", self.object_path(obj), params=params, body=obj,

@@ -107,3 +107,18 @@ def test_webhook_admission_calls_the_registered_webhooks(kube: KubeApi, kind: st
         kube.create({**configmap, "metadata": {"name": "probe", "namespace": other}}, dry_run=True)
     finally:
         kube.delete(config)
+
+
+def test_apply_refuses_unknown_fields_and_a_changed_apply_bumps_the_resource_version(kube: KubeApi):
+    """What the stack tests rely on: strict field validation, and resourceVersion as the 'changed' signal."""
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "probe", "namespace": "default"},
+              "data": {"a": "1"}}
+    with pytest.raises(KubeApiError) as refused:
+        kube.apply({**config, "dataa": {"a": "1"}})
+    assert ".dataa: field not declared in schema" in str(refused.value)  # SSA answers this with HTTP 500
+    try:
+        first = kube.apply(config).body["metadata"]["resourceVersion"]
+        assert kube.apply(config).body["metadata"]["resourceVersion"] == first
+        assert kube.apply({**config, "data": {"a": "2"}}).body["metadata"]["resourceVersion"] != first
+    finally:
+        kube.delete(config)

@@ -73,13 +73,12 @@ def test_every_object_is_accepted_and_a_second_apply_changes_nothing(
     for crd in crds:
         status = kube.read(crd)["status"]
         assert {c["type"]: c["status"] for c in status["conditions"]}.get("Established") == "True", crd
+    before = {po.label(o): kube.read(o) for o in objects}
     second = apply_all(kube, objects, f"{FIELD_MANAGER}-{stack}")
-    now = {po.label(o): kube.read(o) for o in objects}
-    for name in first:
-        before = now[name]["metadata"]
-        assert second[name]["metadata"]["resourceVersion"] == before["resourceVersion"], \
+    for name, live in before.items():
+        assert second[name]["metadata"]["resourceVersion"] == live["metadata"]["resourceVersion"], \
             f"{name}: the second apply changed the object"
-        managers = [(m["manager"], m["operation"], m.get("fieldsV1")) for m in before.get("managedFields", [])]
+        managers = [(m["manager"], m["operation"], m.get("fieldsV1")) for m in live["metadata"].get("managedFields", [])]
         assert [(m["manager"], m["operation"], m.get("fieldsV1"))
                 for m in second[name]["metadata"].get("managedFields", [])] == managers, name
 
