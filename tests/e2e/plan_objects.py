@@ -115,10 +115,13 @@ def namespaces_of(objects: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def subjects_of(objects: Iterable[dict[str, Any]]) -> list[Subject]:
-    """Every ServiceAccount the plan renders or names in a binding, plus the ``default`` SA of its namespaces."""
+    """Every ServiceAccount the plan renders, names in a binding or runs Flink pods as (a FlinkDeployment's
+    ``spec.serviceAccount``), plus the ``default`` SA of its namespaces."""
     objects = list(objects)
     found = {Subject(o["metadata"].get("namespace", "default"), o["metadata"]["name"])
              for o in objects if o["kind"] == "ServiceAccount"}
+    found |= {Subject(o["metadata"].get("namespace", "default"), o["spec"]["serviceAccount"])
+              for o in objects if o["kind"] == "FlinkDeployment" and (o.get("spec") or {}).get("serviceAccount")}
     for binding in (o for o in objects if o["kind"] in ("RoleBinding", "ClusterRoleBinding")):
         for subject in binding.get("subjects") or []:
             if subject.get("kind") == "ServiceAccount":
