@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -22,9 +23,9 @@ def test_the_recipe_replaces_every_staging_module_at_the_matching_release(kube_c
     """The oracle is k8s.io/kubernetes's own go.mod: each ``=> ./staging/...`` there has a replace to the
     published ``v0.<minor>.<patch>`` module here."""
     version = kube_local.kubernetes_version()
-    modcache = subprocess.run([go_build.find_go(), "env", "GOMODCACHE"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    upstream = (Path(modcache) / f"k8s.io/kubernetes@{version}" / "go.mod").read_text()
+    download = subprocess.run([go_build.find_go(), "mod", "download", "-json", f"k8s.io/kubernetes@{version}"],
+                              cwd="/", capture_output=True, text=True, check=True, timeout=600)
+    upstream = Path(json.loads(download.stdout)["GoMod"]).read_text()
     staging = re.findall(r"^\s*(k8s\.io/\S+) => \./staging/", upstream, re.MULTILINE)
     ours = dict(re.findall(r"^\s*(k8s\.io/\S+) => \1 (v\S+)$", (kube_local.RECIPE_DIR / "go.mod").read_text(),
                            re.MULTILINE))
