@@ -10,7 +10,7 @@ OUT    ?= build/$(STACK)
 SHARED_CRDS := $(abspath ../shared/upstream/crds)
 CRD_CACHE_ENV := $(if $(wildcard $(SHARED_CRDS)),FLINK_PLATFORM_CRD_CACHE=$(SHARED_CRDS),)
 
-.PHONY: plan test bench schema clean
+.PHONY: plan test bench schema clean kube e2e
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ bench: $(VENV)/.flink
 	$(CRD_CACHE_ENV) $(PY) -m bench.plan_scale
 	$(CRD_CACHE_ENV) $(PY) -m bench.policy_gate
 	$(PY) -m bench.upgrade
+
+# The local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager built from tools/kube_build,
+# cached in ~/.cache/flink-platform) and the e2e tests against it, including the real Pulumi CLI (tools/pulumi_local).
+kube: $(VENV)/.dev
+	$(PY) -m tools.kube_local build
+
+e2e: $(VENV)/.dev
+	$(PY) -m tools.kube_local build
+	$(PY) -m tools.pulumi_local build
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 schema: $(VENV)/.dev
 	$(PY) -m tools.config_schema

@@ -151,6 +151,7 @@ def load_crds(
         body = _parse(digest, data)
         if body.get("kind") != "CustomResourceDefinition" or body["spec"]["names"]["kind"] != pin.kind:
             raise CrdSourceError(f"CRD file {pin.filename!r} does not define {pin.kind}")
+        body = _server_canonical(body)
         added: tuple[str, ...] = ()
         if patch_flink_version_enum and pin.kind in upstream.CRD_KINDS_WITH_FLINK_VERSION:
             body, added = _patch_flink_version_enum(body, upstream.CRD_FLINK_VERSION_ENUM_GAP.get(version, ()))
@@ -179,6 +180,21 @@ def _write_cache(path: Path, data: bytes) -> None:
         tmp.replace(path)
     except OSError:
         pass
+
+
+def _server_canonical(body: dict[str, Any]) -> dict[str, Any]:
+    """The CRD as the API server stores it: ``additionalPrinterColumns[].priority: 0`` (the zero value, which the
+    server omits) left out, so the live object equals the desired one and ``pulumi preview`` after ``up`` shows no
+    perpetual diff (found by tests/e2e/test_pulumi_engine.py). Returns a copy when it changes anything."""
+    versions = (body.get("spec") or {}).get("versions") or []
+    if not any(c.get("priority") == 0 for v in versions for c in v.get("additionalPrinterColumns") or []):
+        return body
+    body = copy.deepcopy(body)
+    for version in body["spec"]["versions"]:
+        for column in version.get("additionalPrinterColumns") or []:
+            if column.get("priority") == 0:
+                del column["priority"]
+    return body
 
 
 def _patch_flink_version_enum(body: dict[str, Any], additions: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:

@@ -4,6 +4,8 @@
 - Every test runs with the CRD cache pointed at ``../shared/upstream/crds``, so nothing reaches the network.
 - The real-Flink fixtures (``flink_cluster``, ``job_jars``, ``flink_client``, ``job_output``) are defined in
   ``tests/flink_fixtures.py`` and re-exported here: one local Flink cluster per session, never a leaked JVM.
+- The real-Kubernetes fixtures (``kube_cluster``, ``kube``) are defined in ``tests/kube_fixtures.py`` and
+  re-exported here: one local control plane (etcd, kube-apiserver, kube-controller-manager) per session.
 - ``pulumi_runtime``: a fresh event loop, a recording mock monitor (``preview=False``, so an output the mock does
   not return fails loudly instead of hiding an assertion) and a clean config for one test; pending tasks are
   cancelled and Pulumi's settings reset afterwards, so nothing leaks into the next test.
@@ -24,6 +26,7 @@ from hypothesis import settings as hypothesis_settings
 from components import crds
 from tests.flink_fixtures import flink_client, flink_cluster, job_jars, job_output  # noqa: F401 (fixtures)
 from tests.policy_fixtures import policy_judge, validator_oracle  # noqa: F401 (fixtures)
+from tests.kube_fixtures import kube, kube_cluster  # noqa: F401 (fixtures)
 from tools.mock_runtime import mock_runtime
 
 # Property tests are deterministic: the same examples on every run and machine (derandomize), no example database

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
+import yaml
 
 from components import upstream
 from components.config import CrdsConfig
@@ -198,3 +199,16 @@ def test_component_with_bad_source_registers_no_crd(pulumi_runtime, tmp_path: Pa
     with pytest.raises(Exception, match="is not a directory"):
         _crd_registrations(pulumi_runtime, CrdsConfig(source="local", local_dir=str(tmp_path / "missing")))
     assert not [r for r in pulumi_runtime.registrations if r.custom]
+
+
+def test_loaded_crds_are_in_the_api_servers_canonical_form(crd_dir: Path) -> None:
+    """The upstream files set ``priority: 0`` on printer columns; the API server omits that zero value, so the
+    loaded CRDs leave it out (else every preview after ``up`` shows a diff), and keep every other column field."""
+    raw = {p.kind: yaml.safe_load((crd_dir / p.filename).read_bytes()) for p in PINS}
+    assert any(c.get("priority") == 0 for body in raw.values() for v in body["spec"]["versions"]
+               for c in v.get("additionalPrinterColumns") or [])
+    for crd in load_crds(VERSION, local_dir=crd_dir, fetch=no_network):
+        for version, upstream_version in zip(crd.body["spec"]["versions"], raw[crd.pin.kind]["spec"]["versions"]):
+            want = [{k: v for k, v in c.items() if not (k == "priority" and v == 0)}
+                    for c in upstream_version.get("additionalPrinterColumns") or []]
+            assert version.get("additionalPrinterColumns", []) == want

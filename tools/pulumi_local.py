@@ -1,0 +1,283 @@
+"""The real Pulumi CLI and Kubernetes provider plugin, built from Go modules, for running the program on one machine.
+
+``python -m tools.pulumi_local build|install|env [--home DIR]``
+``python -m tools.pulumi_local up|preview|refresh|destroy --stack dev [--kubeconfig PATH] [--diff]``
+
+- ``build``: builds ``pulumi`` (``github.com/pulumi/pulumi/pkg/v3/cmd/pulumi``, recipe ``tools/kube_build/pulumi``)
+  into ``~/.cache/flink-platform/pulumi/<version>/bin/`` and ``pulumi-resource-kubernetes``
+  (``github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes``, recipe
+  ``tools/kube_build/pulumi-kubernetes``) into ``~/.cache/flink-platform/pulumi-kubernetes/<version>/``; reused
+  when already built from the same recipe (see :mod:`tools.go_build`).
+- ``install``: ``pulumi plugin install resource kubernetes v<version> --file <binary>`` into ``PULUMI_HOME``
+  (default ``~/.cache/flink-platform/pulumi-home``, so ``~/.pulumi`` is left alone).
+- ``env``: prints ``export`` lines (PATH, PULUMI_HOME, PULUMI_SKIP_UPDATE_CHECK) for a shell.
+- ``up|preview|refresh|destroy --stack NAME``: runs the program for a committed stack with the real CLI and
+  provider against the control plane of ``python -m tools.kube_local start`` (or ``--kubeconfig``): a
+  ``file://`` backend under ``.pulumi-local/`` (git-ignored), the passphrase secrets provider
+  (``PULUMI_CONFIG_PASSPHRASE`` must be set), and a kubeconfig whose context is renamed to the stack's
+  ``kubeconfigContext``. The stack file is copied there, so the committed one is never written to.
+
+Versions (the Go module proxy decides what can be built here):
+
+- CLI: v3.274.0. ``requirements.txt`` pins the Python SDK at 3.272.0, but the proxy does not serve
+  ``github.com/pulumi/pulumi/pkg/v3`` at v3.270.0-v3.273.x; v3.274.0 is the nearest served release.
+- Provider: the proxy lists no tagged version of ``provider/v4``, only the pseudo-version
+  ``v4.0.0-20260115033456-f47bc2d6f199``. Its command embeds ``schema-embed.json``, a file the upstream build
+  generates, so the module is copied from the module cache to the recipe's git-ignored ``provider-src/`` (its
+  digest checked against :data:`PROVIDER_MODULE_SUM`), the file is written there exactly as the module's own
+  ``generate.go`` writes it (the schema with ``version`` set) and the recipe builds from the copy. The plugin is
+  labelled and reports :data:`PROVIDER_VERSION` (4.34.2), the version the Python SDK in ``requirements.txt``
+  (pulumi-kubernetes==4.34.2) asks the engine for.
+- The Python language host (``pulumi-language-python``) is a separate module
+  (``github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3``) that the proxy does not serve (403).
+  The e2e tests therefore run the program through the Automation API's inline mode: the Python process serves the
+  language-runtime protocol itself and the real CLI connects to it (``pulumi up --client``), the engine and the
+  provider plugin being the real ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tools import go_build
+
+RECIPE_CLI = go_build.RECIPES_DIR / "pulumi"
+RECIPE_PROVIDER = go_build.RECIPES_DIR / "pulumi-kubernetes"
+PULUMI_MODULE = "github.com/pulumi/pulumi/pkg/v3"
+PROVIDER_MODULE = "github.com/pulumi/pulumi-kubernetes/provider/v4"
+#: ``h1:`` digest of the provider module zip at the version the recipe pins (as ``go mod download -json`` prints it).
+PROVIDER_MODULE_SUM = "h1:j2bphCf7c2YhnBrhwht2f3TNRRgcMImltUlAgzxr9H4="
+#: Version label of the provider plugin: what the Python SDK (pulumi-kubernetes==4.34.2) requests.
+PROVIDER_VERSION = "4.34.2"
+PROVIDER_CMD_DIR = Path("cmd") / "pulumi-resource-kubernetes"
+DEFAULT_HOME = go_build.cache_root() / "pulumi-home"
+
+
+def cli_version() -> str:
+    return go_build.required_version(RECIPE_CLI / "go.mod", PULUMI_MODULE)
+
+
+def provider_module_version() -> str:
+    return go_build.required_version(RECIPE_PROVIDER / "go.mod", PROVIDER_MODULE)
+
+
+def _prepare_provider(recipe_dir: Path, go: str) -> None:
+    """Copy the provider module out of the module cache into ``provider-src`` and write its embedded files."""
+    version = provider_module_version()
+    out = subprocess.run([go, "mod", "download", "-json", f"{PROVIDER_MODULE}@{version}"], cwd="/",
+                         env={**os.environ, "GOFLAGS": "-mod=mod"}, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise go_build.GoBuildError(f"`go mod download {PROVIDER_MODULE}@{version}` failed: {out.stderr or out.stdout}")
+    info = json.loads(out.stdout)
+    if info.get("Sum") != PROVIDER_MODULE_SUM:
+        raise go_build.GoBuildError(f"{PROVIDER_MODULE}@{version} has digest {info.get('Sum')}, the recipe expects "
+                                    f"{PROVIDER_MODULE_SUM} (tools/pulumi_local.py PROVIDER_MODULE_SUM)")
+    src = recipe_dir / "provider-src"
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copytree(info["Dir"], src)
+    for path in [src, *src.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)
+    cmd = src / PROVIDER_CMD_DIR
+    schema = json.loads((cmd / "schema.json").read_text())
+    schema["version"] = PROVIDER_VERSION
+    (cmd / "schema-embed.json").write_text(json.dumps(schema, separators=(",", ":")))
+    mapping = json.loads((cmd / "terraform-mapping.json").read_text())
+    (cmd / "terraform-mapping-embed.json").write_text(json.dumps(mapping, separators=(",", ":")))
+
+
+def cli_recipe() -> go_build.Recipe:
+    version = cli_version()
+    return go_build.Recipe(
+        directory=RECIPE_CLI, kind="pulumi", version=version,
+        commands=(go_build.GoCommand("bin/pulumi", f"{PULUMI_MODULE}/cmd/pulumi",
+                                     (f"github.com/pulumi/pulumi/sdk/v3/go/common/version.Version={version}",)),))
+
+
+def provider_recipe() -> go_build.Recipe:
+    return go_build.Recipe(
+        directory=RECIPE_PROVIDER, kind="pulumi-kubernetes", version=f"v{PROVIDER_VERSION}",
+        commands=(go_build.GoCommand("pulumi-resource-kubernetes", f"{PROVIDER_MODULE}/cmd/pulumi-resource-kubernetes",
+                                     (f"{PROVIDER_MODULE}/pkg/version.Version={PROVIDER_VERSION}",)),),
+        prepare=_prepare_provider)
+
+
+def ensure_built() -> dict[str, Path]:
+    """Build (or reuse) the CLI and the provider; returns ``{"pulumi": path, "pulumi-resource-kubernetes": path}``."""
+    cli = go_build.ensure_built(cli_recipe())
+    provider = go_build.ensure_built(provider_recipe())
+    return {"pulumi": Path(cli["binaries"]["bin/pulumi"]),
+            "pulumi-resource-kubernetes": Path(provider["binaries"]["pulumi-resource-kubernetes"])}
+
+
+def cli_env(home: Path, pulumi: Path) -> dict[str, str]:
+    return {**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PATH": f"{pulumi.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def install_plugin(home: Path = DEFAULT_HOME) -> dict[str, Path]:
+    """Build if needed, then install the provider binary as plugin ``resource kubernetes v<PROVIDER_VERSION>``."""
+    binaries = ensure_built()
+    home.mkdir(parents=True, exist_ok=True)
+    plugin_dir = home / "plugins" / f"resource-kubernetes-v{PROVIDER_VERSION}"
+    installed = plugin_dir / "pulumi-resource-kubernetes"
+    source = binaries["pulumi-resource-kubernetes"]
+    if not (installed.exists() and installed.stat().st_size == source.stat().st_size
+            and installed.read_bytes() == source.read_bytes()):
+        shutil.rmtree(plugin_dir, ignore_errors=True)
+        argv = [str(binaries["pulumi"]), "plugin", "install", "resource", "kubernetes", f"v{PROVIDER_VERSION}",
+                "--file", str(source)]
+        out = subprocess.run(argv, env=cli_env(home, binaries["pulumi"]), capture_output=True, text=True,
+                             check=False, timeout=300)
+        if out.returncode != 0 or not installed.exists():
+            raise go_build.GoBuildError(f"`{' '.join(argv)}` failed (exit {out.returncode}): "
+                                        f"{out.stdout}{out.stderr}")
+    return {**binaries, "plugin": installed, "home": home}
+
+
+LOCAL_DIR = go_build.PROJECT_ROOT / ".pulumi-local"
+PROJECT = "flink-platform"
+CONFIG_KEY = f"{PROJECT}:platform"
+
+
+def program() -> None:
+    """The project's ``__main__.py``, run in this process as an Automation API inline program."""
+    import runpy
+
+    runpy.run_path(str(go_build.PROJECT_ROOT / "__main__.py"), run_name="__main__")
+
+
+def write_stack_config(project: Path, stack: str, config: dict) -> Path:
+    """``<project>/stacks/Pulumi.<stack>.yaml`` with ``config``, keeping the ``encryptionsalt`` already there."""
+    import yaml
+
+    path = project / "stacks" / f"Pulumi.{stack}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
+    existing["config"] = config
+    path.write_text(yaml.safe_dump(existing, sort_keys=False))
+    return path
+
+
+def local_stack(stack: str, config: dict, *, work_dir: Path, kubeconfig: Path, passphrase: str,
+                tools: dict | None = None, context_from=None):
+    """An Automation API stack of the program for ``stack`` (config ``config``) under ``work_dir``: project
+    ``work_dir/project``, state ``work_dir/state`` (``file://``), the real CLI and provider plugin (``tools`` from
+    :func:`install_plugin`). ``context_from`` (a :class:`tools.kube_local.KubeLocalCluster`) writes
+    ``work_dir/kubeconfig`` for it with the stack's ``kubeconfigContext``; otherwise ``kubeconfig`` is used as is.
+    Returns ``(stack, project_dir)``."""
+    import yaml
+    from pulumi import automation as auto
+
+    tools = tools or install_plugin()
+    project = work_dir / "project"
+    state = work_dir / "state"
+    project.mkdir(parents=True, exist_ok=True)
+    state.mkdir(parents=True, exist_ok=True)
+    (project / "Pulumi.yaml").write_text(yaml.safe_dump({
+        "name": PROJECT, "runtime": "python", "stackConfigDir": "stacks", "backend": {"url": f"file://{state}"}}))
+    write_stack_config(project, stack, config)
+    if context_from is not None:
+        context = config[CONFIG_KEY]["cluster"].get("kubeconfigContext") or "flink-platform-local"
+        kubeconfig = context_from.write_kubeconfig(work_dir / "kubeconfig", contexts=(context,))
+    env = {"PULUMI_CONFIG_PASSPHRASE": passphrase, "KUBECONFIG": str(kubeconfig),
+           "PULUMI_HOME": str(tools["home"]), "PULUMI_SKIP_UPDATE_CHECK": "true",
+           "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
+    opts = auto.LocalWorkspaceOptions(
+        work_dir=str(project), pulumi_home=str(tools["home"]), env_vars=env, secrets_provider="passphrase",
+        pulumi_command=auto.PulumiCommand(root=str(tools["pulumi"].parent.parent)))
+    return auto.create_or_select_stack(stack, project_name=PROJECT, program=program, opts=opts), project
+
+
+DYNAMIC_PROVIDER_PLUGIN = "pulumi-resource-pulumi-python"
+
+
+def dynamic_provider_launcher(bin_dir: Path, python: str = sys.executable) -> Path:
+    """Write ``<bin_dir>/pulumi-resource-pulumi-python``: the plugin through which the engine runs Python dynamic
+    providers (the CLI distribution ships one that runs ``python -m pulumi.dynamic``; it is no Go module, so this
+    one starts the same module with ``python``). Put ``bin_dir`` on the CLI's PATH."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    launcher = bin_dir / DYNAMIC_PROVIDER_PLUGIN
+    launcher.write_text(f'#!/bin/sh\nexec "{python}" -u -m pulumi.dynamic "$@"\n')
+    launcher.chmod(0o755)
+    return launcher
+
+
+def run_operation(operation: str, stack_name: str, *, kubeconfig: str | None, diff: bool) -> int:
+    import yaml
+
+    from tools.kube_local import KubeLocalCluster
+
+    passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE")
+    if not passphrase:
+        print("set PULUMI_CONFIG_PASSPHRASE (the passphrase of the local stack's secrets provider)", file=sys.stderr)
+        return 2
+    stack_file = go_build.PROJECT_ROOT / "stacks" / f"Pulumi.{stack_name}.yaml"
+    if not stack_file.is_file():
+        print(f"no committed stack {stack_name!r} ({stack_file} is missing)", file=sys.stderr)
+        return 2
+    config = yaml.safe_load(stack_file.read_text())["config"]
+    cluster = None
+    if kubeconfig is None:
+        cluster = KubeLocalCluster()
+        if cluster.status()["state"] != "running":
+            print(f"no running control plane in {cluster.work_dir}: run `python -m tools.kube_local start` "
+                  "or pass --kubeconfig", file=sys.stderr)
+            return 2
+    shared_crds = go_build.PROJECT_ROOT.parent / "shared" / "upstream" / "crds"
+    if shared_crds.is_dir():  # as `make plan` does: the digest-checked CRDs from ../shared when it is there
+        os.environ.setdefault("FLINK_PLATFORM_CRD_CACHE", str(shared_crds))
+    stack, _ = local_stack(stack_name, config, work_dir=LOCAL_DIR / stack_name, passphrase=passphrase,
+                           kubeconfig=Path(kubeconfig) if kubeconfig else Path(), context_from=cluster)
+    from pulumi.automation import CommandError
+
+    try:
+        if operation == "preview":
+            stack.preview(diff=diff, on_output=print, color="never")
+        elif operation == "up":
+            stack.up(diff=diff, on_output=print, color="never")
+        elif operation == "refresh":
+            stack.refresh(on_output=print, color="never")
+        else:
+            stack.destroy(on_output=print, color="never")
+    except CommandError as exc:
+        print(f"pulumi {operation} failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.pulumi_local", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["build", "install", "env", "up", "preview", "refresh", "destroy"])
+    parser.add_argument("--home", default=str(DEFAULT_HOME), help=f"PULUMI_HOME (default {DEFAULT_HOME})")
+    parser.add_argument("--stack", default="dev", help="committed stack for up/preview/refresh/destroy")
+    parser.add_argument("--kubeconfig", default=None,
+                        help="kubeconfig to use (default: the running control plane of tools.kube_local)")
+    parser.add_argument("--diff", action="store_true", help="show a detailed diff (preview/up)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command in ("up", "preview", "refresh", "destroy"):
+            return run_operation(args.command, args.stack, kubeconfig=args.kubeconfig, diff=args.diff)
+        if args.command == "build":
+            for name, path in ensure_built().items():
+                print(f"{name}: {path}")
+        else:
+            done = install_plugin(Path(args.home))
+            if args.command == "install":
+                print(f"plugin resource kubernetes v{PROVIDER_VERSION} installed in {done['home']}")
+            else:
+                print(f"export PATH={done['pulumi'].parent}:$PATH PULUMI_HOME={done['home']} "
+                      "PULUMI_SKIP_UPDATE_CHECK=true")
+    except (go_build.GoBuildError, go_build.GoPrerequisiteError) as exc:
+        print(f"pulumi_local {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
