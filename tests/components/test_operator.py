@@ -175,6 +175,8 @@ def test_every_operator_object_carries_the_recommended_labels() -> None:
     for o in _objects(_config(webhook={"enabled": True}, replicas=2)):
         if o.kind in ("CustomResourceDefinition",) or (o.kind == "Namespace" and o.name != "flink-operator"):
             continue
+        if L.WORKLOAD in o.obj["metadata"]["labels"]:
+            continue  # a workload of the dev stack (tests/components/test_workloads.py checks its labels)
         if o.obj["metadata"]["labels"].get(L.APP_COMPONENT) == GUARD_RAILS_COMPONENT:
             assert o.kind in ("ResourceQuota", "LimitRange") and o.obj["metadata"]["labels"][L.APP_NAME] == L.PART_OF
             continue  # a tenant namespace's guard rails, not an operator object

@@ -56,7 +56,7 @@ def test_rest_job_runs_on_the_plain_cluster(staging: plan.Plan) -> None:
     assert "bearerToken" not in job.inputs and "basicPassword" not in job.inputs  # credentials: stack config only
     # it waits for the cluster's objects (a component's depends_on expands to its children)
     cluster_objects = {r.urn for r in staging.registrations if r.type in (
-        "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service")}
+        "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service") and "FlinkPlainSessionCluster" in r.urn}
     assert cluster_objects and cluster_objects <= set(job.dependencies)
 
 
