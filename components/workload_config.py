@@ -315,6 +315,10 @@ class WorkloadDefaults(_Model):
                     f"{upstream.ARTIFACT_ALLOWED_SCHEMES_KEY}; 1.15 default: https).")
     await_timeout_seconds: int = Field(default=600, ge=30, le=7200,
                                        description="pulumi.com/timeoutSeconds of every FlinkDeployment/SessionJob.")
+    await_ready: bool = Field(
+        default=True, description="`pulumi up` waits for every job RUNNING and every resource STABLE "
+        "(pulumi.com/waitFor). False only where no operator reconciles (a bare test control plane): then "
+        "pulumi.com/skipAwait.")
     impact_preview: bool = Field(
         default=True, description="Compare each workload with the last deployed one (a StackReference to this "
                                   "stack's own workloadSpecs output) and log what the operator will do.")

@@ -52,6 +52,8 @@ CONTAINER_SECURITY_CONTEXT = {
 #: Annotations of the deploy-time await (pulumi-kubernetes generic await).
 WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"
 TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
+#: pulumi-kubernetes: do not wait for readiness at all (``workloads.defaults.awaitReady: false``).
+SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
 #: Annotation recording the configuration fingerprint of an autoClean session cluster.
 CONFIG_FINGERPRINT_ANNOTATION = "flink-platform.io/config-fingerprint"
 AUTO_CLEAN_SUFFIX_LEN = 8
@@ -284,7 +286,10 @@ def rest_url(cluster_name: str, namespace: str) -> str:
     return f"http://{cluster_name}{upstream.REST_SERVICE_SUFFIX}.{namespace}.svc:{upstream.REST_PORT}"
 
 
-def await_annotations(condition: str, timeout_s: int) -> dict[str, str]:
+def await_annotations(condition: str, timeout_s: int, enabled: bool = True) -> dict[str, str]:
+    """``pulumi up`` waits until the resource reaches ``condition`` (its status paths), or skips waiting."""
+    if not enabled:
+        return {SKIP_AWAIT_ANNOTATION: "true"}
     paths = upstream.AWAIT_CONDITIONS[condition]
     return {
         WAIT_FOR_ANNOTATION: json.dumps([f"jsonpath={{{p}}}={v}" for p, v in paths]),
@@ -378,12 +383,13 @@ def render(config: WorkloadsConfig, environment: str) -> list[Rendered]:
         condition = "blue-green" if w.blue_green else ("suspended" if w.job.state == "suspended" else "application")
         if w.blue_green:
             spec = {"template": {"spec": spec}}
-        out.append(Rendered(kind, w.name, w.namespace, labels, await_annotations(condition, timeout), spec,
+        out.append(Rendered(kind, w.name, w.namespace, labels, await_annotations(condition, timeout, defaults.await_ready), spec,
                             is_stateful(w), w, effective(w, defaults).savepoint_dir, w.name))
     for w in config.session_clusters:
         labels = workload_labels(w, environment)
         spec = _cluster_spec(w, defaults, labels)
-        annotations = await_annotations("session-cluster", w.await_timeout_seconds or defaults.await_timeout_seconds)
+        annotations = await_annotations("session-cluster", w.await_timeout_seconds or defaults.await_timeout_seconds,
+                                        defaults.await_ready)
         name = w.name
         if w.auto_clean:
             name = auto_clean_name(w, spec)
@@ -403,7 +409,7 @@ def render(config: WorkloadsConfig, environment: str) -> list[Rendered]:
             spec["flinkConfiguration"] = dict(sorted(config_.items()))
         condition = "suspended" if w.job.state == "suspended" else "session-job"
         timeout = w.await_timeout_seconds or defaults.await_timeout_seconds
-        out.append(Rendered("FlinkSessionJob", w.name, w.namespace, labels, await_annotations(condition, timeout),
+        out.append(Rendered("FlinkSessionJob", w.name, w.namespace, labels, await_annotations(condition, timeout, defaults.await_ready),
                             spec, is_stateful(w), w, eff.savepoint_dir, cluster))
     return out
 

@@ -37,6 +37,8 @@ Versions (the Go module proxy decides what can be built here):
 
 from __future__ import annotations
 
+from typing import Any
+
 import argparse
 import json
 import os
@@ -181,6 +183,7 @@ def local_stack(stack: str, config: dict, *, work_dir: Path, kubeconfig: Path, p
     state.mkdir(parents=True, exist_ok=True)
     (project / "Pulumi.yaml").write_text(yaml.safe_dump({
         "name": PROJECT, "runtime": "python", "stackConfigDir": "stacks", "backend": {"url": f"file://{state}"}}))
+    config, secrets = local_config(config)
     write_stack_config(project, stack, config)
     if context_from is not None:
         context = config[CONFIG_KEY]["cluster"].get("kubeconfigContext") or "flink-platform-local"
@@ -191,7 +194,46 @@ def local_stack(stack: str, config: dict, *, work_dir: Path, kubeconfig: Path, p
     opts = auto.LocalWorkspaceOptions(
         work_dir=str(project), pulumi_home=str(tools["home"]), env_vars=env, secrets_provider="passphrase",
         pulumi_command=auto.PulumiCommand(root=str(tools["pulumi"].parent.parent)))
-    return auto.create_or_select_stack(stack, project_name=PROJECT, program=program, opts=opts), project
+    created = auto.create_or_select_stack(stack, project_name=PROJECT, program=program, opts=opts)
+    for path, value in secrets:
+        created.set_config(path, auto.ConfigValue(value=value, secret=True), path=True)
+    return created, project
+
+
+#: Prefix of the test values given to the stack's secret config entries on the local stack.
+LOCAL_SECRET_PREFIX = "local-test-secret-"
+
+
+def local_config(config: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """The committed stack config made runnable on the local control plane, and the secrets to set on it.
+
+    - Every ``secure:`` value (ciphertext of the committed stack's own secrets provider, or a placeholder) is left
+      out of the file and set again with the local passphrase provider as a test value, so the real CLI can
+      decrypt it (``(path, value)`` pairs for ``Stack.set_config(..., path=True)``).
+    - No operator reconciles on the local control plane, so nothing would ever make a job RUNNING: the workloads'
+      readiness wait is turned off (``workloads.defaults.awaitReady: false`` → ``pulumi.com/skipAwait``).
+    """
+    import copy
+
+    config = copy.deepcopy(config)
+    secrets: list[tuple[str, str]] = []
+
+    def strip(node: Any, path: list[str]) -> Any:
+        if isinstance(node, dict) and set(node) == {"secure"}:
+            dotted = path[0] + "".join(f'["{p}"]' for p in path[1:])
+            secrets.append((dotted, LOCAL_SECRET_PREFIX + path[-1].rsplit(":", 1)[-1]))
+            return None
+        if isinstance(node, dict):
+            kept = {k: strip(v, [*path, str(k)]) for k, v in node.items()}
+            return {k: v for k, v in kept.items() if v is not None}
+        return node
+
+    config = {k: v for k, v in ((k, strip(v, [k])) for k, v in config.items()) if v is not None}
+    platform = config.get(CONFIG_KEY)
+    if isinstance(platform, dict):
+        defaults = platform.setdefault("workloads", {}).setdefault("defaults", {})
+        defaults["awaitReady"] = False
+    return config, secrets
 
 
 DYNAMIC_PROVIDER_PLUGIN = "pulumi-resource-pulumi-python"
