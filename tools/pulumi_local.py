@@ -161,13 +161,14 @@ def write_stack_config(project: Path, stack: str, config: dict) -> Path:
     path = project / "stacks" / f"Pulumi.{stack}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     existing = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
-    existing["config"] = config
+    config, _ = local_config(config)
+    existing["config"] = _with_local_secrets(existing.get("config") or {}, config)
     path.write_text(yaml.safe_dump(existing, sort_keys=False))
     return path
 
 
 def local_stack(stack: str, config: dict, *, work_dir: Path, kubeconfig: Path, passphrase: str,
-                tools: dict | None = None, context_from=None):
+                tools: dict | None = None, context_from=None, extra_env: dict[str, str] | None = None):
     """An Automation API stack of the program for ``stack`` (config ``config``) under ``work_dir``: project
     ``work_dir/project``, state ``work_dir/state`` (``file://``), the real CLI and provider plugin (``tools`` from
     :func:`install_plugin`). ``context_from`` (a :class:`tools.kube_local.KubeLocalCluster`) writes
@@ -188,9 +189,16 @@ def local_stack(stack: str, config: dict, *, work_dir: Path, kubeconfig: Path, p
     if context_from is not None:
         context = config[CONFIG_KEY]["cluster"].get("kubeconfigContext") or "flink-platform-local"
         kubeconfig = context_from.write_kubeconfig(work_dir / "kubeconfig", contexts=(context,))
+    # The engine runs the program's dynamic providers (SavepointGate, FlinkJob) through this plugin.
+    bin_dir = work_dir / "bin"
+    dynamic_provider_launcher(bin_dir)
+    path = os.pathsep.join(p for p in ((extra_env or {}).get("PATH"), str(bin_dir), str(tools["pulumi"].parent),
+                                       os.environ.get("PATH")) if p)
+    pythonpath = os.pathsep.join(p for p in (str(go_build.PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
     env = {"PULUMI_CONFIG_PASSPHRASE": passphrase, "KUBECONFIG": str(kubeconfig),
            "PULUMI_HOME": str(tools["home"]), "PULUMI_SKIP_UPDATE_CHECK": "true",
-           "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
+           "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true", **(extra_env or {}), "PATH": path,
+           "PYTHONPATH": pythonpath}
     opts = auto.LocalWorkspaceOptions(
         work_dir=str(project), pulumi_home=str(tools["home"]), env_vars=env, secrets_provider="passphrase",
         pulumi_command=auto.PulumiCommand(root=str(tools["pulumi"].parent.parent)))
@@ -202,6 +210,20 @@ def local_stack(stack: str, config: dict, *, work_dir: Path, kubeconfig: Path, p
 
 #: Prefix of the test values given to the stack's secret config entries on the local stack.
 LOCAL_SECRET_PREFIX = "local-test-secret-"
+
+
+def _with_local_secrets(old: Any, new: Any) -> Any:
+    """``new``, plus every ``secure:`` entry of ``old`` it lacks (secrets set with the local stack's own provider)."""
+    if isinstance(old, dict) and set(old) == {"secure"}:
+        return new if new is not None else old
+    if isinstance(old, dict) and (new is None or isinstance(new, dict)):
+        merged = dict(new or {})
+        for key, value in old.items():
+            kept = _with_local_secrets(value, merged.get(key))
+            if kept is not None:
+                merged[key] = kept
+        return merged if merged or new is not None else None
+    return new
 
 
 def local_config(config: dict) -> tuple[dict, list[tuple[str, str]]]:
@@ -234,6 +256,22 @@ def local_config(config: dict) -> tuple[dict, list[tuple[str, str]]]:
         defaults = platform.setdefault("workloads", {}).setdefault("defaults", {})
         defaults["awaitReady"] = False
     return config, secrets
+
+
+POLICY_ANALYZER_PLUGIN = "pulumi-analyzer-policy-python"
+
+
+def policy_pack_launcher(bin_dir: Path, python: Path) -> Path:
+    """Write ``<bin_dir>/pulumi-analyzer-policy-python``: the plugin through which the CLI starts a Python policy
+    pack (``pulumi preview --policy-pack DIR``). The CLI distribution ships it; it is no Go module, so this one does
+    what it does: ``python -u -m pulumi.policy <engine address> <pack dir>`` with the pack's own virtualenv
+    (``python``; ``tools.policy_check.pack_python()`` creates it from ``policies/requirements.txt``). The runtime
+    options the CLI appends (``-virtualenv=...``) are what ``python`` already is. Put ``bin_dir`` on the CLI's PATH."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    launcher = bin_dir / POLICY_ANALYZER_PLUGIN
+    launcher.write_text(f'#!/bin/sh\nexec "{python}" -u -m pulumi.policy "$1" "$2"\n')
+    launcher.chmod(0o755)
+    return launcher
 
 
 DYNAMIC_PROVIDER_PLUGIN = "pulumi-resource-pulumi-python"
