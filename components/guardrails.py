@@ -19,6 +19,10 @@ from components.config import GuardRailsConfig, QuotaConfig
 #: Names of the objects in every tenant namespace (stable: other tools and the capacity table look them up).
 QUOTA_NAME = "flink-platform-quota"
 LIMIT_RANGE_NAME = "flink-platform-limits"
+#: Until the quota controller has computed a new quota's status, the API server refuses every object the quota
+#: counts ("status unknown for quota", seen on the real control plane): `pulumi up` waits for the status, and the
+#: workloads of the namespace depend on the guard rails, so they are created only after it.
+QUOTA_AWAIT = {"pulumi.com/waitFor": "jsonpath={.status.hard.pods}"}
 #: ``app.kubernetes.io/component`` of the guard rails' objects.
 GUARD_RAILS_COMPONENT = "guard-rails"
 
@@ -63,7 +67,8 @@ class NamespaceGuardRails(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.quota = k8s.core.v1.ResourceQuota(
             f"{name}-quota",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=QUOTA_NAME, namespace=args.namespace, labels=labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=QUOTA_NAME, namespace=args.namespace, labels=labels,
+                                                annotations=QUOTA_AWAIT),
             spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota_hard(args.guard_rails.quota, args.operator_version)),
             opts=child,
         )

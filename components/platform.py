@@ -87,6 +87,7 @@ class FlinkPlatform(pulumi.ComponentResource):
                 impact_preview=config.workloads.defaults.impact_preview,
                 crds=[self.crds],
                 namespaces={ns: res for t in self.tenants.values() for ns, res in t.namespaces.items()},
+                guard_rails={ns: rails for t in self.tenants.values() for ns, rails in t.guard_rails.items()},
                 operators={
                     ns: t.operator or self.operator
                     for t in self.tenants.values() for ns in t.namespace_names

@@ -61,6 +61,9 @@ class WorkloadsArgs(BaseModel):
     #: The operator (component) watching each namespace: its workloads wait for it on create, and `pulumi destroy`
     #: deletes them before it, while the operator still runs to remove their finalizers.
     operators: dict[str, Any] = {}
+    #: Each namespace's guard rails (its ResourceQuota counts FlinkDeployments, FlinkSessionJobs and pods): workload
+    #: objects are created once the quota's status is known, or the API server refuses them.
+    guard_rails: dict[str, Any] = {}
 
 
 def record(r: Rendered) -> dict[str, Any]:
@@ -233,8 +236,9 @@ class FlinkWorkloads(pulumi.ComponentResource):
     def _after(args: WorkloadsArgs, namespace: str, *, crds: bool = True) -> list[Any]:
         ns = args.namespaces.get(namespace)
         operator = args.operators.get(namespace) if crds else None
+        rails = args.guard_rails.get(namespace)
         return [*(args.crds if crds else []), *([ns] if ns is not None else []),
-                *([operator] if operator is not None else [])]
+                *([operator] if operator is not None else []), *([rails] if rails is not None else [])]
 
     def _previous_records(self) -> pulumi.Output[Any]:
         """This stack's own ``workloadSpecs`` output as last deployed (a StackReference to the same stack)."""

@@ -147,10 +147,36 @@ PROJECT = "flink-platform"
 CONFIG_KEY = f"{PROJECT}:platform"
 
 
+#: pulumi-kubernetes skips its readiness wait for an object carrying this annotation.
+SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
+#: Kinds whose wait the local control plane can satisfy (the API server alone makes them ready).
+AWAITED_LOCALLY = ("CustomResourceDefinition", "Namespace", "ResourceQuota")
+
+
+def skip_readiness(args: Any) -> Any:
+    """Resource transform of the local runs: no kubelet runs here, so no pod ever becomes ready and a Deployment's
+    rollout (or a FlinkDeployment's job) would be awaited until its timeout. Every Kubernetes object but CRDs,
+    Namespaces and ResourceQuotas (the quota controller does run) gets ``pulumi.com/skipAwait: "true"``; everything
+    else about it is unchanged."""
+    import pulumi
+
+    if not args.custom or not args.type_.startswith("kubernetes:") or args.type_.rsplit(":", 1)[-1] in AWAITED_LOCALLY:
+        return None
+    props = dict(args.props)
+    metadata = dict(props.get("metadata") or {})
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), SKIP_AWAIT_ANNOTATION: "true"}
+    props["metadata"] = metadata
+    return pulumi.ResourceTransformResult(props, args.opts)
+
+
 def program() -> None:
-    """The project's ``__main__.py``, run in this process as an Automation API inline program."""
+    """The project's ``__main__.py``, run in this process as an Automation API inline program (with
+    :func:`skip_readiness`: the local control plane has no kubelet)."""
     import runpy
 
+    import pulumi
+
+    pulumi.runtime.register_resource_transform(skip_readiness)
     runpy.run_path(str(go_build.PROJECT_ROOT / "__main__.py"), run_name="__main__")
 
 

@@ -128,3 +128,17 @@ def test_object_count_quota_is_checked_before_anything_is_registered() -> None:
 
 def test_workloads_that_fit_pass() -> None:
     assert load_platform_config(_stack_with_workload({"requestsCpu": "64", "limitsCpu": "64"}))
+
+
+def test_workloads_wait_for_their_namespace_quota_to_be_computed() -> None:
+    """The real API server refuses a counted object while a new quota's status is unknown: the quota is awaited
+    (status.hard) and every workload object of the namespace depends on it."""
+    from components.guardrails import QUOTA_AWAIT
+    from tests.conftest import stack_config
+    from tools.mock_runtime import run_program
+
+    monitor = run_program("dev", stack_config("dev"))
+    quota = next(r for r in monitor.registrations if r.type == "kubernetes:core/v1:ResourceQuota")
+    assert quota.inputs["metadata"]["annotations"] == QUOTA_AWAIT
+    workloads = [r for r in monitor.registrations if r.type.startswith("kubernetes:flink.apache.org/")]
+    assert workloads and all(quota.urn in r.dependencies for r in workloads)
