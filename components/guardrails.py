@@ -8,6 +8,8 @@ container default requests and limits and caps what one container may ask for.
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict
@@ -22,7 +24,12 @@ LIMIT_RANGE_NAME = "flink-platform-limits"
 #: Until the quota controller has computed a new quota's status, the API server refuses every object the quota
 #: counts ("status unknown for quota", seen on the real control plane): `pulumi up` waits for the status, and the
 #: workloads of the namespace depend on the guard rails, so they are created only after it.
-QUOTA_AWAIT = {"pulumi.com/waitFor": "jsonpath={.status.hard.pods}"}
+def quota_await(operator_version: str) -> dict[str, str]:
+    """``pulumi.com/waitFor`` of the quota: usage known for pods and both Flink object counts (for a CRD's kind the
+    quota controller first has to discover the new resource, which takes it up to half a minute)."""
+    counted = ("pods", object_count_key("FlinkDeployment", operator_version),
+               object_count_key("FlinkSessionJob", operator_version))
+    return {"pulumi.com/waitFor": json.dumps([f"jsonpath={{.status.used['{key}']}}" for key in counted])}
 #: ``app.kubernetes.io/component`` of the guard rails' objects.
 GUARD_RAILS_COMPONENT = "guard-rails"
 
@@ -68,7 +75,7 @@ class NamespaceGuardRails(pulumi.ComponentResource):
         self.quota = k8s.core.v1.ResourceQuota(
             f"{name}-quota",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=QUOTA_NAME, namespace=args.namespace, labels=labels,
-                                                annotations=QUOTA_AWAIT),
+                                                annotations=quota_await(args.operator_version)),
             spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota_hard(args.guard_rails.quota, args.operator_version)),
             opts=child,
         )

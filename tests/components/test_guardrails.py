@@ -133,12 +133,15 @@ def test_workloads_that_fit_pass() -> None:
 def test_workloads_wait_for_their_namespace_quota_to_be_computed() -> None:
     """The real API server refuses a counted object while a new quota's status is unknown: the quota is awaited
     (status.hard) and every workload object of the namespace depends on it."""
-    from components.guardrails import QUOTA_AWAIT
+    import json as _json
     from tests.conftest import stack_config
     from tools.mock_runtime import run_program
 
     monitor = run_program("dev", stack_config("dev"))
     quota = next(r for r in monitor.registrations if r.type == "kubernetes:core/v1:ResourceQuota")
-    assert quota.inputs["metadata"]["annotations"] == QUOTA_AWAIT
+    waits = _json.loads(quota.inputs["metadata"]["annotations"]["pulumi.com/waitFor"])
+    assert waits == ["jsonpath={.status.used['pods']}",
+                     "jsonpath={.status.used['count/flinkdeployments.flink.apache.org']}",
+                     "jsonpath={.status.used['count/flinksessionjobs.flink.apache.org']}"]
     workloads = [r for r in monitor.registrations if r.type.startswith("kubernetes:flink.apache.org/")]
     assert workloads and all(quota.urn in r.dependencies for r in workloads)
