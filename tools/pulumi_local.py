@@ -284,22 +284,6 @@ def local_config(config: dict) -> tuple[dict, list[tuple[str, str]]]:
     return config, secrets
 
 
-POLICY_ANALYZER_PLUGIN = "pulumi-analyzer-policy-python"
-
-
-def policy_pack_launcher(bin_dir: Path, python: Path) -> Path:
-    """Write ``<bin_dir>/pulumi-analyzer-policy-python``: the plugin through which the CLI starts a Python policy
-    pack (``pulumi preview --policy-pack DIR``). The CLI distribution ships it; it is no Go module, so this one does
-    what it does: ``python -u -m pulumi.policy <engine address> <pack dir>`` with the pack's own virtualenv
-    (``python``; ``tools.policy_check.pack_python()`` creates it from ``policies/requirements.txt``). The runtime
-    options the CLI appends (``-virtualenv=...``) are what ``python`` already is. Put ``bin_dir`` on the CLI's PATH."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    launcher = bin_dir / POLICY_ANALYZER_PLUGIN
-    launcher.write_text(f'#!/bin/sh\nexec "{python}" -u -m pulumi.policy "$1" "$2"\n')
-    launcher.chmod(0o755)
-    return launcher
-
-
 DYNAMIC_PROVIDER_PLUGIN = "pulumi-resource-pulumi-python"
 
 

@@ -46,17 +46,39 @@ def apply_all(kube: KubeApi, objects: list[dict], field_manager: str) -> dict[st
         kube.wait_established(obj["metadata"]["name"])
     for obj in [*namespaces, *rest]:
         applied[po.label(obj)] = kube.apply(obj, field_manager=field_manager).body
+        if obj["kind"] == "ResourceQuota":  # as the engine does (pulumi.com/waitFor on the quota's status.used)
+            wait_quota_computed(kube, obj)
     return applied
+
+
+def wait_quota_computed(kube: KubeApi, quota: dict, deadline_s: float = 120.0) -> None:
+    """Until the quota controller reports usage for every resource the quota limits, the API server refuses
+    every object it counts ("status unknown for quota"); for a CRD's kind it first has to discover it."""
+    import time
+
+    end = time.monotonic() + deadline_s
+    while True:
+        live = kube.read(quota)
+        missing = set(quota["spec"]["hard"]) - set((live.get("status") or {}).get("used") or {})
+        if not missing:
+            return
+        if time.monotonic() > end:
+            raise AssertionError(f"{po.label(quota)}: no usage for {sorted(missing)} after {deadline_s} s")
+        time.sleep(1.0)
 
 
 #: API groups of custom resources whose CRDs come with other software the stacks declare installed (cert-manager
 #: for the webhook's Issuer/Certificate, the Prometheus operator for PodMonitors), not with this program: the local
 #: control plane has no such CRDs, so these objects are not applied here (the offline plan lists them too).
 EXTERNAL_GROUPS = ("cert-manager.io", "monitoring.coreos.com")
+#: The operator's admission webhooks (failurePolicy Fail) would refuse every FlinkDeployment here: their server is
+#: the operator pod, which no kubelet runs. They are not applied; their namespace selectors are judged by the
+#: API server's own label selection instead (test_webhook_selectors_select_exactly_the_watched_namespaces).
+WEBHOOK_KINDS = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
 
 
 def _external(obj: dict) -> bool:
-    return obj["apiVersion"].split("/")[0] in EXTERNAL_GROUPS
+    return obj["apiVersion"].split("/")[0] in EXTERNAL_GROUPS or obj["kind"] in WEBHOOK_KINDS
 
 
 @pytest.fixture(scope="session")
@@ -68,18 +90,68 @@ def test_only_objects_of_externally_installed_kinds_are_left_out(committed_plans
     left_out = {(o["apiVersion"], o["kind"]) for stack in STACKS for o in po.load_objects(committed_plans[stack])
                 if _external(o)}
     assert left_out <= {("cert-manager.io/v1", "Issuer"), ("cert-manager.io/v1", "Certificate"),
-                        ("monitoring.coreos.com/v1", "PodMonitor")}
+                        ("monitoring.coreos.com/v1", "PodMonitor"),
+                        ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
+                        ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration")}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_webhook_selectors_select_exactly_the_watched_namespaces(
+        stack: str, stack_kubes: dict[str, KubeApi], committed_plans: dict[str, Path], applied_stacks) -> None:
+    """Each webhook configuration's namespaceSelector, given to the API server as a label selector over the live
+    namespaces, selects exactly the namespaces its operator watches (config.yaml's watched namespaces)."""
+    kube = stack_kubes[stack]
+    objects = po.load_objects(committed_plans[stack])
+    watched_by = {}
+    for cm in (o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "flink-operator-config"):
+        conf = yaml.safe_load(cm["data"]["config.yaml"])
+        watched_by[cm["metadata"]["namespace"]] = set(str(conf["kubernetes.operator.watched.namespaces"]).split(","))
+    hooks = [o for o in objects if o["kind"] in WEBHOOK_KINDS]
+    if stack == "dev":
+        assert not hooks, "dev runs no webhook"
+    for hook in hooks:
+        for entry in hook["webhooks"]:
+            operator_ns = entry["clientConfig"]["service"]["namespace"]
+            expressions = entry["namespaceSelector"]["matchExpressions"]
+            selector = ",".join(f"{e['key']} in ({','.join(e['values'])})" for e in expressions
+                                if e["operator"] == "In")
+            assert len(expressions) == 1 and selector, expressions
+            listed = {n["metadata"]["name"] for n in kube.get("/api/v1/namespaces", labelSelector=selector)["items"]}
+            assert listed == watched_by[operator_ns], (hook["metadata"]["name"], listed, watched_by[operator_ns])
 
 
 @pytest.fixture(scope="session")
-def applied_stacks(kube: KubeApi, stack_objects: dict[str, list[dict]]) -> dict[str, dict[str, dict]]:
-    """Every stack applied once (first apply), in STACKS order, each with its own field manager."""
-    return {stack: apply_all(kube, objects, f"{FIELD_MANAGER}-{stack}") for stack, objects in stack_objects.items()}
+def stack_kubes(tmp_path_factory, request) -> dict[str, KubeApi]:
+    """A control plane per stack, as each stack has a cluster of its own (``cluster.identifier``): the stacks
+    share object names (the ``flink-operator`` namespace and everything in it), so one cluster cannot hold all."""
+    from tests.kube_fixtures import start_kube_cluster
+
+    generators = {stack: start_kube_cluster(tmp_path_factory, request, f"kube-{stack}") for stack in STACKS}
+    apis = {}
+    try:
+        for stack, gen in generators.items():
+            cluster = next(gen)
+            apis[stack] = KubeApi(cluster.server, str(cluster.ca_file), cert=cluster.admin_cert)
+        yield apis
+    finally:
+        for api in apis.values():
+            api.close()
+        for gen in generators.values():
+            for _ in gen:  # runs each generator's teardown (stops its control plane)
+                pass
+
+
+@pytest.fixture(scope="session")
+def applied_stacks(stack_kubes: dict[str, KubeApi], stack_objects: dict[str, list[dict]]) -> dict[str, dict[str, dict]]:
+    """Every stack applied once (first apply) to its own control plane."""
+    return {stack: apply_all(stack_kubes[stack], objects, f"{FIELD_MANAGER}-{stack}")
+            for stack, objects in stack_objects.items()}
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_object_is_accepted_and_a_second_apply_changes_nothing(
-        stack: str, kube: KubeApi, stack_objects: dict[str, list[dict]], applied_stacks: dict[str, dict[str, dict]]):
+        stack: str, stack_kubes: dict[str, KubeApi], stack_objects: dict[str, list[dict]], applied_stacks: dict[str, dict[str, dict]]):
+    kube = stack_kubes[stack]
     objects = stack_objects[stack]
     first = applied_stacks[stack]
     assert objects, f"the {stack} plan rendered no objects"
@@ -102,9 +174,10 @@ def test_every_object_is_accepted_and_a_second_apply_changes_nothing(
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_live_objects_keep_every_field_the_plan_set(
-        stack: str, kube: KubeApi, stack_objects: dict[str, list[dict]], applied_stacks):
+        stack: str, stack_kubes: dict[str, KubeApi], stack_objects: dict[str, list[dict]], applied_stacks):
     """Nothing the plan sets is pruned or rewritten by the server (defaults may be added; a zero value such as
     ``priority: 0`` may be left out, as the API's JSON encoding omits empty fields)."""
+    kube = stack_kubes[stack]
     def contained(want, have, path):
         if isinstance(want, dict):
             assert isinstance(have, dict), f"{path}: {have!r} is not a mapping"
@@ -141,7 +214,8 @@ def tenant_namespace(stack: str) -> str:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_patched_crd_accepts_flink_v2_3(stack: str, kube: KubeApi, applied_stacks):
+def test_patched_crd_accepts_flink_v2_3(stack: str, stack_kubes: dict[str, KubeApi], applied_stacks):
+    kube = stack_kubes[stack]
     for version in (PATCHED_ONLY_VERSION, UPSTREAM_VERSION):
         answer = kube.create(example_flink_deployment(tenant_namespace(stack), version), dry_run=True)
         assert answer.body["spec"]["flinkVersion"] == version
@@ -266,7 +340,8 @@ def all_applied(stack_objects: dict[str, list[dict]]) -> list[dict]:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_authorizer_allows_exactly_what_the_plan_binds(stack: str, kube: KubeApi, stack_objects, applied_stacks):
+def test_the_authorizer_allows_exactly_what_the_plan_binds(stack: str, stack_kubes: dict[str, KubeApi], stack_objects, applied_stacks):
+    kube = stack_kubes[stack]
     objects = stack_objects[stack]
     subjects = po.subjects_of(objects)
     namespaces = [*po.namespaces_of(objects), OUTSIDE_NS]
@@ -291,8 +366,9 @@ def test_the_authorizer_allows_exactly_what_the_plan_binds(stack: str, kube: Kub
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_service_account_of_the_plan_reaches_a_namespace_no_tenant_owns(
-        stack: str, kube: KubeApi, stack_objects, applied_stacks):
+        stack: str, stack_kubes: dict[str, KubeApi], stack_objects, applied_stacks):
     """Tenancy: outside the plan's namespaces only a ClusterRoleBinding (cluster-wide mode) can grant anything."""
+    kube = stack_kubes[stack]
     objects = stack_objects[stack]
     cluster_bound = {s for s in po.subjects_of(objects) if any(
         o["kind"] == "ClusterRoleBinding" and po.binds(o, s) for o in all_applied(stack_objects))}
