@@ -89,12 +89,16 @@ def _policy(name: str, namespace: str, labels: Mapping[str, str], selector: dict
             ingress: list[dict[str, Any]] | None, egress: list[dict[str, Any]] | None,
             destinations: Mapping[str, str] | None = None) -> dict[str, Any]:
     spec: dict[str, Any] = {"podSelector": selector, "policyTypes": []}
+    # An empty rule list is left out (policyTypes alone denies that direction): the API server drops `[]`, so a
+    # policy that sent it would differ from the live object on every apply (seen on the real control plane).
     if ingress is not None:
         spec["policyTypes"].append("Ingress")
-        spec["ingress"] = ingress
+        if ingress:
+            spec["ingress"] = ingress
     if egress is not None:
         spec["policyTypes"].append("Egress")
-        spec["egress"] = egress
+        if egress:
+            spec["egress"] = egress
     policy = {"apiVersion": API, "kind": "NetworkPolicy",
               "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)}, "spec": spec}
     return _destinations(policy, destinations or {})

@@ -164,6 +164,10 @@ class Flows:
             o["metadata"]["name"]: {NAMESPACE_NAME_LABEL: o["metadata"]["name"], **(o["metadata"].get("labels") or {})}
             for o in self.objects if o.get("kind") == "Namespace"
         }
+        self._by_namespace: dict[str, list[Mapping[str, Any]]] = {}
+        for p in self.policies:
+            self._by_namespace.setdefault(p["metadata"]["namespace"], []).append(p)
+        self._isolating_cache: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
         self.groups = self._groups()
 
     def _ns_labels(self, ns: str) -> dict[str, str]:
@@ -218,13 +222,21 @@ class Flows:
         order = {"platform": 0, "cluster": 2, "external": 3}
         return sorted(groups.values(), key=lambda g: (order.get(g.section, 1), g.section, g.key))
 
+    def _isolating(self, subject: Group, direction: str) -> list[Mapping[str, Any]]:
+        """The policies of the subject's namespace that select it for ``direction`` (cached per group)."""
+        key = (subject.key, direction)
+        if key not in self._isolating_cache:
+            self._isolating_cache[key] = [
+                p for p in self._by_namespace.get(subject.namespace or "", [])
+                if direction in _types(p["spec"]) and _match(p["spec"].get("podSelector") or {}, subject.labels)]
+        return self._isolating_cache[key]
+
     def _side(self, subject: Group, peer: Group, direction: str) -> Any:
         """Ports ``subject`` allows towards (egress) or from (ingress) ``peer``."""
         if not subject.is_pod:
             return ALL
         key, peers_key = ("egress", "to") if direction == "Egress" else ("ingress", "from")
-        isolating = [p for p in self.policies if p["metadata"]["namespace"] == subject.namespace
-                     and direction in _types(p["spec"]) and _match(p["spec"].get("podSelector") or {}, subject.labels)]
+        isolating = self._isolating(subject, direction)
         if not isolating:
             return ALL
         allowed: Any = frozenset()
@@ -241,7 +253,10 @@ class Flows:
             for dst in self.groups:
                 if src.section in OUTSIDE and dst.section in OUTSIDE:
                     continue  # neither end is a platform pod: no policy of the plan speaks about it
-                cell = _intersect(self._side(src, dst, "Egress"), self._side(dst, src, "Ingress"))
+                egress = self._side(src, dst, "Egress")
+                if not egress:
+                    continue  # the source may not send there at all: no need to ask the destination
+                cell = _intersect(egress, self._side(dst, src, "Ingress"))
                 if cell:
                     out.cells[(src.key, dst.key)] = cell
         return out
@@ -261,6 +276,8 @@ def ports_text(ports: Any) -> str:
 
 def flows_markdown(matrix: FlowMatrix, *, stack: str) -> str:
     """``flows.md``: the matrix as a table (rows: from, columns: to), then one line per allowed flow."""
+    detailed = matrix
+    matrix = readable(matrix)
     groups = matrix.groups
     lines = [f"# Network flows of stack `{stack}`", "",
              "Read off the rendered NetworkPolicies: a cell lists the ports a pod of the row may open to the column "
@@ -270,10 +287,13 @@ def flows_markdown(matrix: FlowMatrix, *, stack: str) -> str:
     for i, src in enumerate(groups):
         cells = [ports_text(matrix.ports(src, dst)) or "·" for dst in groups]
         lines.append(f"| {i + 1}. {src.name} [{src.section}] | " + " | ".join(cells) + " |")
+    if matrix is not detailed:
+        lines += ["", f"({len(detailed.groups)} pod groups: the table merges them per tenant; every flow is listed "
+                  "below.)"]
     lines += ["", "## Allowed flows", ""]
-    for src in groups:
-        for dst in groups:
-            text = ports_text(matrix.ports(src, dst))
+    for src in detailed.groups:
+        for dst in detailed.groups:
+            text = ports_text(detailed.ports(src, dst))
             if text:
                 lines.append(f"- {src.name} → {dst.name}: {text}")
     return "\n".join(lines) + "\n"
@@ -296,8 +316,39 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+#: Above this many pod groups a picture or table of every pair is unreadable (and quadratic in size): the picture
+#: and the markdown table then show one row/column per tenant (its operators and Flink pods together), the
+#: union of the ports of its groups' cells. The list of allowed flows stays complete.
+MAX_DETAILED_GROUPS = 60
+
+
+def by_section(matrix: FlowMatrix) -> FlowMatrix:
+    """The matrix with the groups of each section (tenant, platform, cluster, external) merged."""
+    members: dict[str, list[Group]] = {}
+    for g in matrix.groups:
+        members.setdefault(g.section, []).append(g)
+    merged = [Group(f"section/{s}", f"{s if s in ('platform', 'cluster', 'external') else 'tenant ' + s} "
+                    f"({len(gs)} groups)", s) for s, gs in members.items()]
+    out = FlowMatrix(merged)
+    for (src, dst), ports in matrix.cells.items():
+        key = (f"section/{src_section(matrix, src)}", f"section/{src_section(matrix, dst)}")
+        out.cells[key] = _union(out.cells.get(key, frozenset()), ports)
+    return out
+
+
+def src_section(matrix: FlowMatrix, key: str) -> str:
+    if not hasattr(matrix, "_sections"):
+        matrix._sections = {g.key: g.section for g in matrix.groups}  # type: ignore[attr-defined]
+    return matrix._sections[key]  # type: ignore[attr-defined]
+
+
+def readable(matrix: FlowMatrix) -> FlowMatrix:
+    return matrix if len(matrix.groups) <= MAX_DETAILED_GROUPS else by_section(matrix)
+
+
 def flows_svg(matrix: FlowMatrix, *, stack: str) -> str:
     """``flows.svg``: the matrix as a picture, rows and columns grouped by tenant, with a legend. Deterministic."""
+    matrix = readable(matrix)
     groups = matrix.groups
     n = len(groups)
     sections = list(dict.fromkeys(g.section for g in groups))
