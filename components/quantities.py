@@ -94,3 +94,11 @@ def format_memory(size: Decimal | int) -> str:
         if size >= _BINARY[unit]:
             return f"{(size / _BINARY[unit]).quantize(Decimal('0.1'))}{unit}"
     return str(int(size))
+
+
+def canonical_cpu(cores: Decimal | float | int | str) -> str:
+    """CPU as the API server writes it back (``0.5`` → ``500m``, ``2.0`` → ``2``), so the live object equals the
+    declared one and no refresh sees drift."""
+    value = parse_quantity(cores) if isinstance(cores, str) else Decimal(str(cores))
+    milli = int((value * 1000).to_integral_value())
+    return str(milli // 1000) if milli % 1000 == 0 else f"{milli}m"

@@ -23,6 +23,7 @@ from components import upstream
 from components.providers.flink_job import FlinkJob
 from components.providers.flink_job_model import FlinkJobArgs
 from components.providers.serialization import reset_pickler
+from components import quantities
 from components.workload_config import PlainSessionCluster, RestJob, WorkloadDefaults
 from components.workload_spec import (
     CONTAINER_SECURITY_CONTEXT,
@@ -77,7 +78,7 @@ def _container(c: PlainSessionCluster, role: str) -> dict[str, Any]:
         "args": [role],
         "env": [{"name": "FLINK_PROPERTIES", "value": cluster_properties(c)}],
         "ports": ports,
-        "resources": {"requests": {"cpu": str(resource.cpu), "memory": quantity},
+        "resources": {"requests": {"cpu": quantities.canonical_cpu(resource.cpu), "memory": quantity},
                       "limits": {"memory": quantity}},
         "securityContext": dict(CONTAINER_SECURITY_CONTEXT),
     }
