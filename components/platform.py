@@ -27,6 +27,10 @@ class FlinkPlatform(pulumi.ComponentResource):
             f"{name}-k8s",
             context=cluster.kubeconfig_context,
             cluster_identifier=cluster.identifier,
+            # ConfigMaps update in place: `flink-operator-config` keeps its fixed name, and a change of the watched
+            # namespaces must not delete and recreate it under the running operator (the provider's default
+            # replaces a changed ConfigMap; seen under the real engine).
+            enable_config_map_mutable=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
         children = pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.provider})

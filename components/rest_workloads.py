@@ -62,7 +62,9 @@ def kubernetes_quantity(memory: str) -> str:
     if not match:
         raise ValueError(f"not a Flink memory size: {memory!r}")
     unit = match.group(2).lower()[:1]
-    return f"{int(float(match.group(1)) * _UNITS[unit] // 1024**2)}Mi"
+    mebibytes = int(float(match.group(1)) * _UNITS[unit] // 1024**2)
+    # As the API server writes it back (2048Mi -> 2Gi), so the live object equals the declared one.
+    return f"{mebibytes // 1024}Gi" if mebibytes % 1024 == 0 else f"{mebibytes}Mi"
 
 
 def _container(c: PlainSessionCluster, role: str) -> dict[str, Any]:

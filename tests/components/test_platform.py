@@ -23,6 +23,7 @@ def test_every_kubernetes_object_uses_the_stack_provider(stack: str) -> None:
     provider = providers[0]
     platform = stack_config(stack)["flink-platform:platform"]
     assert provider.inputs["clusterIdentifier"] == platform["cluster"]["identifier"]
+    assert provider.inputs["enableConfigMapMutable"] in (True, "true")  # flink-operator-config updates in place
     assert provider.inputs["context"] == platform["cluster"]["kubeconfigContext"]
     objects = [r for r in monitor.registrations if r.type.startswith("kubernetes:")]
     assert objects

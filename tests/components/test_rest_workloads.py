@@ -82,7 +82,7 @@ def test_invalid_rest_jobs_are_refused_with_their_path(changes: dict, path: str,
 
 def test_flink_memory_sizes_become_kubernetes_quantities() -> None:
     assert [kubernetes_quantity(m) for m in ("1536m", "2g", "2048 mb", "1 gb", "1073741824")] == [
-        "1536Mi", "2048Mi", "2048Mi", "1024Mi", "1024Mi"]
+        "1536Mi", "2Gi", "2Gi", "1Gi", "1Gi"]  # the canonical form the API server writes back
 
 
 @pytest.mark.flink
