@@ -419,6 +419,14 @@ def test_the_authorizer_is_the_judge(kube: KubeApi, applied_stacks):
     try:
         kube.apply(role)
         kube.apply(binding)
+        # The RBAC authorizer reads Roles and RoleBindings from informer caches: wait (bounded) until it has seen
+        # the new binding, then judge the whole matrix.
+        import time
+
+        end = time.monotonic() + 30.0
+        while not kube.can(user, groups, verb="get", resource="flinkdeployments", group="flink.apache.org",
+                           namespace=namespace)[0] and time.monotonic() < end:
+            time.sleep(0.2)
         answers = {(verb, ns): kube.can(user, groups, verb=verb, resource="flinkdeployments",
                                         group="flink.apache.org", namespace=ns)[0]
                    for verb in ("get", "list") for ns in (namespace, OUTSIDE_NS)}
