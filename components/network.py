@@ -211,8 +211,11 @@ class OperatorNetworkPolicies(pulumi.ComponentResource):
                 namespace=ns, operator_namespace=args.operator_namespace, network=args.network,
                 egress=args.egress.get(ns, ()), labels=args.labels)]
         self.policies: dict[str, pulumi.CustomResource] = {}
+        #: The policies by namespace, for dependents that need one namespace's policies.
+        self.by_namespace: dict[str, list[pulumi.CustomResource]] = {}
         for role, manifest in manifests:
             ns = manifest["metadata"]["namespace"]
             deps = [namespaces[ns]] if ns in namespaces else []
             self.policies[role] = declare(f"{name}-{role}", manifest, pulumi.ResourceOptions(parent=self, depends_on=deps))
+            self.by_namespace.setdefault(ns, []).append(self.policies[role])
         self.register_outputs({"policies": sorted(f"{m['metadata']['namespace']}/{m['metadata']['name']}" for _, m in manifests)})

@@ -426,6 +426,12 @@ class FlinkOperator(pulumi.ComponentResource):
                 webhook=s.webhook.enabled, metrics_port=s.metrics_port, network=args.network,
                 extra_egress=s.extra_egress, labels=labels_for(args, "network"),
             ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)
+        # What a workload in a watched namespace waits for: the running operator (Deployment, webhook) and the RBAC
+        # and network policies of its own namespace; named leaves, not this component (a component in depends_on
+        # expands to all its descendants: every workload would wait on every watched namespace's objects, a
+        # dependency list quadratic in the stack's size).
+        self._common_ready = [self.deployment, *webhook_objects, *self.rbac.by_namespace.get(None, [])]
+        self._network = getattr(self, "network", None)
         self.register_outputs({
             "namespace": args.namespace,
             "watchedNamespaces": list(args.watched_names),
@@ -434,3 +440,10 @@ class FlinkOperator(pulumi.ComponentResource):
             "webhook": s.webhook.enabled,
             "image": image(args),
         })
+
+    def ready_for(self, namespace: str) -> list[pulumi.Resource]:
+        """The objects a workload in ``namespace`` waits for on create (and outlives on destroy): the operator's
+        Deployment and webhook objects, cluster-wide RBAC, and this operator's RBAC and network policies in
+        ``namespace``."""
+        network = self._network.by_namespace.get(namespace, []) if self._network is not None else []
+        return [*self._common_ready, *self.rbac.by_namespace.get(namespace, []), *network]

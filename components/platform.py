@@ -89,11 +89,12 @@ class FlinkPlatform(pulumi.ComponentResource):
                 environment=config.environment,
                 secrets=pulumi.Config(project).get_secret_object(key),
                 impact_preview=config.workloads.defaults.impact_preview,
-                crds=[self.crds],
+                crds=list(self.crds.definitions.values()),
                 namespaces={ns: res for t in self.tenants.values() for ns, res in t.namespaces.items()},
-                guard_rails={ns: rails for t in self.tenants.values() for ns, rails in t.guard_rails.items()},
+                guard_rails={ns: [rails.quota, rails.limit_range]
+                             for t in self.tenants.values() for ns, rails in t.guard_rails.items()},
                 operators={
-                    ns: t.operator or self.operator
+                    ns: (t.operator or self.operator).ready_for(ns)  # type: ignore[union-attr]
                     for t in self.tenants.values() for ns in t.namespace_names
                     if (t.operator or self.operator) is not None
                 },

@@ -109,6 +109,8 @@ class WatchedNamespaceRbac(pulumi.ComponentResource):
         super().__init__("flink-platform:rbac:WatchedNamespaceRbac", name, None, opts)
         namespaces = namespaces or {}
         self.objects: dict[str, pulumi.CustomResource] = {}
+        #: The objects by namespace (``None``: cluster-scoped), for dependents that need one namespace's RBAC.
+        self.by_namespace: dict[str | None, list[pulumi.CustomResource]] = {}
         for role, manifest, retain in operator_rbac_manifests(args):
             ns = manifest["metadata"].get("namespace")
             deps = [namespaces[ns]] if ns in namespaces else []
@@ -116,4 +118,5 @@ class WatchedNamespaceRbac(pulumi.ComponentResource):
                 f"{name}-{role}", manifest,
                 pulumi.ResourceOptions(parent=self, retain_on_delete=retain or None, depends_on=deps),
             )
+            self.by_namespace.setdefault(ns, []).append(self.objects[role])
         self.register_outputs({"watched": list(args.watched), "clusterWide": args.cluster_wide})

@@ -56,14 +56,18 @@ class WorkloadsArgs(BaseModel):
     #: (only their own: depending on every tenant would give each object a dependency on every namespace of the
     #: stack, quadratic in size). Pulumi does not pass a component's depends_on to its children, so each
     #: Kubernetes object gets these explicitly.
+    #: All of these are lists of named leaf resources, never components: a component in depends_on expands to all
+    #: its descendants (the shared operator has thousands), which made the dependency lists quadratic in size.
     crds: list[Any] = []
     namespaces: dict[str, Any] = {}
-    #: The operator (component) watching each namespace: its workloads wait for it on create, and `pulumi destroy`
-    #: deletes them before it, while the operator still runs to remove their finalizers.
-    operators: dict[str, Any] = {}
-    #: Each namespace's guard rails (its ResourceQuota counts FlinkDeployments, FlinkSessionJobs and pods): workload
-    #: objects are created once the quota's status is known, or the API server refuses them.
-    guard_rails: dict[str, Any] = {}
+    #: What each namespace's workloads wait for from the operator watching it (``FlinkOperator.ready_for``: its
+    #: Deployment and webhook, the RBAC and network policies of that namespace): on create they wait for it, and
+    #: `pulumi destroy` deletes them before it, while the operator still runs to remove their finalizers.
+    operators: dict[str, list[Any]] = {}
+    #: Each namespace's guard rails (ResourceQuota and LimitRange; the quota counts FlinkDeployments,
+    #: FlinkSessionJobs and pods): workload objects are created once the quota's status is known, or the API server
+    #: refuses them.
+    guard_rails: dict[str, list[Any]] = {}
 
 
 def record(r: Rendered) -> dict[str, Any]:
@@ -237,8 +241,7 @@ class FlinkWorkloads(pulumi.ComponentResource):
         ns = args.namespaces.get(namespace)
         operator = args.operators.get(namespace) if crds else None
         rails = args.guard_rails.get(namespace)
-        return [*(args.crds if crds else []), *([ns] if ns is not None else []),
-                *([operator] if operator is not None else []), *([rails] if rails is not None else [])]
+        return [*(args.crds if crds else []), *([ns] if ns is not None else []), *(operator or []), *(rails or [])]
 
     def _previous_records(self) -> pulumi.Output[Any]:
         """This stack's own ``workloadSpecs`` output as last deployed (a StackReference to the same stack)."""

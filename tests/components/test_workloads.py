@@ -592,6 +592,43 @@ def test_every_workload_object_waits_for_the_crds_and_its_namespace(stack: str) 
             assert crds[f"{plural}.{upstream.FLINK_API_GROUP}"] in r.dependencies, r.urn
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_workload_waits_for_the_operator_watching_its_namespace_and_nothing_of_other_namespaces(stack: str) -> None:
+    """A custom resource waits for the running operator that watches its namespace (its Deployment) and for that
+    operator's RBAC and network policies in the namespace (the operator cannot reconcile it without them), and on
+    nothing of another namespace or another operator: depending on the operator component would expand to every
+    watched namespace's objects (quadratic in the stack's size, bench/plan_scale.py)."""
+    monitor = run_program(stack, stack_config(stack))
+    regs = {r.urn: r for r in monitor.registrations}
+
+    def operator_of(r: Any) -> str | None:  # the FlinkOperator component above a resource, if any
+        urn = r.parent
+        while urn and urn in regs:
+            if regs[urn].type == "flink-platform:operator:FlinkOperator":
+                return urn
+            urn = regs[urn].parent
+        return None
+
+    deployments = {operator_of(r): r.urn for r in monitor.registrations
+                   if r.type == "kubernetes:apps/v1:Deployment" and operator_of(r)}
+    operator_objects = [r for r in monitor.registrations if r.custom and operator_of(r)]
+    watcher = {r.inputs["metadata"]["namespace"]: operator_of(r) for r in operator_objects
+               if r.type == "kubernetes:rbac.authorization.k8s.io/v1:Role"
+               and r.inputs["metadata"]["name"] == upstream.OPERATOR_ROLE}
+    crs = [r for r in monitor.registrations if r.type.startswith(CR_PREFIX)]
+    assert crs and len(deployments) >= (2 if stack == "prod" else 1)
+    for cr in crs:
+        ns = cr.inputs["metadata"]["namespace"]
+        op = watcher[ns]
+        assert deployments[op] in cr.dependencies, cr.urn
+        own = {r.urn for r in operator_objects if operator_of(r) == op and r.type.endswith((":Role", ":RoleBinding", ":NetworkPolicy"))
+               and r.inputs["metadata"].get("namespace") == ns}
+        assert own and own <= set(cr.dependencies), (cr.urn, own - set(cr.dependencies))
+        foreign = [d for d in cr.dependencies if d in regs and operator_of(regs[d])
+                   and (operator_of(regs[d]) != op or regs[d].inputs.get("metadata", {}).get("namespace") not in (ns, None, regs[deployments[op]].inputs["metadata"]["namespace"]))]
+        assert not foreign, (cr.urn, foreign)
+
+
 # --- observability ------------------------------------------------------------------------------------------------------
 
 
