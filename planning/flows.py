@@ -168,7 +168,13 @@ class Flows:
         for p in self.policies:
             self._by_namespace.setdefault(p["metadata"]["namespace"], []).append(p)
         self._isolating_cache: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        self._covered_cache: dict[tuple[str, str], list[str]] = {}
         self.groups = self._groups()
+        self._pods = [g for g in self.groups if g.is_pod]
+        self._external = [g for g in self.groups if not g.is_pod]
+        self._in_namespace: dict[str, list[Group]] = {}
+        for g in self._pods:
+            self._in_namespace.setdefault(g.namespace or "", []).append(g)
 
     def _ns_labels(self, ns: str) -> dict[str, str]:
         return self.namespace_labels.get(ns, {NAMESPACE_NAME_LABEL: ns})
@@ -231,32 +237,64 @@ class Flows:
                 if direction in _types(p["spec"]) and _match(p["spec"].get("podSelector") or {}, subject.labels)]
         return self._isolating_cache[key]
 
-    def _side(self, subject: Group, peer: Group, direction: str) -> Any:
-        """Ports ``subject`` allows towards (egress) or from (ingress) ``peer``."""
+    def _covered(self, peer: Mapping[str, Any], policy_ns: str) -> list[str]:
+        """Keys of the groups one policy peer covers (cached): the same test as :func:`_peer_covers`, asked only of
+        the groups that can pass it (ipBlock: external ranges; no namespaceSelector: the policy's own namespace; a
+        namespaceSelector on the namespace name: that namespace; otherwise every pod group)."""
+        names = ((peer.get("namespaceSelector") or {}).get("matchLabels") or {}).get(NAMESPACE_NAME_LABEL)
+        if "ipBlock" in peer:
+            candidates = self._external
+        elif "namespaceSelector" not in peer:
+            candidates = self._in_namespace.get(policy_ns, [])
+        elif names is not None:
+            candidates = self._in_namespace.get(names, [])
+        else:
+            candidates = self._pods
+        key = (json.dumps(peer, sort_keys=True), policy_ns if "namespaceSelector" not in peer else "")
+        if key not in self._covered_cache:
+            self._covered_cache[key] = [g.key for g in candidates if _peer_covers(peer, g, policy_ns)]
+        return self._covered_cache[key]
+
+    def _sides(self, subject: Group, direction: str) -> dict[str, Any] | None:
+        """Ports ``subject`` allows towards (egress) or from (ingress) each peer group, by peer key (a missing key:
+        none); ``None`` when nothing isolates the subject in that direction (every port to and from everything).
+        One pass over the subject's isolating rules instead of one per peer: the matrix stays linear in the number
+        of rule peers, not in groups squared times rules."""
         if not subject.is_pod:
-            return ALL
+            return None
         key, peers_key = ("egress", "to") if direction == "Egress" else ("ingress", "from")
         isolating = self._isolating(subject, direction)
         if not isolating:
-            return ALL
-        allowed: Any = frozenset()
+            return None
+        allowed: dict[str, Any] = {}
         for p in isolating:
+            policy_ns = p["metadata"]["namespace"]
             for rule in p["spec"].get(key) or []:
                 peers = rule.get(peers_key)
-                if not peers or any(_peer_covers(x, peer, p["metadata"]["namespace"]) for x in peers):
-                    allowed = _union(allowed, _rule_ports(rule))
+                ports = _rule_ports(rule)
+                targets: Iterable[str] = (
+                    [g.key for g in self.groups] if not peers
+                    else dict.fromkeys(k for x in peers for k in self._covered(x, policy_ns)))
+                for t in targets:
+                    allowed[t] = _union(allowed.get(t, frozenset()), ports)
         return allowed
 
     def matrix(self) -> FlowMatrix:
         out = FlowMatrix(self.groups)
+        egress = {g.key: self._sides(g, "Egress") for g in self.groups}
+        ingress = {g.key: self._sides(g, "Ingress") for g in self.groups}
         for src in self.groups:
-            for dst in self.groups:
+            src_out = egress[src.key]
+            # Only the destinations the source may send to at all need asking (all of them when it is not isolated).
+            dsts = self.groups if src_out is None else [g for g in self.groups if g.key in src_out]
+            for dst in dsts:
                 if src.section in OUTSIDE and dst.section in OUTSIDE:
                     continue  # neither end is a platform pod: no policy of the plan speaks about it
-                egress = self._side(src, dst, "Egress")
-                if not egress:
-                    continue  # the source may not send there at all: no need to ask the destination
-                cell = _intersect(egress, self._side(dst, src, "Ingress"))
+                out_ports = ALL if src_out is None else src_out[dst.key]
+                if not out_ports:
+                    continue
+                dst_in = ingress[dst.key]
+                cell = _intersect(out_ports, ALL if dst_in is None else dst_in.get(src.key, frozenset()))
                 if cell:
                     out.cells[(src.key, dst.key)] = cell
         return out

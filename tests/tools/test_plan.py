@@ -188,6 +188,14 @@ def test_resources_json_records_every_resource(stack: str, committed_plans: dict
 
 
 @pytest.mark.parametrize("stack", STACKS)
+def test_resources_json_is_the_text_the_standard_json_module_writes(stack: str, committed_plans: dict[str, Path]) -> None:
+    """resources.json is written with orjson for speed; the text is exactly the standard library's (indent 2, keys
+    sorted at every level, UTF-8 as is), so diffs between plans read the same as before."""
+    text = (committed_plans[stack] / plan.RESOURCES_FILE).read_text(encoding="utf-8")
+    assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("stack", STACKS)
 def test_the_four_crds_are_retained_on_delete(stack: str, committed_plans: dict[str, Path]) -> None:
     crds = [r for r in _resources(committed_plans[stack])["resources"] if r["inputs"].get("kind") == "CustomResourceDefinition"]
     assert sorted(r["inputs"]["metadata"]["name"] for r in crds) == CRD_NAMES
