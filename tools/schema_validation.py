@@ -25,6 +25,7 @@ from importlib import resources
 from typing import Any, Iterable, Mapping
 
 import jsonschema
+import orjson
 from jsonschema import _keywords
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -61,6 +62,32 @@ def _exact_additional_properties(validator: Any, additional: Any, instance: Any,
     yield from _keywords.additionalProperties(validator, additional, instance, schema)
 
 
+#: ``$ref`` subtrees already found valid, by (identity of the schema node holding the ``$ref``, canonical JSON of the
+#: instance). Validation is a pure function of schema and instance, and a stack repeats the same subtrees thousands
+#: of times (the same PolicyRules in every watched namespace, the same quota spec, ports and selectors), so a valid
+#: subtree is checked once. The entry holds the schema node, so its id cannot be reused while the entry exists; only
+#: valid results are kept (errors are always computed afresh, with their paths).
+_VALID_REFS: dict[tuple[int, bytes], Mapping[str, Any]] = {}
+_VALID_REFS_MAX = 200_000
+
+
+def _cached_ref(validator: Any, ref: str, instance: Any, schema: Mapping[str, Any]) -> Iterable[ValidationError]:
+    try:
+        key = (id(schema), orjson.dumps(instance, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS))
+    except TypeError:  # not plain JSON data (e.g. an integer beyond 64 bits): no shortcut
+        yield from _keywords.ref(validator, ref, instance, schema)
+        return
+    if _VALID_REFS.get(key) is schema:
+        return
+    errors = list(_keywords.ref(validator, ref, instance, schema))
+    if errors:
+        yield from errors
+        return
+    if len(_VALID_REFS) >= _VALID_REFS_MAX:
+        _VALID_REFS.clear()
+    _VALID_REFS[key] = schema
+
+
 #: Draft 2020-12 reading every regex (``pattern``, ``patternProperties``, and ``additionalProperties`` through it)
 #: with ECMA-262 anchors; every schema check in the project uses it.
 ExactValidator = jsonschema.validators.extend(
@@ -69,6 +96,7 @@ ExactValidator = jsonschema.validators.extend(
         "pattern": _exact_pattern,
         "patternProperties": _exact_pattern_properties,
         "additionalProperties": _exact_additional_properties,
+        "$ref": _cached_ref,
     },
 )
 

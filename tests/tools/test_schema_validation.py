@@ -219,3 +219,21 @@ def test_strict_crd_schema_keeps_preserved_and_declared_maps_open() -> None:
     assert [p.path for p in validator.validate(bad)] == ["spec.conf.k", "spec.empty.x", "spec.items[0].b", "spec.other"]
     assert strict_crd_schema(schema, "example.com/v1", "Thing")["properties"]["spec"]["additionalProperties"] is False
     assert schema["properties"]["spec"].get("additionalProperties") is None, "the CRD's own schema is not modified"
+
+
+def test_a_subtree_valid_once_is_never_taken_as_valid_for_another_schema_or_when_broken() -> None:
+    """Valid ``$ref`` subtrees are remembered (a stack repeats them thousands of times); the memory is per schema
+    node, so a pod spec valid for Kubernetes 1.34 (pod-level ``resources``, new in 1.32) is still refused for 1.31,
+    as kubernetes-validate refuses it, and a broken copy of a remembered subtree is still reported, every time."""
+    obj = copy.deepcopy(DEPLOYMENT)
+    obj["spec"]["template"]["spec"]["resources"] = {"limits": {"cpu": "1"}}
+    assert SchemaValidator("1.34").validate(obj) == []
+    kubernetes_validate.validate(obj, "1.34", strict=True)
+    with pytest.raises(KvValidationError):
+        kubernetes_validate.validate(obj, "1.31", strict=True)
+    for _ in range(2):
+        assert [p.path for p in SchemaValidator("1.31").validate(obj)] == ["spec.template.spec.resources"]
+    broken = _broken(obj, "spec", "template", "spec", "resources", "limits", "cpu", ["1"])
+    for _ in range(2):
+        assert SchemaValidator("1.34").validate(obj) == []
+        assert [p.path for p in SchemaValidator("1.34").validate(broken)] == ["spec.template.spec.resources.limits.cpu"]
