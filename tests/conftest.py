@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 import yaml
@@ -39,6 +39,19 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "determini
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 STACKS = ("dev", "staging", "prod")
+
+
+#: The smallest valid platform config (two tenants, no workloads): tests change one field of a copy.
+MINIMAL_PLATFORM: dict[str, Any] = {
+    "environment": "dev",
+    "cluster": {"identifier": "dev-1", "kubeconfigContext": "dev-1", "kubernetesVersion": "1.33"},
+    "operator": {"version": "1.15.0", "namespace": "flink-operator"},
+    "tenants": [
+        {"name": "team-a", "namespaces": ["team-a-dev"]},
+        {"name": "team-b", "namespaces": ["team-b-dev", "team-b-batch"]},
+    ],
+}
+
 
 
 def shared_path(*parts: str) -> Path:

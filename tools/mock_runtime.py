@@ -26,7 +26,7 @@ from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop
 
-from components.config import PROJECT
+from components.stack_config import PROJECT
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STACK_TYPE = "pulumi:pulumi:Stack"

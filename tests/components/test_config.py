@@ -17,18 +17,8 @@ from components.config import (
     load_platform_config,
     stack_file_json_schema,
 )
+from tests.conftest import MINIMAL_PLATFORM as BASE
 from tests.conftest import ROOT, STACKS, platform_config
-
-BASE: dict[str, Any] = {
-    "environment": "dev",
-    "cluster": {"identifier": "dev-1", "kubeconfigContext": "dev-1", "kubernetesVersion": "1.33"},
-    "operator": {"version": "1.15.0", "namespace": "flink-operator"},
-    "tenants": [
-        {"name": "team-a", "namespaces": ["team-a-dev"]},
-        {"name": "team-b", "namespaces": ["team-b-dev", "team-b-batch"]},
-    ],
-}
-
 
 def mutate(fn: Callable[[dict], None]) -> dict:
     cfg = copy.deepcopy(BASE)
@@ -384,87 +374,3 @@ def test_cross_field_errors_name_exact_paths_never_the_whole_config() -> None:
         "platform.tenants[1].namespaces[0]: found 'streaming-dev': is already owned by tenant 'streaming'"
     )
     assert all(len(text) < 300 and "{" not in text for text in got.values()), got
-
-
-# --- the whole stack config: unknown project keys, the default-provider guard -----------------------------------
-
-GUARD = {"pulumi:disable-default-providers": ["kubernetes"]}
-
-
-def stack(**extra: Any) -> dict[str, Any]:
-    return {**GUARD, "flink-platform:platform": copy.deepcopy(BASE), **extra}
-
-
-def test_stack_config_with_every_known_key_loads() -> None:
-    from components.config import load_stack_config
-
-    config = stack(**{"flink-platform:flinkRestToken": "t", "kubernetes:context": "x", "aws:region": "eu"})
-    assert load_stack_config(config).environment == "dev"
-
-
-def test_unknown_key_in_the_project_namespace_is_an_error_naming_the_allowed_keys() -> None:
-    from components.config import load_stack_config
-
-    config = stack(**{"flink-platform:platfrom": {"environment": "dev"}})
-    with pytest.raises(ConfigError) as info:
-        load_stack_config(config)
-    (problem,) = info.value.problems
-    assert problem.path == "flink-platform:platfrom"
-    assert "flink-platform:platform" in problem.allowed and "flink-platform:flinkRestToken" in problem.allowed
-    assert "did you mean 'flink-platform:platform'?" in problem.allowed
-
-
-@pytest.mark.parametrize("guard", [None, [], ["aws"], "kubernetes-foo"])
-def test_stack_without_the_default_provider_guard_is_refused_with_the_line_to_add(guard: Any) -> None:
-    from components.config import load_stack_config
-
-    config = stack()
-    if guard is None:
-        del config["pulumi:disable-default-providers"]
-    else:
-        config["pulumi:disable-default-providers"] = guard
-    with pytest.raises(ConfigError) as info:
-        load_stack_config(config)
-    (problem,) = info.value.problems
-    assert problem.path == "pulumi:disable-default-providers"
-    assert "pulumi:disable-default-providers:\n    - kubernetes" in str(info.value)
-
-
-@pytest.mark.parametrize("guard", [["kubernetes"], ["aws", "kubernetes"], ["*"], '["kubernetes"]'])
-def test_default_provider_guard_accepts_the_engine_forms(guard: Any) -> None:
-    """The stack file writes a list; the engine hands the program a JSON string; '*' disables every default."""
-    from components.config import load_stack_config
-
-    assert load_stack_config({**stack(), "pulumi:disable-default-providers": guard})
-
-
-def test_stack_config_problems_and_platform_problems_come_in_one_message() -> None:
-    from components.config import load_stack_config
-
-    config = stack(**{"flink-platform:tenants": []})
-    del config["pulumi:disable-default-providers"]
-    config["flink-platform:platform"]["environment"] = "dev\n"
-    with pytest.raises(ConfigError) as info:
-        load_stack_config(config)
-    assert {p.path for p in info.value.problems} == {
-        "flink-platform:tenants",
-        "pulumi:disable-default-providers",
-        "platform.environment",
-    }
-
-
-def test_stack_config_is_read_from_what_the_engine_hands_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Under `pulumi up` the language host passes config in PULUMI_CONFIG (JSON); the program reads it there."""
-    import pulumi
-
-    from components.config import load_stack_config, runtime_config
-
-    engine_form = {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in stack().items()}
-    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**engine_form, "flink-platform:platfrom": "{}"}))
-    pulumi.runtime.set_all_config({})
-    assert "flink-platform:platfrom" in runtime_config()
-    with pytest.raises(ConfigError) as info:
-        load_stack_config()
-    assert [p.path for p in info.value.problems] == ["flink-platform:platfrom"]
-    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(engine_form))
-    assert load_stack_config().environment == "dev"

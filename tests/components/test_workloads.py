@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from components import impact, upstream
-from components.config import ConfigError, load_platform_config, load_stack_config
+from components.config import ConfigError, load_platform_config
+from components.stack_config import load_stack_config
 from components.workload_config import SECRETS_CONFIG_KEY
 from components.workload_spec import (
     CONTAINER_SECURITY_CONTEXT,
