@@ -143,19 +143,28 @@ def as_uri(path: Path) -> str:
     return "file:" + str(path)
 
 
-def checkpoints_under(base_uri: str | None, job_id: str, successor_prefix) -> list[RestorePoint]:
-    """The newest complete checkpoint (`chk-<n>/_metadata`) of each lineage job under a checkpoint base dir."""
+def _complete_dirs_of_lineage(base_uri: str | None, job_id: str, successor_prefix,
+                              prefix: str) -> Iterable[tuple[str, Path, list[Path]]]:
+    """For each lineage job of ``job_id`` under ``base_uri``: (job id, its directory, its subdirectories named
+    ``prefix…`` that hold a ``_metadata`` file, i.e. complete checkpoints or savepoints). Unreadable directories are
+    skipped; a base that is not a local directory yields nothing."""
     base = local_dir(base_uri)
     if base is None:
-        return []
-    points = []
+        return
     for jid in lineage_job_ids(base, job_id, successor_prefix):
         job_dir = base / jid
         try:
-            chks = [d for d in job_dir.iterdir() if d.name.startswith(CHECKPOINT_DIR_PREFIX)
-                    and d.name[len(CHECKPOINT_DIR_PREFIX):].isdigit() and (d / METADATA_FILE).is_file()]
+            found = [d for d in job_dir.iterdir() if d.name.startswith(prefix) and (d / METADATA_FILE).is_file()]
         except OSError:
             continue
+        yield jid, job_dir, found
+
+
+def checkpoints_under(base_uri: str | None, job_id: str, successor_prefix) -> list[RestorePoint]:
+    """The newest complete checkpoint (`chk-<n>/_metadata`) of each lineage job under a checkpoint base dir."""
+    points = []
+    for _, job_dir, found in _complete_dirs_of_lineage(base_uri, job_id, successor_prefix, CHECKPOINT_DIR_PREFIX):
+        chks = [d for d in found if d.name[len(CHECKPOINT_DIR_PREFIX):].isdigit()]
         if chks:
             best = max(chks, key=lambda d: int(d.name[len(CHECKPOINT_DIR_PREFIX):]))
             points.append(RestorePoint("checkpoint", as_uri(best), _metadata_ms(best),
@@ -165,22 +174,12 @@ def checkpoints_under(base_uri: str | None, job_id: str, successor_prefix) -> li
 
 def stop_savepoints_under(base_uri: str | None, job_id: str, successor_prefix) -> list[RestorePoint]:
     """Savepoints this provider's stops wrote to `<savepoint base>/<jobId>/` for the lineage of `job_id`."""
-    base = local_dir(base_uri)
-    if base is None:
-        return []
-    points = []
-    for jid in lineage_job_ids(base, job_id, successor_prefix):
-        job_dir = base / jid
-        try:
-            found = [d for d in job_dir.iterdir() if d.name.startswith(SAVEPOINT_DIR_PREFIX)
-                     and (d / METADATA_FILE).is_file()]
-        except OSError:
-            continue
-        points.extend(RestorePoint("savepoint", as_uri(d), _metadata_ms(d),
-                                   f"stop-with-savepoint of job {jid}, found in {as_uri(job_dir)}", final=True,
-                                   job_id=jid)
-                      for d in found)
-    return points
+    return [
+        RestorePoint("savepoint", as_uri(d), _metadata_ms(d),
+                     f"stop-with-savepoint of job {jid}, found in {as_uri(job_dir)}", final=True, job_id=jid)
+        for jid, job_dir, found in _complete_dirs_of_lineage(base_uri, job_id, successor_prefix, SAVEPOINT_DIR_PREFIX)
+        for d in found
+    ]
 
 
 def recorded(olds: Mapping[str, Any]) -> list[RestorePoint]:
