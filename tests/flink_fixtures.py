@@ -2,7 +2,7 @@
 
 - ``flink_cluster`` (session): one :class:`tools.flink_local.FlinkLocalCluster` in a temp dir. Stopped at the end
   of the session and, as a backstop, at interpreter exit, so no JVM outlives pytest. If any test failed (or the
-  start failed), the cluster logs are copied to ``build/test-logs/flink/<timestamp>/`` and the path is printed.
+  start failed), the cluster logs are copied to ``build/test-logs/flink/<timestamp>-<dir>/`` and the path is printed (tests/local_clusters.py).
   Missing Java or Flink jars make the fixture error with the install command.
 - ``job_jars`` (session): :class:`tests.jobs.build.JobJars` with ``.v1``, ``.v2``, ``.broken``, ``.entry_class``
   and ``.sha256(path)``.
@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import atexit
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,45 +22,18 @@ import pytest
 from components.flink_rest import CANCELLABLE_JOB_STATES, TERMINAL_JOB_STATES, FlinkRestClient
 from tests.jobs import counts
 from tests.jobs.build import JobJars, build_job_jars
-from tools.flink_local import PROJECT_ROOT, FlinkLocalCluster
+from tests.local_clusters import running
+from tools.flink_local import FlinkLocalCluster
 
 __all__ = ["JobOutput", "cancel_active_jobs", "flink_client", "flink_cluster", "job_jars", "job_output"]
 
-TEST_LOG_DIR = PROJECT_ROOT / "build" / "test-logs" / "flink"
 CANCEL_DEADLINE_S = 30.0
-
-
-def _keep_logs(cluster: FlinkLocalCluster, request: pytest.FixtureRequest, why: str) -> None:
-    target = TEST_LOG_DIR / time.strftime("%Y%m%d-%H%M%S")
-    if cluster.log_dir.is_dir():
-        shutil.copytree(cluster.log_dir, target, dirs_exist_ok=True)
-        message = f"Flink cluster logs ({why}) kept in {target}"
-    else:
-        message = f"Flink cluster ({why}) left no logs in {cluster.log_dir}"
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(message)
-    else:
-        print(message)
 
 
 @pytest.fixture(scope="session")
 def flink_cluster(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> FlinkLocalCluster:
     """A running local Flink session cluster shared by the whole session."""
-    cluster = FlinkLocalCluster(tmp_path_factory.mktemp("flink-cluster"))
-    atexit.register(cluster.stop, grace_s=2.0)
-    try:
-        cluster.start()
-    except Exception:
-        _keep_logs(cluster, request, "start failed")
-        raise
-    yield cluster
-    try:
-        cluster.stop()
-    finally:
-        atexit.unregister(cluster.stop)
-        if request.session.testsfailed:
-            _keep_logs(cluster, request, f"{request.session.testsfailed} test(s) failed")
+    yield from running(FlinkLocalCluster(tmp_path_factory.mktemp("flink-cluster")), request, "flink")
 
 
 @pytest.fixture(scope="session")

@@ -4,54 +4,23 @@
   kube-controller-manager on 127.0.0.1) in a temp dir. The binaries are built from ``tools/kube_build`` on first use
   and reused from ``~/.cache/flink-platform/kube/<version>`` later; no Go toolchain is an error that says how to
   install it. Stopped at the end of the session and, as a backstop, at interpreter exit. If any test failed (or the
-  start failed) the control plane's logs are copied to ``build/test-logs/kube/<timestamp>/``.
+  start failed) the control plane's logs are copied to ``build/test-logs/kube/<timestamp>-<dir>/`` (tests/local_clusters.py).
 - ``kube`` (session): a :class:`tests.e2e.kubeapi.KubeApi` acting as cluster-admin (``O=system:masters``).
 """
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import time
-
 import pytest
 
 from tests.e2e.kubeapi import KubeApi
-from tools.kube_local import PROJECT_ROOT, KubeLocalCluster
+from tests.local_clusters import running
+from tools.kube_local import KubeLocalCluster
 
 __all__ = ["kube", "kube_cluster", "start_kube_cluster"]
 
-TEST_LOG_DIR = PROJECT_ROOT / "build" / "test-logs" / "kube"
-
-
-def _keep_logs(cluster: KubeLocalCluster, request: pytest.FixtureRequest, why: str) -> None:
-    target = TEST_LOG_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{cluster.work_dir.name}"
-    if cluster.log_dir.is_dir():
-        shutil.copytree(cluster.log_dir, target, dirs_exist_ok=True)
-        message = f"control plane logs ({why}) kept in {target}"
-    else:
-        message = f"control plane ({why}) left no logs in {cluster.log_dir}"
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    (reporter.write_line if reporter is not None else print)(message)
-
-
 def start_kube_cluster(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, name: str):
     """Start a control plane in a fresh temp dir; yields it and stops it afterwards (a generator for fixtures)."""
-    cluster = KubeLocalCluster(tmp_path_factory.mktemp(name))
-    atexit.register(cluster.stop, grace_s=2.0)
-    failed_before = request.session.testsfailed
-    try:
-        cluster.start()
-    except Exception:
-        _keep_logs(cluster, request, "start failed")
-        raise
-    yield cluster
-    try:
-        cluster.stop()
-    finally:
-        atexit.unregister(cluster.stop)
-        if request.session.testsfailed > failed_before:
-            _keep_logs(cluster, request, f"{request.session.testsfailed - failed_before} test(s) failed")
+    yield from running(KubeLocalCluster(tmp_path_factory.mktemp(name)), request, "kube")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ State continuity is proven with the test job's per-key counters (see test_flink_
 
 from __future__ import annotations
 
-import atexit
 import time
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from tests.components.providers.provider_helpers import (
     job_inputs,
 )
 from tests.flink_fixtures import cancel_active_jobs
+from tests.local_clusters import running
 from tools.flink_local import FlinkLocalCluster, free_port
 
 pytestmark = pytest.mark.flink
@@ -46,19 +46,10 @@ class SimulatedCrash(BaseException):
 
 
 @pytest.fixture(scope="module")
-def second_cluster(tmp_path_factory: pytest.TempPathFactory) -> FlinkLocalCluster:
+def second_cluster(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> FlinkLocalCluster:
     """Another JobManager (+ TaskManager) on a fixed port, finished jobs expire from its job store after 3 s."""
-    cluster = FlinkLocalCluster(tmp_path_factory.mktemp("flink-second"), rest_port=free_port(),
-                                extra_config={"jobstore.expiration-time": "3"})
-    atexit.register(cluster.stop, grace_s=2.0)
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        try:
-            cluster.stop()
-        finally:
-            atexit.unregister(cluster.stop)
+    yield from running(FlinkLocalCluster(tmp_path_factory.mktemp("flink-second"), rest_port=free_port(),
+                                         extra_config={"jobstore.expiration-time": "3"}), request, "flink")
 
 
 @pytest.fixture
