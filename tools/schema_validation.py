@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -62,8 +63,8 @@ def _exact_additional_properties(validator: Any, additional: Any, instance: Any,
     yield from _keywords.additionalProperties(validator, additional, instance, schema)
 
 
-#: ``$ref`` subtrees already found valid, by (identity of the schema node holding the ``$ref``, canonical JSON of the
-#: instance). Validation is a pure function of schema and instance, and a stack repeats the same subtrees thousands
+#: ``$ref`` subtrees already found valid, by (identity of the schema node holding the ``$ref``, a 128-bit BLAKE2 digest
+#: of the instance's canonical JSON). Validation is a pure function of schema and instance, and a stack repeats the same subtrees thousands
 #: of times (the same PolicyRules in every watched namespace, the same quota spec, ports and selectors), so a valid
 #: subtree is checked once. The entry holds the schema node, so its id cannot be reused while the entry exists; only
 #: valid results are kept (errors are always computed afresh, with their paths).
@@ -73,10 +74,11 @@ _VALID_REFS_MAX = 200_000
 
 def _cached_ref(validator: Any, ref: str, instance: Any, schema: Mapping[str, Any]) -> Iterable[ValidationError]:
     try:
-        key = (id(schema), orjson.dumps(instance, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS))
+        text = orjson.dumps(instance, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     except TypeError:  # not plain JSON data (e.g. an integer beyond 64 bits): no shortcut
         yield from _keywords.ref(validator, ref, instance, schema)
         return
+    key = (id(schema), hashlib.blake2b(text, digest_size=16).digest())  # 128 bits: memory stays small
     if _VALID_REFS.get(key) is schema:
         return
     errors = list(_keywords.ref(validator, ref, instance, schema))
