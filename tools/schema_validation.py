@@ -74,8 +74,8 @@ _VALID_REFS_MAX = 200_000
 
 def _cached_ref(validator: Any, ref: str, instance: Any, schema: Mapping[str, Any]) -> Iterable[ValidationError]:
     try:
-        text = orjson.dumps(instance, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
-    except TypeError:  # not plain JSON data (e.g. an integer beyond 64 bits): no shortcut
+        text = orjson.dumps(instance, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # not plain JSON data (a non-string key, an integer beyond 64 bits): no shortcut
         yield from _keywords.ref(validator, ref, instance, schema)
         return
     key = (id(schema), hashlib.blake2b(text, digest_size=16).digest())  # 128 bits: memory stays small
