@@ -1,13 +1,14 @@
 """How the offline plan scales: platform program vs bare resources, small vs large, and peak memory.
 
     python bench/plan_scale.py [--small-tenants 5] [--large-tenants 50] [--namespaces 10] [--own-operator-every 5]
+                               [--jobs-per-tenant 4]
     python -m bench.plan_scale ...    (the same)
 
 A synthetic stack (``stacks/Pulumi.dev.yaml`` with its tenants replaced by ``tenants × namespaces``; every
 ``--own-operator-every``-th tenant runs its own operator, the others are watched by the shared one, each watched
-namespace gets the upstream RBAC and its network policies; every tenant runs two application jobs with a secret
-and a savepoint gate each, a session cluster and a session job, so the large size has hundreds of
-FlinkDeployments) is planned at two sizes through the same code as ``python -m tools.plan``: ``run_program`` (the real ``__main__.py`` under the
+namespace gets the upstream RBAC and its network policies; every tenant runs ``--jobs-per-tenant`` application jobs
+with a secret and a savepoint gate each, a session cluster and a session job, so the large size has 250
+FlinkDeployments and 50 FlinkSessionJobs) is planned at two sizes through the same code as ``python -m tools.plan``: ``run_program`` (the real ``__main__.py`` under the
 mock monitor), then ``check_run`` (render, schema validation, policy seam) and the two output texts. The baseline
 (``--baseline objects``, default) is ``bench/bare_objects.py``: the very objects the plan rendered (Deployments,
 Roles, NetworkPolicies, CRDs ...) declared as plain top-level resources of the same classes under the same mock
@@ -69,6 +70,8 @@ class Measure:
     render_s: float
     namespace_labels: dict[str, str]
     manifests: list[dict[str, Any]]
+    flink_deployments: int = 0
+    session_jobs: int = 0
 
     @property
     def render_validate_s(self) -> float:
@@ -108,6 +111,8 @@ def synthetic_config(tenants: int, namespaces: int, own_operator_every: int = 0,
 
 #: Every how many tenants one runs its own operator (set from --own-operator-every).
 OWN_OPERATOR_EVERY = 5
+#: Application jobs per tenant (set from --jobs-per-tenant).
+JOBS_PER_TENANT = 4
 
 
 def _timed(fn: Any, *args: Any) -> tuple[Any, float]:
@@ -132,7 +137,7 @@ def _check_without_policies(config: dict[str, Any], monitor: Any) -> Any:
 
 
 def measure_platform(tenants: int, namespaces: int) -> Measure:
-    config = synthetic_config(tenants, namespaces, OWN_OPERATOR_EVERY)
+    config = synthetic_config(tenants, namespaces, OWN_OPERATOR_EVERY, JOBS_PER_TENANT)
     monitor, program_s = _timed(run_program, STACK, config)
     plan, check_s = _timed(_check_without_policies, config, monitor)
     if tenants not in POLICY_GATE_S:
@@ -145,7 +150,9 @@ def measure_platform(tenants: int, namespaces: int) -> Measure:
     labels = next(o.obj["metadata"].get("labels", {}) for o in plan.objects
                   if o.kind == "Namespace" and o.name.startswith("team-0-ns"))
     return Measure(len(plan.registrations), len(plan.objects), program_s, check_s, render_s, labels,
-                   [o.obj for o in plan.objects])
+                   [o.obj for o in plan.objects],
+                   flink_deployments=sum(1 for o in plan.objects if o.kind == "FlinkDeployment"),
+                   session_jobs=sum(1 for o in plan.objects if o.kind == "FlinkSessionJob"))
 
 
 def measure_baseline(m: Measure) -> float:
@@ -179,7 +186,17 @@ def _verdict(ok: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global OWN_OPERATOR_EVERY, BASELINE
+    """Run the benchmark; the module settings the options change are restored afterwards."""
+    global OWN_OPERATOR_EVERY, BASELINE, JOBS_PER_TENANT
+    saved = OWN_OPERATOR_EVERY, BASELINE, JOBS_PER_TENANT
+    try:
+        return _run(argv)
+    finally:
+        OWN_OPERATOR_EVERY, BASELINE, JOBS_PER_TENANT = saved
+
+
+def _run(argv: list[str] | None) -> int:
+    global OWN_OPERATOR_EVERY, BASELINE, JOBS_PER_TENANT
     parser = argparse.ArgumentParser(prog="python -m bench.plan_scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--small-tenants", type=int, default=5)
     parser.add_argument("--large-tenants", type=int, default=50)
@@ -187,10 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="measure each size N times (interleaved), keep the fastest")
     parser.add_argument("--own-operator-every", type=int, default=OWN_OPERATOR_EVERY,
                         help="every N-th tenant runs its own operator (0: only the shared operator)")
+    parser.add_argument("--jobs-per-tenant", type=int, default=JOBS_PER_TENANT,
+                        help="gated application jobs per tenant (besides one session cluster and one session job)")
     parser.add_argument("--baseline", choices=("objects", "namespaces"), default=BASELINE,
                         help="bare program: the same objects without components (default), or bare Namespaces")
     args = parser.parse_args(argv)
     OWN_OPERATOR_EVERY = args.own_operator_every
+    JOBS_PER_TENANT = args.jobs_per_tenant
     BASELINE = args.baseline
 
     # Warm-up: imports and the CRD files, so neither side of a ratio pays one-off costs.
@@ -212,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
 
     own = len([t for t in range(args.large_tenants) if OWN_OPERATOR_EVERY and t % OWN_OPERATOR_EVERY == 0])
     print(f"large: {args.large_tenants} tenants x {args.namespaces} namespaces, {own} tenants with their own operator"
-          " (plus the shared one)")
+          f" (plus the shared one); {large.flink_deployments} FlinkDeployments, {large.session_jobs} FlinkSessionJobs")
     print(f"baseline: {BASELINE}")
     print(f"{'':>28}{'resources':>10}{'objects':>9}{'program s':>11}{'bare s':>9}{'render+validate s':>19}")
     for label, m, bare in (("small", small, small_bare), ("large", large, large_bare)):
