@@ -124,10 +124,14 @@ class _Workload(pulumi.ComponentResource):
     TYPE = ""
 
     def __init__(self, name: str, rendered: Rendered, secrets: Any, after: list[Any],
-                 opts: pulumi.ResourceOptions | None = None, was_suspended: pulumi.Output[bool] | None = None):
+                 opts: pulumi.ResourceOptions | None = None, was_suspended: pulumi.Output[bool] | None = None,
+                 secret_after: list[Any] | None = None):
+        """``after``: what the custom resource waits for (CRDs, namespace, the watching operator, guard rails, a
+        session job's cluster); ``secret_after``: what its Secret waits for (namespace and guard rails: a Secret
+        needs no operator, and each extra dependency costs the SDK a walk over the operator's whole graph)."""
         super().__init__(self.TYPE, name, None, opts)
         r = rendered
-        child = pulumi.ResourceOptions(parent=self, depends_on=list(after))
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(after if secret_after is None else secret_after))
         env = getattr(r.workload, "secret_env", [])
         self.secret = None
         if env:
@@ -205,7 +209,8 @@ class FlinkWorkloads(pulumi.ComponentResource):
                 cluster = clusters.get((r.namespace, r.workload.deployment_name))
                 after += [cluster] if cluster else []
             component = _COMPONENTS[cls](f"{name}-{_SHORT[cls]}-{r.namespace}-{r.workload.name}", r, secrets, after,
-                                         pulumi.ResourceOptions(parent=self), self._was_suspended(r))
+                                         pulumi.ResourceOptions(parent=self), self._was_suspended(r),
+                                         secret_after=self._after(args, r.namespace, crds=False))
             if isinstance(r.workload, SessionClusterWorkload):
                 clusters[(r.namespace, r.workload.name)] = component
             self.workloads[component.key] = component

@@ -630,6 +630,24 @@ def test_each_workload_waits_for_the_operator_watching_its_namespace_and_nothing
         assert not foreign, (cr.urn, foreign)
 
 
+def test_a_workload_secret_waits_for_its_namespace_and_quota_but_not_for_the_operator() -> None:
+    """The Secret of a workload needs its namespace (and the guard rails, like every workload object), not the
+    operator: only the custom resource that reads it waits for the operator, and `destroy` deletes that first."""
+    monitor = run_program("prod", stack_config("prod"))
+    regs = {r.urn: r for r in monitor.registrations}
+    secrets = [r for r in monitor.registrations if r.type == "kubernetes:core/v1:Secret"
+               and "flink-platform:workloads:FlinkWorkloads" in r.urn]
+    assert secrets
+    for secret in secrets:
+        ns = secret.inputs["metadata"]["namespace"]
+        kinds = {(regs[d].type.rsplit(":", 1)[1], regs[d].inputs["metadata"].get("namespace") or regs[d].inputs["metadata"]["name"])
+                 for d in secret.dependencies}
+        assert {("Namespace", ns), ("ResourceQuota", ns), ("LimitRange", ns)} <= kinds, kinds
+        assert not [d for d in secret.dependencies if "flink-platform:operator:FlinkOperator" in d], secret.urn
+        cr = next(r for r in monitor.registrations if r.type.startswith(CR_PREFIX) and r.parent == secret.parent)
+        assert secret.urn in cr.dependencies
+
+
 # --- observability ------------------------------------------------------------------------------------------------------
 
 
