@@ -38,8 +38,8 @@ bench: $(VENV)/.flink
 	$(CRD_CACHE_ENV) $(PY) -m bench.policy_gate
 	$(PY) -m bench.upgrade
 
-# The local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager built from tools/kube_build,
-# cached in ~/.cache/flink-platform) and the e2e tests against it, including the real Pulumi CLI (tools/pulumi_local).
+# The local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager built from testbed/recipes/kube,
+# cached in ~/.cache/flink-platform) and the e2e tests against it, including the real Pulumi CLI (testbed/pulumi/cli.py).
 kube: $(VENV)/.dev
 	$(PY) -m tools.kube_local build
 

@@ -2,7 +2,7 @@
 
 import pulumi
 
-from components.stack_config import load_stack_config
+from components.config.stack import load_stack_config
 from components.platform import FlinkPlatform
 
 # Every key the engine handed over is checked: unknown project keys, the default-provider guard, the platform.

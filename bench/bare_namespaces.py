@@ -1,7 +1,7 @@
 """Baseline program for ``bench/plan_scale.py``: ``count`` plain Namespaces at the top level, no components.
 
 Config: ``count`` (how many) and ``labels`` (the labels of each, so the objects carry what the platform's
-Namespaces carry). Run it through ``tools.mock_runtime.run_program(stack, {...}, program=<this file>)``.
+Namespaces carry). Run it through ``planning.mock_runtime.run_program(stack, {...}, program=<this file>)``.
 """
 
 import pulumi

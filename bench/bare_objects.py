@@ -2,14 +2,14 @@
 as plain top-level pulumi_kubernetes resources (same classes, same bodies), without components.
 
 Config: ``manifests`` = path of a JSON list of manifests. Run it through
-``tools.mock_runtime.run_program(stack, {"manifests": PATH}, program=<this file>)``.
+``planning.mock_runtime.run_program(stack, {"manifests": PATH}, program=<this file>)``.
 """
 
 import json
 
 import pulumi
 
-from components.kube import declare
+from components.operator.kube import declare
 
 path = pulumi.Config().require("manifests")
 with open(path, encoding="utf-8") as handle:

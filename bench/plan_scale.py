@@ -41,9 +41,9 @@ import yaml
 if __package__ in (None, ""):  # run as a script (``python bench/plan_scale.py``): import from the project root
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from components.crds import CACHE_ENV  # noqa: E402
-from tools import plan as plan_tool  # noqa: E402
-from tools.mock_runtime import PROJECT_ROOT, run_program  # noqa: E402
+from components.operator.crds import CACHE_ENV  # noqa: E402
+from planning import plan as plan_tool  # noqa: E402
+from planning.mock_runtime import PROJECT_ROOT, run_program  # noqa: E402
 
 BARE_PROGRAM = Path(__file__).resolve().parent / "bare_namespaces.py"
 BARE_OBJECTS_PROGRAM = Path(__file__).resolve().parent / "bare_objects.py"

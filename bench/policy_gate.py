@@ -8,7 +8,7 @@ add (job ServiceAccount/Role/RoleBinding, an application FlinkDeployment, a sess
 FlinkSessionJob, a FlinkStateSnapshot, a NetworkPolicy), so every policy has work. At the defaults that is ~4,000
 resources.
 
-Each pack is started the same way (``tools.policy_check.AnalyzerProcess``: ``python -m pulumi.policy`` in the
+Each pack is started the same way (``planning.policy_gate.AnalyzerProcess``: ``python -m pulumi.policy`` in the
 pack's virtualenv), configured with every policy mandatory, and driven the same way: one ``Analyze`` per
 resource, then one ``AnalyzeStack``. Packs:
 
@@ -37,8 +37,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.plan_scale import STACK, synthetic_config  # noqa: E402 (sets the offline CRD cache)
-from tools import policy_check  # noqa: E402
-from tools.mock_runtime import PROJECT_ROOT, run_program  # noqa: E402
+from planning import policy_gate as policy_check  # noqa: E402
+from planning.mock_runtime import PROJECT_ROOT, run_program  # noqa: E402
 
 TARGET_RATIO = 1.3
 

@@ -2,7 +2,7 @@
 
 ``python -m bench.upgrade [--pairs N] [--dir DIR]``
 
-Starts a local Flink session cluster (tools.flink_local), builds the test job jar as the tests do
+Starts a local Flink session cluster (testbed.flink.cluster), builds the test job jar as the tests do
 (tests.jobs.build), runs two copies of the job side by side and then, interleaved, upgrades each one N times
 (the `--version` argument alternates, a change that needs a new job; not parallelism: after scaling the test
 job up one source subtask finishes, and a later stop-with-savepoint can race with that in Flink):
@@ -30,12 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from components.flink_rest import FlinkRestClient
-from components.flink_rest_transport import RestTransport
+from flink_rest.client import FlinkRestClient
+from flink_rest.transport import RestTransport
 from components.providers.flink_job import FlinkJobProvider
 from components.providers.flink_job_model import RESTORE_CLAIM_MODE, lineage_seed
 from tests.jobs.build import build_job_jars
-from tools.flink_local import FlinkLocalCluster
+from testbed.flink.cluster import FlinkLocalCluster
 
 TARGET_RATIO = 1.10
 DEADLINE_S = 60.0

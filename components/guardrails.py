@@ -14,9 +14,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict
 
-from components import labels as L
-from components import upstream
-from components.config import GuardRailsConfig, QuotaConfig
+from components.config import labels as L
+from components.operator import upstream
+from components.config.models import GuardRailsConfig, QuotaConfig
 
 #: Names of the objects in every tenant namespace (stable: other tools and the capacity table look them up).
 QUOTA_NAME = "flink-platform-quota"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config import OperatorSettings, PlatformConfig
-from components.crds import OperatorCrds, OperatorCrdsArgs
-from components.operator import FlinkOperator, FlinkOperatorArgs, WatchedNamespace
+from components.config.models import OperatorSettings, PlatformConfig
+from components.operator.crds import OperatorCrds, OperatorCrdsArgs
+from components.operator.install import FlinkOperator, FlinkOperatorArgs, WatchedNamespace
 from components.tenant import Tenant, TenantArgs
-from components.workload_config import SECRETS_CONFIG_KEY
-from components.workloads import SPECS_OUTPUT, FlinkWorkloads, WorkloadsArgs
+from components.workloads.config import SECRETS_CONFIG_KEY
+from components.workloads.component import SPECS_OUTPUT, FlinkWorkloads, WorkloadsArgs
 
 
 class FlinkPlatform(pulumi.ComponentResource):

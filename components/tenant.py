@@ -1,7 +1,7 @@
 """A tenant: a team and the namespaces it owns.
 
 It creates the namespaces with the tenant, environment and Pod Security labels. A tenant with its own operator
-(``tenants[].operator``) gets a :class:`~components.operator.FlinkOperator` under this component that watches exactly
+(``tenants[].operator``) gets a :class:`~components.operator.install.FlinkOperator` under this component that watches exactly
 the tenant's namespaces (its RBAC and network policies come with it); the other tenants are watched by the
 platform's shared operator.
 """
@@ -12,8 +12,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict
 
-from components import labels as L
-from components.config import GuardRailsConfig, NetworkConfig, TenantConfig
+from components.config import labels as L
+from components.config.models import GuardRailsConfig, NetworkConfig, TenantConfig
 from components.guardrails import NamespaceGuardRails, NamespaceGuardRailsArgs
 
 
@@ -79,7 +79,7 @@ class Tenant(pulumi.ComponentResource):
         self.namespace_names = list(tenant.namespaces)
         self.operator = None
         if tenant.operator is not None:
-            from components.operator import FlinkOperator, FlinkOperatorArgs, WatchedNamespace
+            from components.operator.install import FlinkOperator, FlinkOperatorArgs, WatchedNamespace
 
             if args.operator_version is None or args.network is None:
                 raise ValueError(f"{name}: a tenant with its own operator needs operator_version and network")

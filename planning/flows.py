@@ -17,7 +17,7 @@ A cell is computed by set algebra over the rules, the way the API server combine
 every port when no policy isolates its egress, else the union of the ports of its egress rules whose peers match
 the destination (a rule without ports: all ports); the destination side likewise for ingress; the cell is the
 intersection. An external group never isolates. ``tests/planning/test_flows.py`` checks every cell, port by port,
-against the per-flow evaluator ``tools/netpol.py``, which works flow by flow instead.
+against the per-flow evaluator ``planning/netpol.py``, which works flow by flow instead.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from components import labels as L
-from components import upstream
+from components.config import labels as L
+from components.operator import upstream
 
 #: Label keys and values the groups are built from (upstream facts and the platform's own keys, defined once).
 OPERATOR_NAME_LABEL = L.APP_NAME

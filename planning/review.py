@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence
 
-from components import labels as L
-from components import quantities
+from components.config import labels as L
+from components.config import quantities
 from planning import capacity, flows
 
 PLATFORM = "platform"

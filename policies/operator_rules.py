@@ -3,7 +3,7 @@
 What the operator's validator accepts passes these policies; what it rejects fails them, before merge instead of
 at admission (many clusters run without the webhook, where the operator only records the error in
 ``status.error`` and keeps the last valid spec). Facts (keys, patterns, bounds, parsers) come from
-:mod:`components.upstream_validation`; here is only the logic, with the upstream method named in each check.
+:mod:`components.operator.validation`; here is only the logic, with the upstream method named in each check.
 
 Coverage per kind:
 
@@ -30,7 +30,7 @@ from typing import Any, Iterator, Mapping
 
 from pulumi_policy import PolicyConfigSchema
 
-from components import upstream_validation as V
+from components.operator import validation as V
 from policies.framework import Finding, KindPolicy, Resource, get, is_map, per_resource
 
 FD, FSJ, FSS, FBG = "FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment"

@@ -15,7 +15,7 @@ from typing import Any, Iterator, Mapping
 
 from pulumi_policy import PolicyConfigSchema
 
-from components import upstream_validation as V
+from components.operator import validation as V
 from policies.framework import Finding, KindPolicy, Resource, get, is_map, items, per_resource
 
 FLINK_MAIN_CONTAINER = "flink-main-container"

@@ -16,9 +16,9 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from pulumi_policy import PolicyConfigSchema
 
-from components import labels as L
-from components import upstream
-from components import upstream_validation as V
+from components.config import labels as L
+from components.operator import upstream
+from components.operator import validation as V
 from policies import operator_rules as O
 from policies.framework import Finding, StackPolicy, get, is_map, items, kind_of
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from components.config import OperatorSettings, PlatformConfig
+from components.config.models import OperatorSettings, PlatformConfig
 from tests.conftest import shared_path
 
 CHART_DIR = ("upstream", "helm", "flink-kubernetes-operator-1.15.0")

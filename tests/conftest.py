@@ -23,11 +23,11 @@ import pytest
 import yaml
 from hypothesis import settings as hypothesis_settings
 
-from components import crds
+from components.operator import crds
 from tests.flink_fixtures import flink_client, flink_cluster, job_jars, job_output  # noqa: F401 (fixtures)
 from tests.policy_fixtures import policy_judge, validator_oracle  # noqa: F401 (fixtures)
 from tests.kube_fixtures import kube, kube_cluster  # noqa: F401 (fixtures)
-from tools.mock_runtime import mock_runtime
+from planning.mock_runtime import mock_runtime
 
 # Property tests are deterministic: the same examples on every run and machine (derandomize), no example database
 # carried between runs, and no wall-clock deadline. Cases that once failed are pinned with @example in the tests.
@@ -118,11 +118,11 @@ def run_plan_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="session")
 def committed_plans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
-    """Plan directories of every committed stack, each written once per session by ``tools.plan.main``.
+    """Plan directories of every committed stack, each written once per session by ``planning.plan.main``.
 
     Read-only for tests: a test that needs to write must plan into its own ``tmp_path``.
     """
-    from tools import plan
+    from planning import plan
 
     out = tmp_path_factory.mktemp("plans")
     dirs = {}

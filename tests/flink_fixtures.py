@@ -1,12 +1,12 @@
 """Pytest fixtures for tests against a real local Flink session cluster (import them into tests/conftest.py).
 
-- ``flink_cluster`` (session): one :class:`tools.flink_local.FlinkLocalCluster` in a temp dir. Stopped at the end
+- ``flink_cluster`` (session): one :class:`testbed.flink.cluster.FlinkLocalCluster` in a temp dir. Stopped at the end
   of the session and, as a backstop, at interpreter exit, so no JVM outlives pytest. If any test failed (or the
   start failed), the cluster logs are copied to ``build/test-logs/flink/<timestamp>-<dir>/`` and the path is printed (tests/local_clusters.py).
   Missing Java or Flink jars make the fixture error with the install command.
 - ``job_jars`` (session): :class:`tests.jobs.build.JobJars` with ``.v1``, ``.v2``, ``.broken``, ``.entry_class``
   and ``.sha256(path)``.
-- ``flink_client`` (function): a :class:`components.flink_rest.FlinkRestClient` for the cluster; on teardown every
+- ``flink_client`` (function): a :class:`flink_rest.client.FlinkRestClient` for the cluster; on teardown every
   job that is still active on the cluster is cancelled and awaited, so tests do not see each other's jobs.
 - ``job_output`` (function): :class:`JobOutput`, a fresh output dir for the test job and its count readers.
 """
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from components.flink_rest import CANCELLABLE_JOB_STATES, TERMINAL_JOB_STATES, FlinkRestClient
+from flink_rest.client import CANCELLABLE_JOB_STATES, TERMINAL_JOB_STATES, FlinkRestClient
 from tests.jobs import counts
 from tests.jobs.build import JobJars, build_job_jars
 from tests.local_clusters import running
-from tools.flink_local import FlinkLocalCluster
+from testbed.flink.cluster import FlinkLocalCluster
 
 __all__ = ["JobOutput", "cancel_active_jobs", "flink_client", "flink_cluster", "job_jars", "job_output"]
 

@@ -1,7 +1,7 @@
 """Pytest fixtures for tests against a real local Kubernetes control plane (re-exported by tests/conftest.py).
 
-- ``kube_cluster`` (session): one :class:`tools.kube_local.KubeLocalCluster` (etcd, kube-apiserver,
-  kube-controller-manager on 127.0.0.1) in a temp dir. The binaries are built from ``tools/kube_build`` on first use
+- ``kube_cluster`` (session): one :class:`testbed.kube.control_plane.KubeLocalCluster` (etcd, kube-apiserver,
+  kube-controller-manager on 127.0.0.1) in a temp dir. The binaries are built from ``testbed/recipes/kube`` on first use
   and reused from ``~/.cache/flink-platform/kube/<version>`` later; no Go toolchain is an error that says how to
   install it. Stopped at the end of the session and, as a backstop, at interpreter exit. If any test failed (or the
   start failed) the control plane's logs are copied to ``build/test-logs/kube/<timestamp>-<dir>/`` (tests/local_clusters.py).
@@ -14,7 +14,7 @@ import pytest
 
 from tests.e2e.kubeapi import KubeApi
 from tests.local_clusters import running
-from tools.kube_local import KubeLocalCluster
+from testbed.kube.control_plane import KubeLocalCluster
 
 __all__ = ["kube", "kube_cluster", "start_kube_cluster"]
 

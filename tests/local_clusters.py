@@ -8,7 +8,7 @@
   ``build/test-logs/<kind>/<timestamp>-<work dir name>/`` and the path is printed.
 
 A cluster is anything with ``start()``, ``stop(grace_s=...)``, ``log_dir`` and ``work_dir``
-(:class:`tools.flink_local.FlinkLocalCluster`, :class:`tools.kube_local.KubeLocalCluster`).
+(:class:`testbed.flink.cluster.FlinkLocalCluster`, :class:`testbed.kube.control_plane.KubeLocalCluster`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, Iterator, TypeVar
 
 import pytest
 
-from tools.flink_local import PROJECT_ROOT
+from testbed.flink.cluster import PROJECT_ROOT
 
 TEST_LOG_DIR = PROJECT_ROOT / "build" / "test-logs"
 

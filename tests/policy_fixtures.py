@@ -1,6 +1,6 @@
 """The policy pack as the tests use it: one real Analyzer process (``python -m pulumi.policy``) per session.
 
-``policy_judge`` starts the pack once with ``tools.policy_check.AnalyzerProcess`` (the same code path as the gate)
+``policy_judge`` starts the pack once with ``planning.policy_gate.AnalyzerProcess`` (the same code path as the gate)
 and stops it at the end of the session, so no test leaks the process. Each call configures the pack first, so
 tests do not depend on each other's configuration.
 """
@@ -12,8 +12,8 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import pytest
 
-from tools import policy_check
-from tools.policy_check import AnalyzerProcess, Diagnostic
+from planning import policy_gate as policy_check
+from planning.policy_gate import AnalyzerProcess, Diagnostic
 
 TEST_STACK = "policytest"
 

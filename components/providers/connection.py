@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 import pulumi
 import pydantic
 
-from components.flink_rest import RestEndpoint
-from components.flink_rest_errors import scrub
+from flink_rest.client import RestEndpoint
+from flink_rest.errors import scrub
 from components.providers import secret_config
 from components.providers.inputs import unwrap_secrets
 

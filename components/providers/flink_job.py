@@ -47,7 +47,7 @@ from typing import Any
 import pulumi
 from pulumi import dynamic
 
-from components.flink_rest import JOB_RUNNING, TERMINAL_JOB_STATES, FlinkRestClient, FlinkRestError
+from flink_rest.client import JOB_RUNNING, TERMINAL_JOB_STATES, FlinkRestClient, FlinkRestError
 from components.providers.base import RestResourceProvider
 from components.providers.connection import (
     SECRET_INPUT_KEYS,
@@ -69,7 +69,6 @@ from components.providers.flink_job_model import (
 from components.providers.inputs import changed_keys, input_keys, validate
 from components.providers.secret_config import comparable, unmasked
 from components.providers.stored import stored_inputs, stored_value, with_defaults
-from components.providers.inputs import changed_keys, input_keys, validate
 from components.providers.job_lifecycle import (
     MISSING,
     JobElsewhereError,

@@ -36,7 +36,7 @@ LINEAGE_SEED_PATTERN = re.compile(r"[0-9a-f]{16,64}")
 #: max(CHECKPOINT_AGE_INTERVALS × the job's checkpoint interval, CHECKPOINT_AGE_FLOOR_S) old.
 CHECKPOINT_AGE_INTERVALS = 3
 CHECKPOINT_AGE_FLOOR_S = 60.0
-#: Restores never take ownership of the savepoint (one of flink_rest.CLAIM_MODES), so the same savepoint stays
+#: Restores never take ownership of the savepoint (one of flink_rest.client.CLAIM_MODES), so the same savepoint stays
 #: usable for a rollback after the new version failed.
 RESTORE_CLAIM_MODE = "NO_CLAIM"
 SAVEPOINT_HISTORY_LIMIT = 10

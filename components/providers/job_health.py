@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from components.flink_rest import FlinkRestClient, FlinkRestError
+from flink_rest.client import FlinkRestClient, FlinkRestError
 from components.providers.connection import ProviderError
 
 

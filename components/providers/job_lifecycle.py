@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.flink_rest import (
+from flink_rest.client import (
     CHECKPOINT_DIR_KEYS,
     JOB_CANCELED,
     JOB_FINISHED,

@@ -53,7 +53,7 @@ import pulumi
 import pydantic
 from pulumi import dynamic
 
-from components.flink_rest import ID_PATTERN, TERMINAL_JOB_STATES, FlinkRestClient, FlinkRestError
+from flink_rest.client import ID_PATTERN, TERMINAL_JOB_STATES, FlinkRestClient, FlinkRestError
 from components.providers.base import RestResourceProvider
 from components.providers.connection import (
     SECRET_INPUT_KEYS,

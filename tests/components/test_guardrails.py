@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import ConfigError, load_platform_config
+from components.config.models import ConfigError
+from components.config.rules import load_platform_config
 from components.guardrails import LIMIT_RANGE_NAME, QUOTA_NAME
 from tests.conftest import STACKS, platform_config
 
@@ -135,7 +136,7 @@ def test_workloads_wait_for_their_namespace_quota_to_be_computed() -> None:
     (status.hard) and every workload object of the namespace depends on it."""
     import json as _json
     from tests.conftest import stack_config
-    from tools.mock_runtime import run_program
+    from planning.mock_runtime import run_program
 
     monitor = run_program("dev", stack_config("dev"))
     quota = next(r for r in monitor.registrations if r.type == "kubernetes:core/v1:ResourceQuota")

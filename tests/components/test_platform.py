@@ -7,10 +7,10 @@ import runpy
 import pulumi
 import pytest
 
-from components.config import ConfigError
-from components import labels as L
+from components.config.models import ConfigError
+from components.config import labels as L
 from tests.conftest import ROOT, STACKS, stack_config
-from tools.mock_runtime import mock_runtime, run_program
+from planning.mock_runtime import mock_runtime, run_program
 
 PROVIDER_TYPE = "pulumi:providers:kubernetes"
 

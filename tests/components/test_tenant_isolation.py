@@ -20,11 +20,12 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from components import upstream
-from components.config import ConfigError, load_platform_config
+from components.operator import upstream
+from components.config.models import ConfigError
+from components.config.rules import load_platform_config
 from tests.chart_oracle import platform_chart_values, render_chart, tenant_chart_values
-from tools import manifests
-from tools.mock_runtime import run_program
+from planning import manifests
+from planning.mock_runtime import run_program
 
 RBAC_KINDS = ("Role", "RoleBinding", "ServiceAccount", "ClusterRole", "ClusterRoleBinding")
 BASE = {

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from tools.manifests import FIRST_KINDS
+from planning.manifests import FIRST_KINDS
 
 #: Kinds whose ``spec.template`` is a pod template.
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController")

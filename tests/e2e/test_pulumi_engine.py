@@ -1,8 +1,8 @@
 """The real Pulumi engine (CLI v3.274.0 and the Kubernetes provider plugin, both built from Go modules by
-``tools.pulumi_local``) runs the dev stack against a real local control plane.
+``testbed.pulumi.cli``) runs the dev stack against a real local control plane.
 
 The program runs in this process through the Automation API's inline mode (the CLI connects to it with
-``--client``), because the Python language host is not served by the module proxy (see ``tools/pulumi_local.py``);
+``--client``), because the Python language host is not served by the module proxy (see ``testbed/pulumi/cli.py``);
 engine, state backend (``file://``), secrets provider (passphrase) and provider plugin are the real ones.
 
 The offline plan is the oracle, the engine and the API server are the judges: ``up`` creates exactly the plan's
@@ -23,9 +23,9 @@ import pytest
 
 from tests.conftest import stack_config
 from tests.e2e.kubeapi import KubeApi, KubeApiError
-from tools import pulumi_local
-from tools.kube_local import KubeLocalCluster
-from tools.plan import build_plan
+from testbed.pulumi import cli as pulumi_local
+from testbed.kube.control_plane import KubeLocalCluster
+from planning.plan import build_plan
 
 pytestmark = pytest.mark.kube
 

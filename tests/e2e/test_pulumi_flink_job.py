@@ -1,7 +1,7 @@
 """A ``FlinkJob`` (dynamic provider) managed by the real Pulumi engine against the local Flink cluster.
 
 The engine starts the provider as a plugin process (``pulumi-resource-pulumi-python`` -> ``python -m
-pulumi.dynamic``, see ``tools.pulumi_local.dynamic_provider_launcher``) and hands it the serialized provider: this
+pulumi.dynamic``, see ``testbed.pulumi.cli.dynamic_provider_launcher``) and hands it the serialized provider: this
 proves the providers' serialization under the engine itself. create -> upgrade to v2 (state continues: the new
 job's first count per key is the old job's last count + 1) -> preview sees no change -> destroy (job stopped).
 """
@@ -18,7 +18,7 @@ from components.providers.flink_job import FlinkJob
 from components.providers.flink_job_model import FlinkJobArgs
 from tests.components.providers.provider_helpers import assert_state_continued
 from tests.conftest import ROOT
-from tools import pulumi_local
+from testbed.pulumi import cli as pulumi_local
 
 pytestmark = pytest.mark.flink
 

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.flink_prereqs import find_flink_jars, find_java_tool
+from testbed.flink.prereqs import find_flink_jars, find_java_tool
 
 SOURCE_DIR = Path(__file__).resolve().parent / "src"
 ENTRY_CLASS = "platform.testjobs.StatefulCounterJob"

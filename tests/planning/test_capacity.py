@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from components import quantities
+from components.config import quantities
 from planning import capacity
 
 GI = 2**30

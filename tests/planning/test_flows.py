@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from planning import flows
 from tests.conftest import STACKS
-from tools import netpol
+from planning import netpol
 
 #: Ports the agreement check tries for every cell: every port any policy names, its neighbours, and a few others.
 EXTRA_PORTS = (22, 80, 443, 6443, 9999, 65535)

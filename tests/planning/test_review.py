@@ -53,7 +53,7 @@ def test_impact_lines_come_first(committed_plans) -> None:
 
 def test_plan_with_previous_writes_review_md(committed_plans, tmp_path) -> None:
     from tests.conftest import stack_config, write_stack_file
-    from tools import plan
+    from planning import plan
 
     config = stack_config("dev")
     config["flink-platform:platform"]["tenants"][0]["namespaces"].append("streaming-batch-dev")

@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Mapping
 
-from tools.flink_prereqs import PrerequisiteError, find_java_tool
+from testbed.flink.prereqs import PrerequisiteError, find_java_tool
 
 SOURCE_DIR = Path(__file__).resolve().parent / "oracle"
 BUILD_DIR = Path(__file__).resolve().parents[2] / "build" / "validator-oracle"

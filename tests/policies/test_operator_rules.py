@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import upstream_validation as V
+from components.operator import validation as V
 from tests.policies.resources import BASES, DELETE, FBG, FD, FSJ, FSS, SESSION, conf, mutate
 
 TEMPLATE = ("spec", "template", "spec")

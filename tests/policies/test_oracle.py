@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from components import upstream_validation as V
+from components.operator import validation as V
 from tests.conftest import shared_path
 from tests.policies import test_operator_rules as cases
 from tests.policies.resources import BASES, DELETE, FBG, FD, FSJ, FSS, SESSION, mutate
@@ -70,7 +70,7 @@ FLINK_KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "Flin
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_committed_stack_workloads(policy_judge, validator_oracle, committed_plans, stack) -> None:
     """Every Flink resource a committed stack renders gets the same verdict from the pack and the validator."""
-    from tools import policy_check
+    from planning import policy_gate as policy_check
 
     resources = policy_check.load_resources(committed_plans[stack] / "resources.json")
     assert resources, f"the {stack} plan has no resources"

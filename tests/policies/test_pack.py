@@ -14,7 +14,7 @@ from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_STRING_VALUE
 from tests.conftest import ROOT, STACKS, shared_path
 from tests.policies.resources import FD, mutate
 from tests.policy_fixtures import record
-from tools import policy_check
+from planning import policy_gate as policy_check
 
 EXAMPLES = sorted(p for p in shared_path("upstream", "examples").rglob("*.y*ml"))
 
@@ -42,8 +42,8 @@ def test_pack_runs_in_its_own_virtualenv_without_program_dependencies() -> None:
     probe = ("import sys, runpy; sys.argv=['x']; import policies.pack as p; p.all_policies(); "
              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic','pulumi_kubernetes','components')))")
     out = subprocess.run([str(python), "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120)
-    assert out.stdout.strip() == "['components', 'components.labels', 'components.upstream', " \
-                                 "'components.upstream_validation']"
+    assert out.stdout.strip() == "['components', 'components.config', 'components.config.labels', " \
+                                 "'components.operator', 'components.operator.upstream', 'components.operator.validation']"
 
 
 def test_analyzer_info_lists_every_policy_with_schemas(policy_judge) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components import labels as L
-from components import upstream
+from components.config import labels as L
+from components.operator import upstream
 from tests.conftest import shared_path
 from tests.policies.resources import FSJ, SESSION, mutate
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from components.providers.flink_job import FlinkJobProvider
 from components.providers.flink_job_model import lineage_seed
-from tools.flink_local import free_port
+from testbed.flink.cluster import free_port
 
 #: Fake credentials: the local cluster ignores auth headers, so these only prove they never leak.
 TOKEN = "tok-6f1c9e0d-secret-bearer"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from components.flink_rest import TERMINAL_JOB_STATES, FlinkRestClient
+from flink_rest.client import TERMINAL_JOB_STATES, FlinkRestClient
 from components.providers.connection import ProviderError
 from components.providers.flink_job import FlinkJobProvider
 from components.providers.flink_job_model import JOB_SPEC_KEYS, spec_hash

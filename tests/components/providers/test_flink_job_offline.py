@@ -15,7 +15,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.flink_rest import (
+from flink_rest.client import (
     POLL_FIRST_S,
     POLL_MAX_S,
     Backoff,
@@ -23,7 +23,7 @@ from components.flink_rest import (
     OperationTimeoutError,
     RestEndpoint,
 )
-from components.flink_rest_transport import RestTransport
+from flink_rest.transport import RestTransport
 from components.providers import restore_points as rp
 from components.providers.connection import ProviderError
 from components.providers.flink_job import FlinkJob, FlinkJobArgs, FlinkJobProvider

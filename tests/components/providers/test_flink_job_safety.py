@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from components.flink_rest import TERMINAL_JOB_STATES, FlinkRestClient
+from flink_rest.client import TERMINAL_JOB_STATES, FlinkRestClient
 from components.providers.connection import ProviderError
 from components.providers.flink_job import FlinkJobProvider
 from components.providers.flink_job_model import JOB_SPEC_KEYS, spec_hash
@@ -33,7 +33,7 @@ from tests.components.providers.provider_helpers import (
 )
 from tests.flink_fixtures import cancel_active_jobs
 from tests.local_clusters import running
-from tools.flink_local import FlinkLocalCluster, free_port
+from testbed.flink.cluster import FlinkLocalCluster, free_port
 
 pytestmark = pytest.mark.flink
 

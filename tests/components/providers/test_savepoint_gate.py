@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from components.flink_rest import FlinkRestClient
+from flink_rest.client import FlinkRestClient
 from components.providers.savepoint_gate import GateError, SavepointGateProvider
 from tests.components.providers.provider_helpers import closed_port_url
 

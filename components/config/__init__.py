@@ -1,0 +1,1 @@
+"""The stack config: typed models, the rules across fields, whole-stack loading, names, labels and quantities."""

@@ -1,0 +1,231 @@
+"""The rules of the platform config that relate several fields: one owner per namespace, guard rails that agree,
+operators that do not overlap, workloads that fit the platform and their namespaces' quotas.
+
+Each rule takes a :class:`~components.config.models.PlatformConfig` whose fields already passed their own checks and returns
+its problems, each with the exact path and value it refuses; :data:`CROSS_FIELD_CHECKS` lists them all, and
+:func:`load_platform_config` (at the end of this module) runs them after the field rules.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+from pydantic import ValidationError
+
+from components.config import demand, quantities
+from components.config.models import CONFIG_ROOT, ConfigError, PlatformConfig, Problem, _path, _problem, _show
+from components.workloads.render import custom_resource, render, workload_problems
+
+def _tenant_names_unique(config: PlatformConfig) -> list[Problem]:
+    problems, first = [], {}
+    for i, tenant in enumerate(config.tenants):
+        if tenant.name in first:
+            problems.append(
+                Problem(
+                    f"{CONFIG_ROOT}.tenants[{i}].name",
+                    repr(tenant.name),
+                    f"is already the name of {CONFIG_ROOT}.tenants[{first[tenant.name]}]; tenant names are unique",
+                )
+            )
+        first.setdefault(tenant.name, i)
+    return problems
+
+
+def _namespaces_have_one_owner(config: PlatformConfig) -> list[Problem]:
+    problems, owner = [], {}
+    for i, tenant in enumerate(config.tenants):
+        for j, ns in enumerate(tenant.namespaces):
+            path = f"{CONFIG_ROOT}.tenants[{i}].namespaces[{j}]"
+            if ns == config.operator.namespace:
+                problems.append(
+                    Problem(
+                        path,
+                        repr(ns),
+                        f"is the operator namespace ({CONFIG_ROOT}.operator.namespace); tenants own other namespaces",
+                    )
+                )
+            elif ns in owner:
+                other, where = owner[ns]
+                same = " (listed twice)" if other == tenant.name else ""
+                problems.append(
+                    Problem(
+                        path,
+                        repr(ns),
+                        f"is already owned by tenant {other!r}{same} at {where}; a namespace belongs to exactly "
+                        "one tenant",
+                    )
+                )
+            else:
+                owner[ns] = (tenant.name, path)
+    return problems
+
+
+def _guard_rails_consistent(config: PlatformConfig) -> list[Problem]:
+    """The platform's guard rails, and each tenant's after its overrides, are consistent (requests <= limits...)."""
+    problems = [Problem(f"{CONFIG_ROOT}.guardRails.{where}", found, rule)
+                for where, found, rule in config.guard_rails.problems()]
+    for i, tenant in enumerate(config.tenants):
+        if tenant.guard_rails is None:
+            continue
+        effective = config.guard_rails_for(tenant)
+        problems += [
+            Problem(f"{CONFIG_ROOT}.tenants[{i}].guardRails.{where}", found,
+                    f"{rule} (after tenant {tenant.name!r}'s overrides of {CONFIG_ROOT}.guardRails)")
+            for where, found, rule in effective.problems()
+            if (where, found, rule) not in config.guard_rails.problems()
+        ]
+    return problems
+
+
+def operator_layout_problems(config: PlatformConfig) -> list[Problem]:
+    """Cross-field rules of the operators (issue 7), each with its exact path.
+
+    Every namespace is watched by exactly one operator: a tenant with its own operator is watched by it, every other
+    tenant by the platform's shared operator. So no operator may watch the whole cluster beside a tenant operator,
+    and no operator namespace may be a tenant namespace or another operator's namespace.
+    """
+    problems: list[Problem] = []
+    tenant_ns = {ns: t.name for t in config.tenants for ns in t.namespaces}
+    operator_ns = {config.operator.namespace: "operator.namespace"}
+    own = [(i, t) for i, t in enumerate(config.tenants) if t.operator is not None]
+    if own and config.operator.watch == "cluster":
+        names = ", ".join(repr(t.name) for _, t in own)
+        problems.append(Problem(
+            _path(("operator", "watch")), "'cluster'",
+            f"the shared operator cannot watch every namespace while tenants {names} have their own operators; "
+            "use 'namespaces'",
+        ))
+    for i, tenant in own:
+        op = tenant.operator
+        assert op is not None
+        where = ("tenants", i, "operator")
+        if op.watch == "cluster":
+            problems.append(Problem(
+                _path(where + ("watch",)), "'cluster'",
+                "a tenant operator watches only its tenant's namespaces; use 'namespaces'",
+            ))
+        if op.namespace in tenant_ns:
+            problems.append(Problem(
+                _path(where + ("namespace",)), repr(op.namespace),
+                f"is a namespace of tenant {tenant_ns[op.namespace]!r}; an operator needs a namespace of its own",
+            ))
+        elif op.namespace in operator_ns:
+            problems.append(Problem(
+                _path(where + ("namespace",)), repr(op.namespace),
+                f"is already the namespace of the operator at {CONFIG_ROOT}.{operator_ns[op.namespace]}",
+            ))
+        operator_ns.setdefault(op.namespace, f"tenants[{i}].operator.namespace")
+    for i, tenant in enumerate(config.tenants):
+        for j, ns in enumerate(tenant.namespaces):
+            if ns in operator_ns and ns != config.operator.namespace:
+                problems.append(Problem(
+                    _path(("tenants", i, "namespaces", j)), repr(ns),
+                    f"is the namespace of the operator at {CONFIG_ROOT}.{operator_ns[ns]}; tenants own other namespaces",
+                ))
+    return problems
+
+
+def _workloads_fit_the_platform(config: PlatformConfig) -> list[Problem]:
+    return [Problem(*issue) for issue in workload_problems(config, CONFIG_ROOT)]
+
+
+def _workloads_fit_quotas(config: PlatformConfig) -> list[Problem]:
+    """Each tenant namespace's workloads fit its ResourceQuota: CPU and memory requests and limits, pods, and the
+    number of FlinkDeployments and FlinkSessionJobs. Counted as the capacity table counts the rendered objects
+    (JobManager replicas, HA standbys included, and TaskManagers × their resources; LimitRange defaults for
+    containers that ask for nothing)."""
+    try:
+        rendered = render(config.workloads, config.environment)
+    except Exception:  # noqa: BLE001 - an inconsistent workload config is reported by _workloads_fit_the_platform
+        return []
+    by_namespace: dict[str, list[Any]] = {}
+    for r in rendered:
+        by_namespace.setdefault(r.namespace, []).append(r)
+    problems: list[Problem] = []
+    for i, tenant in enumerate(config.tenants):
+        rails = config.guard_rails_for(tenant)
+        limits = rails.limit_range
+        defaults = demand.ContainerDefaults(
+            {k: quantities.parse_quantity(getattr(limits.default_request, k)) for k in ("cpu", "memory")},
+            {k: quantities.parse_quantity(getattr(limits.default, k)) for k in ("cpu", "memory")},
+        )
+        quota = rails.quota
+        where = "tenants[{i}].guardRails.quota" if tenant.guard_rails and tenant.guard_rails.quota else "guardRails.quota"
+        where = f"{CONFIG_ROOT}.{where.format(i=i)}"
+        for j, ns in enumerate(tenant.namespaces):
+            items = by_namespace.get(ns, [])
+            if not items:
+                continue
+            total = demand.Demand()
+            lines: dict[str, list[str]] = {"cpu": [], "memory": []}
+            deployments = sessions = 0
+            for r in items:
+                obj = custom_resource(r)
+                total = total + demand.object_demand(obj, defaults)
+                if r.kind == "FlinkSessionJob":
+                    sessions += 1
+                    continue
+                deployments += 2 if r.kind == "FlinkBlueGreenDeployment" else 1
+                spec = r.spec["template"]["spec"] if r.kind == "FlinkBlueGreenDeployment" else r.spec
+                pods = demand.flink_pods(spec, defaults)
+                for kind in lines:
+                    lines[kind].append(f"{r.name}: {pods.describe(kind)}")
+            checks = [
+                ("requests.cpu", "requestsCpu", total.requests_cpu, quota.requests_cpu, "cpu", quantities.format_cpu),
+                ("requests.memory", "requestsMemory", total.requests_memory, quota.requests_memory, "memory",
+                 quantities.format_memory),
+                ("limits.cpu", "limitsCpu", total.limits_cpu, quota.limits_cpu, "cpu", quantities.format_cpu),
+                ("limits.memory", "limitsMemory", total.limits_memory, quota.limits_memory, "memory",
+                 quantities.format_memory),
+            ]
+            for resource, field, used, allowed, kind, fmt in checks:
+                if used > quantities.parse_quantity(allowed):
+                    problems.append(Problem(
+                        f"{CONFIG_ROOT}.tenants[{i}].namespaces[{j}]",
+                        f"workloads of tenant {tenant.name!r} in {ns!r} that need {resource}={fmt(used)}",
+                        f"the namespace's quota allows {resource}={allowed} ({where}.{field}); raise it or shrink "
+                        f"the workloads: " + "; ".join(lines[kind]),
+                    ))
+            for resource, field, used, allowed in (
+                ("pods", "pods", total.pods, quota.pods),
+                ("count/flinkdeployments (a blue/green deployment counts 2 during a transition)",
+                 "flinkDeployments", deployments, quota.flink_deployments),
+                ("count/flinksessionjobs", "flinkSessionJobs", sessions, quota.flink_session_jobs),
+            ):
+                if used > allowed:
+                    problems.append(Problem(
+                        f"{CONFIG_ROOT}.tenants[{i}].namespaces[{j}]",
+                        f"workloads of tenant {tenant.name!r} in {ns!r} that need {resource}={used}",
+                        f"the namespace's quota allows {allowed} ({where}.{field}); raise it or remove workloads",
+                    ))
+    return problems
+
+
+#: Rules relating several fields; each returns its problems with exact paths. Run after the field rules passed.
+CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
+    _tenant_names_unique,
+    _namespaces_have_one_owner,
+    _guard_rails_consistent,
+    operator_layout_problems,
+    _workloads_fit_the_platform,
+    _workloads_fit_quotas,
+]
+
+
+def load_platform_config(raw: Any) -> PlatformConfig:
+    """Validate the decoded value of ``flink-platform:platform``; raise :class:`ConfigError` listing every problem.
+
+    Field rules run first (pydantic); the rules that relate several fields (:data:`CROSS_FIELD_CHECKS`) run on a
+    config whose fields are valid, and each names the exact path and value it refuses.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError([Problem(CONFIG_ROOT, _show(raw), "must be a mapping (the whole platform config)")])
+    try:
+        config = PlatformConfig.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError([_problem(e) for e in err.errors(include_url=False)]) from None
+    problems = [p for check in CROSS_FIELD_CHECKS for p in check(config)]
+    if problems:
+        raise ConfigError(problems)
+    return config

@@ -1,0 +1,1 @@
+"""The operator install: Deployment and config, RBAC, network policies, CRDs, and the upstream facts they follow."""

@@ -1,0 +1,449 @@
+"""One Flink Kubernetes Operator: namespace, ServiceAccount, ConfigMap, Deployment, PDB, webhook, RBAC, policies.
+
+Everything the upstream chart renders that matters, as typed resources (tests compare it object by object with
+the real chart, ``tests/components/operator/test_chart_parity.py``), with deliberate hardening:
+
+- the image is pinned (release tag or digest, never ``latest``);
+- restricted pod security: non-root uid/gid 9999 (left to the cluster's SCCs in the ``openshift`` flavour), no
+  privilege escalation, all capabilities dropped, seccomp RuntimeDefault, read-only root filesystem with emptyDirs
+  for ``/tmp`` and the artifacts directory;
+- ``Recreate`` unless leader election (replicas > 1) allows ``RollingUpdate``; a PodDisruptionBudget then;
+- Prometheus reporter on the metrics port with scrape annotations;
+- a config checksum on the pod template, so a config change rolls the pods, except the watched-namespace list
+  under dynamic namespaces (the operator re-reads it; a new namespace must not restart it);
+- the webhook keystore password comes from a Pulumi secret, never upstream's literal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Mapping, Sequence
+
+import pulumi
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from components.config import labels as L
+from components.operator import upstream
+from components.config.models import EgressRule, NetworkConfig, OperatorSettings
+from components.operator.kube import declare
+from components.operator.network import NetworkPoliciesArgs, OperatorNetworkPolicies
+from components.operator.rbac import WatchedNamespaceRbac, WatchedNamespaceRbacArgs
+
+LEASE_NAME = "flink-operator-lease"
+CONFIG_VOLUME = "flink-operator-config-volume"
+ARTIFACTS_VOLUME = "flink-artifacts-volume"
+TMP_VOLUME = "tmp"
+KEYSTORE_VOLUME = "keystore"
+METRICS_PATH = "/metrics"
+
+
+class WatchedNamespace(BaseModel):
+    """A namespace an operator watches, the tenant owning it and its Flink egress rules."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str
+    tenant: str
+    egress: tuple[EgressRule, ...] = ()
+
+
+class FlinkOperatorArgs(BaseModel):
+    """Config of :class:`FlinkOperator`: how it runs, where, and which namespaces it watches."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    settings: OperatorSettings
+    namespace: str
+    operator_version: str
+    watched: tuple[WatchedNamespace, ...]
+    network: NetworkConfig
+    environment: str
+    kubernetes_version: str
+    tenant: str | None = None
+
+    @property
+    def cluster_wide(self) -> bool:
+        return self.settings.watch == "cluster"
+
+    @property
+    def watched_names(self) -> tuple[str, ...]:
+        return tuple(w.name for w in self.watched)
+
+    @property
+    def leader_election(self) -> bool:
+        return self.settings.replicas > 1
+
+
+# --- pure rendering (no Pulumi): each function returns the manifest the cluster will see -------------------------
+
+
+def _scalar(value: Any) -> str:
+    """``value`` as a YAML scalar that reads back as written (quoted only when plain text would change meaning)."""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    try:
+        if str(yaml.safe_load(f"k: {text}")["k"]).lower() == text.lower():
+            return text
+    except yaml.YAMLError:
+        pass
+    return json.dumps(text)
+
+
+def config_entries(args: FlinkOperatorArgs) -> list[tuple[str, str]]:
+    """config.yaml as ordered (key, value) pairs, without the watched-namespace list."""
+    s = args.settings
+    entries = list(upstream.OPERATOR_DEFAULT_CONFIG) + sorted(s.config.items())
+    entries += [
+        (upstream.KEY_PROM_FACTORY, upstream.PROM_REPORTER_FACTORY),
+        (upstream.KEY_PROM_PORT, str(s.metrics_port)),
+        (upstream.KEY_DYNAMIC_NAMESPACES, str(s.dynamic_namespaces).lower()),
+    ]
+    if s.dynamic_namespaces:
+        entries.append((upstream.KEY_DYNAMIC_CONFIG, "true"))
+    if args.leader_election:
+        entries += [(upstream.KEY_LEADER_ELECTION, "true"), (upstream.KEY_LEASE_NAME, LEASE_NAME)]
+    entries += [(upstream.KEY_HEALTH_PROBE_ENABLED, "true"), (upstream.KEY_HEALTH_PROBE_PORT, str(upstream.OPERATOR_HEALTH_PORT))]
+    return entries
+
+
+def watched_entry(args: FlinkOperatorArgs) -> tuple[str, str] | None:
+    return None if args.cluster_wide else (upstream.KEY_WATCHED_NAMESPACES, ",".join(args.watched_names))
+
+
+def render_config_yaml(args: FlinkOperatorArgs) -> str:
+    entries = config_entries(args)
+    watched = watched_entry(args)
+    if watched:
+        entries.insert(len(entries) - 2, watched)
+    return "".join(f"{k}: {_scalar(v)}\n" for k, v in entries)
+
+
+def render_properties(pairs: Sequence[tuple[str, str]], root_level: str | None = None) -> str:
+    lines = []
+    for key, value in pairs:
+        if key == "rootLogger.level" and root_level is not None:
+            value = root_level
+        lines.append(f"{key} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+def config_checksum(args: FlinkOperatorArgs, data: Mapping[str, str]) -> str:
+    """Digest of everything in the ConfigMap whose change needs a restart.
+
+    Under dynamic namespaces the operator re-reads the watched-namespace list from the mounted file, so that line
+    is left out: adding a namespace must not restart the operator.
+    """
+    config = dict(data)
+    if args.settings.dynamic_namespaces:
+        config[upstream.CONFIG_FILE] = "".join(f"{k}: {_scalar(v)}\n" for k, v in config_entries(args))
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+def labels_for(args: FlinkOperatorArgs, component: str) -> dict[str, str]:
+    out = {
+        **L.managed(),
+        L.APP_NAME: upstream.OPERATOR_APP_NAME,
+        L.APP_VERSION: args.operator_version,
+        L.APP_INSTANCE: args.namespace,
+        L.APP_COMPONENT: component,
+        L.ENVIRONMENT: args.environment,
+    }
+    if args.tenant:
+        out[L.TENANT] = args.tenant
+    return out
+
+
+def image(args: FlinkOperatorArgs) -> str:
+    img = args.settings.image
+    if img.digest:
+        return f"{img.repository}@{img.digest}"
+    return f"{img.repository}:{img.tag or args.operator_version}"
+
+
+def namespace_manifest(args: FlinkOperatorArgs) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": args.namespace, "labels": {
+        **labels_for(args, "operator"),
+        L.PSA_ENFORCE: "restricted",
+        L.PSA_ENFORCE_VERSION: f"v{args.kubernetes_version}",
+        L.PSA_WARN: "restricted",
+        L.PSA_AUDIT: "restricted",
+    }}}
+
+
+def configmap_manifest(args: FlinkOperatorArgs) -> dict[str, Any]:
+    level = args.settings.log_level
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
+        "name": upstream.OPERATOR_CONFIGMAP_NAME, "namespace": args.namespace, "labels": labels_for(args, "operator")},
+        "data": {
+            upstream.CONFIG_FILE: render_config_yaml(args),
+            upstream.OPERATOR_LOG4J_FILE: render_properties(upstream.OPERATOR_LOG4J, level),
+            upstream.CONSOLE_LOG4J_FILE: render_properties(upstream.CONSOLE_LOG4J),
+        }}
+
+
+def _container_security(args: FlinkOperatorArgs) -> dict[str, Any]:
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "privileged": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+    }
+
+
+def _pod_security(args: FlinkOperatorArgs) -> dict[str, Any]:
+    out: dict[str, Any] = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    if args.settings.flavour == "kubernetes":
+        out.update(runAsUser=upstream.OPERATOR_UID, runAsGroup=upstream.OPERATOR_GID, fsGroup=upstream.OPERATOR_GID)
+    return out
+
+
+def _field_env(name: str, path: str) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}
+
+
+def _common_env() -> list[dict[str, Any]]:
+    return [
+        {"name": "FLINK_CONF_DIR", "value": upstream.FLINK_CONF_DIR},
+        {"name": "FLINK_PLUGINS_DIR", "value": upstream.FLINK_PLUGINS_DIR},
+        {"name": "LOGGING_FRAMEWORK", "value": upstream.LOGGING_FRAMEWORK},
+    ]
+
+
+def _probe(timings: Mapping[str, int]) -> dict[str, Any]:
+    return {**timings, "httpGet": {"path": upstream.PROBE_PATH, "port": upstream.OPERATOR_HEALTH_PORT_NAME}}
+
+
+def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any]:
+    s = args.settings
+    selector = {L.APP_NAME: upstream.OPERATOR_APP_NAME}
+    operator = {
+        "name": upstream.OPERATOR_CONTAINER_NAME,
+        "image": image(args),
+        "imagePullPolicy": s.image.pull_policy,
+        "command": list(upstream.OPERATOR_COMMAND),
+        "ports": [
+            {"containerPort": s.metrics_port, "name": upstream.OPERATOR_METRICS_PORT_NAME, "protocol": "TCP"},
+            {"containerPort": upstream.OPERATOR_HEALTH_PORT, "name": upstream.OPERATOR_HEALTH_PORT_NAME, "protocol": "TCP"},
+        ],
+        "env": [
+            _field_env("OPERATOR_NAMESPACE", "metadata.namespace"),
+            _field_env("HOST_IP", "status.hostIP"),
+            _field_env("POD_IP", "status.podIP"),
+            _field_env("POD_NAME", "metadata.name"),
+            {"name": "OPERATOR_NAME", "value": upstream.OPERATOR_DEPLOYMENT_NAME},
+            *_common_env(),
+            {"name": "LOG_CONFIG", "value": upstream.OPERATOR_LOG_CONFIG},
+            {"name": "JVM_ARGS", "value": ""},
+        ],
+        "securityContext": _container_security(args),
+        "volumeMounts": [
+            {"name": CONFIG_VOLUME, "mountPath": upstream.FLINK_CONF_DIR},
+            {"name": ARTIFACTS_VOLUME, "mountPath": upstream.FLINK_ARTIFACTS_DIR},
+            {"name": TMP_VOLUME, "mountPath": "/tmp"},
+        ],
+        "livenessProbe": _probe(upstream.LIVENESS_PROBE),
+        "startupProbe": _probe(upstream.STARTUP_PROBE),
+    }
+    if s.resources.to_k8s():
+        operator["resources"] = s.resources.to_k8s()
+    containers = [operator]
+    volumes: list[dict[str, Any]] = [
+        {"name": CONFIG_VOLUME, "configMap": {"name": upstream.OPERATOR_CONFIGMAP_NAME, "items": [
+            {"key": k, "path": k}
+            for k in (upstream.CONFIG_FILE, upstream.OPERATOR_LOG4J_FILE, upstream.CONSOLE_LOG4J_FILE)]}},
+        {"name": ARTIFACTS_VOLUME, "emptyDir": {}},
+        {"name": TMP_VOLUME, "emptyDir": {}},
+    ]
+    if s.webhook.enabled:
+        webhook: dict[str, Any] = {
+            "name": upstream.WEBHOOK_CONTAINER_NAME,
+            "image": image(args),
+            "imagePullPolicy": s.image.pull_policy,
+            "command": list(upstream.WEBHOOK_COMMAND),
+            "env": [
+                {"name": "WEBHOOK_KEYSTORE_PASSWORD", "valueFrom": {"secretKeyRef": {
+                    "name": upstream.WEBHOOK_PASSWORD_SECRET, "key": upstream.WEBHOOK_PASSWORD_SECRET_KEY}}},
+                {"name": "WEBHOOK_KEYSTORE_FILE", "value": f"{upstream.WEBHOOK_KEYSTORE_MOUNT}/{upstream.WEBHOOK_KEYSTORE_KEY}"},
+                {"name": "WEBHOOK_KEYSTORE_TYPE", "value": "pkcs12"},
+                {"name": "WEBHOOK_SERVER_PORT", "value": str(upstream.WEBHOOK_SERVER_PORT)},
+                {"name": "LOG_CONFIG", "value": upstream.OPERATOR_LOG_CONFIG},
+                {"name": "JVM_ARGS", "value": ""},
+                *_common_env(),
+                _field_env("OPERATOR_NAMESPACE", "metadata.namespace"),
+            ],
+            "securityContext": _container_security(args),
+            "volumeMounts": [
+                {"name": KEYSTORE_VOLUME, "mountPath": upstream.WEBHOOK_KEYSTORE_MOUNT, "readOnly": True},
+                {"name": CONFIG_VOLUME, "mountPath": upstream.FLINK_CONF_DIR},
+                {"name": TMP_VOLUME, "mountPath": "/tmp"},
+            ],
+        }
+        if s.webhook.resources.to_k8s():
+            webhook["resources"] = s.webhook.resources.to_k8s()
+        containers.append(webhook)
+        volumes.append({"name": KEYSTORE_VOLUME, "secret": {
+            "secretName": upstream.WEBHOOK_CERT_SECRET,
+            "items": [{"key": upstream.WEBHOOK_KEYSTORE_KEY, "path": upstream.WEBHOOK_KEYSTORE_KEY}]}})
+    strategy: dict[str, Any] = {"type": "RollingUpdate" if args.leader_election else "Recreate"}
+    if args.leader_election:
+        strategy["rollingUpdate"] = {"maxSurge": 1, "maxUnavailable": 0}
+    pod_labels = {**selector, L.APP_INSTANCE: args.namespace, L.APP_PART_OF: L.PART_OF}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
+        "name": upstream.OPERATOR_DEPLOYMENT_NAME, "namespace": args.namespace, "labels": labels_for(args, "operator")},
+        "spec": {
+            "replicas": s.replicas,
+            "strategy": strategy,
+            "selector": {"matchLabels": selector},
+            "template": {
+                "metadata": {"labels": pod_labels, "annotations": {
+                    upstream.DEFAULT_CONTAINER_ANNOTATION: upstream.OPERATOR_CONTAINER_NAME,
+                    L.CONFIG_CHECKSUM: checksum,
+                    L.PROMETHEUS_SCRAPE: "true",
+                    L.PROMETHEUS_PORT: str(s.metrics_port),
+                    L.PROMETHEUS_PATH: METRICS_PATH,
+                }},
+                "spec": {
+                    "securityContext": _pod_security(args),
+                    "serviceAccountName": upstream.OPERATOR_SERVICE_ACCOUNT,
+                    "containers": containers,
+                    "volumes": volumes,
+                },
+            },
+        }}
+
+
+def pdb_manifest(args: FlinkOperatorArgs) -> dict[str, Any]:
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {
+        "name": upstream.OPERATOR_DEPLOYMENT_NAME, "namespace": args.namespace, "labels": labels_for(args, "operator")},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {L.APP_NAME: upstream.OPERATOR_APP_NAME}}}}
+
+
+def webhook_manifests(args: FlinkOperatorArgs, password: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Secret (password from the stack's secret), Service, Issuer, Certificate and both webhook configurations."""
+    ns, labels = args.namespace, labels_for(args, "webhook")
+    meta = lambda name: {"name": name, "namespace": ns, "labels": labels}  # noqa: E731
+    service = upstream.WEBHOOK_SERVICE_NAME
+    selector = None if args.cluster_wide else {"matchExpressions": [
+        {"key": upstream.NAMESPACE_NAME_LABEL, "operator": "In", "values": list(args.watched_names)}]}
+
+    def webhook(name: str, path: str, resources: Sequence[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": name,
+            "admissionReviewVersions": ["v1"],
+            "clientConfig": {"service": {"name": service, "namespace": ns, "path": path}},
+            "failurePolicy": "Fail",
+            "rules": [{"apiGroups": [upstream.FLINK_API_GROUP], "apiVersions": ["*"], "scope": "Namespaced",
+                       "operations": list(upstream.WEBHOOK_OPERATIONS), "resources": list(resources)}],
+            "sideEffects": "None",
+        }
+        if selector is not None:
+            out["namespaceSelector"] = selector
+        return out
+
+    cluster_meta = {"name": upstream.webhook_configuration_name(ns), "labels": labels,
+                    "annotations": {upstream.CERT_MANAGER_INJECT_CA_ANNOTATION: f"{ns}/{upstream.WEBHOOK_CERTIFICATE_NAME}"}}
+    return [
+        ("webhook-secret", {"apiVersion": "v1", "kind": "Secret", "metadata": meta(upstream.WEBHOOK_PASSWORD_SECRET),
+                            "type": "Opaque", "stringData": {upstream.WEBHOOK_PASSWORD_SECRET_KEY: password}}),
+        ("webhook-service", {"apiVersion": "v1", "kind": "Service", "metadata": meta(service), "spec": {
+            "ports": [{"port": upstream.WEBHOOK_SERVICE_PORT, "targetPort": upstream.WEBHOOK_SERVER_PORT}],
+            "selector": {L.APP_NAME: upstream.OPERATOR_APP_NAME}}}),
+        ("webhook-issuer", {"apiVersion": upstream.CERT_MANAGER_API_VERSION, "kind": "Issuer",
+                            "metadata": meta(upstream.WEBHOOK_ISSUER_NAME), "spec": {"selfSigned": {}}}),
+        ("webhook-certificate", {"apiVersion": upstream.CERT_MANAGER_API_VERSION, "kind": "Certificate",
+                                 "metadata": meta(upstream.WEBHOOK_CERTIFICATE_NAME), "spec": {
+            "dnsNames": [f"{service}.{ns}.svc", f"{service}.{ns}.svc.cluster.local"],
+            "keystores": {"pkcs12": {"create": True, "passwordSecretRef": {
+                "name": upstream.WEBHOOK_PASSWORD_SECRET, "key": upstream.WEBHOOK_PASSWORD_SECRET_KEY}}},
+            "issuerRef": {"kind": "Issuer", "name": upstream.WEBHOOK_ISSUER_NAME},
+            "commonName": upstream.WEBHOOK_CERT_COMMON_NAME,
+            "secretName": upstream.WEBHOOK_CERT_SECRET}}),
+        ("mutating-webhook", {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+                              "metadata": cluster_meta, "webhooks": [webhook(
+                                  upstream.MUTATING_WEBHOOK_NAME, upstream.MUTATING_WEBHOOK_PATH, upstream.MUTATED_RESOURCES)]}),
+        ("validating-webhook", {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+                                "metadata": cluster_meta, "webhooks": [webhook(
+                                    upstream.VALIDATING_WEBHOOK_NAME, upstream.VALIDATING_WEBHOOK_PATH,
+                                    upstream.VALIDATED_RESOURCES)]}),
+    ]
+
+
+# --- the component ---------------------------------------------------------------------------------------------------
+
+
+class FlinkOperator(pulumi.ComponentResource):
+    """One operator with everything it needs (``flink-platform:operator:FlinkOperator``).
+
+    ``keystore_password`` (a secret Output, required when the webhook is on) fills the keystore password Secret;
+    ``namespaces`` are the watched Namespace resources, so namespaced objects wait for their namespace.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        args: FlinkOperatorArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        keystore_password: pulumi.Input[str] | None = None,
+        namespaces: Mapping[str, pulumi.Resource] | None = None,
+    ):
+        super().__init__("flink-platform:operator:FlinkOperator", name, None, opts)
+        s = args.settings
+        if s.webhook.enabled and keystore_password is None:
+            raise ValueError(f"{name}: the webhook is on but no keystore password was given")
+        deps: list[pulumi.Resource] = []
+        if not s.existing_namespace:
+            self.namespace = declare(f"{name}-namespace", namespace_manifest(args),
+                                     pulumi.ResourceOptions(parent=self, retain_on_delete=True))
+            deps = [self.namespace]
+        child = pulumi.ResourceOptions(parent=self, depends_on=deps)
+        all_namespaces = {**(namespaces or {}), **({args.namespace: deps[0]} if deps else {})}
+
+        self.service_account = declare(f"{name}-sa", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {
+            "name": upstream.OPERATOR_SERVICE_ACCOUNT, "namespace": args.namespace,
+            "labels": labels_for(args, "operator")}}, child)
+        configmap = configmap_manifest(args)
+        self.config_map = declare(f"{name}-config", configmap, child)
+        self.rbac = WatchedNamespaceRbac(f"{name}-rbac", WatchedNamespaceRbacArgs(
+            operator_namespace=args.namespace, watched=args.watched_names, cluster_wide=args.cluster_wide,
+            nodes_rule=s.nodes_rule, labels=labels_for(args, "rbac"),
+        ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)
+        webhook_objects: list[pulumi.Resource] = []
+        if s.webhook.enabled:
+            for role, manifest in webhook_manifests(args, keystore_password):
+                webhook_objects.append(declare(f"{name}-{role}", manifest, child))
+        self.deployment = declare(
+            f"{name}-deployment", deployment_manifest(args, config_checksum(args, configmap["data"])),
+            pulumi.ResourceOptions(parent=self, depends_on=[*deps, self.service_account, self.config_map, self.rbac,
+                                                            *webhook_objects[:1]]),
+        )
+        if args.leader_election:
+            self.pdb = declare(f"{name}-pdb", pdb_manifest(args), child)
+        if args.network.enabled:
+            self.network = OperatorNetworkPolicies(f"{name}-network", NetworkPoliciesArgs(
+                operator_namespace=args.namespace, watched=args.watched_names,
+                egress={w.name: w.egress for w in args.watched}, cluster_wide=args.cluster_wide,
+                webhook=s.webhook.enabled, metrics_port=s.metrics_port, network=args.network,
+                extra_egress=s.extra_egress, labels=labels_for(args, "network"),
+            ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)
+        # What a workload in a watched namespace waits for: the running operator (Deployment, webhook) and the RBAC
+        # and network policies of its own namespace; named leaves, not this component (a component in depends_on
+        # expands to all its descendants: every workload would wait on every watched namespace's objects, a
+        # dependency list quadratic in the stack's size).
+        self._common_ready = [self.deployment, *webhook_objects, *self.rbac.by_namespace.get(None, [])]
+        self._network = getattr(self, "network", None)
+        self.register_outputs({
+            "namespace": args.namespace,
+            "watchedNamespaces": list(args.watched_names),
+            "clusterWide": args.cluster_wide,
+            "replicas": s.replicas,
+            "webhook": s.webhook.enabled,
+            "image": image(args),
+        })
+
+    def ready_for(self, namespace: str) -> list[pulumi.Resource]:
+        """The objects a workload in ``namespace`` waits for on create (and outlives on destroy): the operator's
+        Deployment and webhook objects, cluster-wide RBAC, and this operator's RBAC and network policies in
+        ``namespace``."""
+        network = self._network.by_namespace.get(namespace, []) if self._network is not None else []
+        return [*self._common_ready, *self.rbac.by_namespace.get(namespace, []), *network]

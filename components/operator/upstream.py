@@ -1,0 +1,428 @@
+"""Facts taken from the Apache Flink Kubernetes Operator, each in exactly one place.
+
+Everything here is data read from upstream (operator release tag, CRD files, the Java ``FlinkVersion`` enum);
+components, tools and tests import these names instead of repeating the values. This module imports nothing
+from Pulumi so that the offline plan, the policy pack and the tests can use it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The chart's name, used by upstream as the ``app.kubernetes.io/name`` of the operator's objects.
+OPERATOR_APP_NAME = "flink-kubernetes-operator"
+
+#: API group and version of every operator custom resource.
+FLINK_API_GROUP = "flink.apache.org"
+FLINK_API_VERSION = f"{FLINK_API_GROUP}/v1beta1"
+
+
+@dataclass(frozen=True)
+class CrdFile:
+    """One CRD file of an operator release: its kind, its file name in the chart's ``crds/`` folder, its sha256."""
+
+    kind: str
+    plural: str
+    filename: str
+    sha256: str
+
+    @property
+    def crd_name(self) -> str:
+        return f"{self.plural}.{FLINK_API_GROUP}"
+
+
+#: The operator releases this program can install, with the sha256 of each CRD file as published at the
+#: release tag (``helm/flink-kubernetes-operator/crds/<file>``). A version missing here is refused.
+CRD_PINS: dict[str, tuple[CrdFile, ...]] = {
+    "1.15.0": (
+        CrdFile(
+            "FlinkDeployment",
+            "flinkdeployments",
+            "flinkdeployments.flink.apache.org-v1.yml",
+            "7977265fc26d5e13e46ea5a18b18ce71dc1b93a7c750d781843a7af0d1d13e47",
+        ),
+        CrdFile(
+            "FlinkSessionJob",
+            "flinksessionjobs",
+            "flinksessionjobs.flink.apache.org-v1.yml",
+            "f06cc09cbd11897c5120df8c8aae31558d5eb901ea550e9c476b21dd234f99b1",
+        ),
+        CrdFile(
+            "FlinkStateSnapshot",
+            "flinkstatesnapshots",
+            "flinkstatesnapshots.flink.apache.org-v1.yml",
+            "b4d9e65e4465c74ff8526cfc46d823a4a5198d51e0e08a9f0f5a8c6f4380e399",
+        ),
+        CrdFile(
+            "FlinkBlueGreenDeployment",
+            "flinkbluegreendeployments",
+            "flinkbluegreendeployments.flink.apache.org-v1.yml",
+            "1e6595166e20fcfbc937cb30eda814dedac3e43ddbc1ff224b48c911a64fe760",
+        ),
+    ),
+}
+
+SUPPORTED_OPERATOR_VERSIONS: tuple[str, ...] = tuple(CRD_PINS)
+
+#: Where upstream publishes the CRD files of a release (the chart's ``crds/`` folder at the release tag).
+CRD_URL_TEMPLATE = (
+    "https://raw.githubusercontent.com/apache/flink-kubernetes-operator/"
+    "release-{version}/helm/flink-kubernetes-operator/crds/{filename}"
+)
+
+#: ``FlinkVersion`` values the operator's Java enum knows, per operator release, and the ones it still supports
+#: (``FlinkVersion.isSupported``: v1_15 and newer).
+FLINK_VERSIONS_KNOWN: dict[str, tuple[str, ...]] = {
+    "1.15.0": (
+        "v1_13", "v1_14", "v1_15", "v1_16", "v1_17", "v1_18", "v1_19", "v1_20",
+        "v2_0", "v2_1", "v2_2", "v2_3", "v2_4",
+    ),
+}
+FLINK_VERSIONS_SUPPORTED: dict[str, tuple[str, ...]] = {
+    "1.15.0": (
+        "v1_15", "v1_16", "v1_17", "v1_18", "v1_19", "v1_20",
+        "v2_0", "v2_1", "v2_2", "v2_3", "v2_4",
+    ),
+}
+
+#: The known gap of a release: values the Java enum accepts but the committed CRD's ``flinkVersion`` enum lacks
+#: (at 1.15.0 the CRD stops at v2_2; upstream ``main`` generates the CRDs at build time and has v2_3/v2_4).
+#: The CRDs component appends these to the enum and annotates the CRD with what it added.
+CRD_FLINK_VERSION_ENUM_GAP: dict[str, tuple[str, ...]] = {
+    "1.15.0": ("v2_3", "v2_4"),
+}
+#: Kinds whose schema embeds ``flinkVersion`` (the BlueGreen CRD embeds a FlinkDeployment spec).
+CRD_KINDS_WITH_FLINK_VERSION = ("FlinkDeployment", "FlinkBlueGreenDeployment")
+
+#: Kubernetes name rule the operator's validator applies to FlinkDeployment names (DefaultValidator):
+#: lower-case alphanumerics or '-', starting with a letter, ending alphanumeric, at most 45 characters.
+#: Java's ``String.matches`` tests the whole string: match it with ``components.config.names.matches`` (``re.fullmatch``),
+#: never ``re.match``/``re.search`` with ``$``, which would accept a final newline.
+FLINK_DEPLOYMENT_NAME_PATTERN = r"[a-z]([-a-z\d]{0,43}[a-z\d])?"
+
+
+# =====================================================================================================================
+# Operator install facts (the chart ``helm/flink-kubernetes-operator`` at the release tag, and the operator's config
+# options). Pulumi-free: the program, the policy pack and the tests import them from here. The chart comparison
+# tests (tests/components/operator/test_chart_parity.py) check every one of them against the real rendered chart.
+# =====================================================================================================================
+
+#: The operator image upstream publishes; the chart's default tag is ``latest`` (never used here: stacks pin a tag
+#: or a digest, and the default tag is the release version).
+OPERATOR_IMAGE_REPOSITORY = "ghcr.io/apache/flink-kubernetes-operator"
+OPERATOR_IMAGE_PULL_POLICY = "IfNotPresent"
+#: The image's user and group (the operator Dockerfile's ``flink`` user); the chart's podSecurityContext.
+OPERATOR_UID = 9999
+OPERATOR_GID = 9999
+
+# --- fixed object names (other objects or the operator itself depend on them) ---------------------------------------
+#: Deployment name and container name (the chart name, ``flink-operator.name``), also ``OPERATOR_NAME`` env.
+OPERATOR_DEPLOYMENT_NAME = OPERATOR_APP_NAME
+OPERATOR_CONTAINER_NAME = OPERATOR_APP_NAME
+WEBHOOK_CONTAINER_NAME = "flink-webhook"
+OPERATOR_CONFIGMAP_NAME = "flink-operator-config"
+OPERATOR_SERVICE_ACCOUNT = "flink-operator"
+OPERATOR_ROLE = "flink-operator"
+OPERATOR_ROLE_BINDING = "flink-operator-role-binding"
+JOB_SERVICE_ACCOUNT = "flink"
+JOB_ROLE = "flink"
+JOB_ROLE_BINDING = "flink-role-binding"
+WEBHOOK_SERVICE_NAME = "flink-operator-webhook-service"
+#: The chart's keystore password Secret (upstream fills it with a literal; this project from a Pulumi secret).
+WEBHOOK_PASSWORD_SECRET = "flink-operator-webhook-secret"
+WEBHOOK_PASSWORD_SECRET_KEY = "password"
+WEBHOOK_ISSUER_NAME = "flink-operator-selfsigned-issuer"
+WEBHOOK_CERTIFICATE_NAME = "flink-operator-serving-cert"
+#: The Secret cert-manager writes the serving certificate and PKCS12 keystore into (hard-coded in the chart).
+WEBHOOK_CERT_SECRET = "webhook-server-cert"
+WEBHOOK_CERT_COMMON_NAME = "FlinkDeployment Validator"
+WEBHOOK_KEYSTORE_KEY = "keystore.p12"
+WEBHOOK_KEYSTORE_MOUNT = "/certs"
+MUTATING_WEBHOOK_NAME = "mutationwebhook.flink.apache.org"
+VALIDATING_WEBHOOK_NAME = "validationwebhook.flink.apache.org"
+MUTATING_WEBHOOK_PATH = "/mutate"
+VALIDATING_WEBHOOK_PATH = "/validate"
+MUTATED_RESOURCES = ("flinksessionjobs", "flinkdeployments")
+VALIDATED_RESOURCES = ("flinkdeployments", "flinksessionjobs", "flinkstatesnapshots")
+WEBHOOK_OPERATIONS = ("CREATE", "UPDATE")
+#: cert-manager's CA injection annotation (value ``<namespace>/<certificate>``).
+CERT_MANAGER_INJECT_CA_ANNOTATION = "cert-manager.io/inject-ca-from"
+CERT_MANAGER_API_VERSION = "cert-manager.io/v1"
+#: The namespace label Kubernetes sets automatically (1.21+); the webhooks select watched namespaces by it.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def webhook_configuration_name(operator_namespace: str) -> str:
+    """Name of both webhook configurations (``flink-operator-<release namespace>-webhook-configuration``)."""
+    return f"flink-operator-{operator_namespace}-webhook-configuration"
+
+
+# --- ports -----------------------------------------------------------------------------------------------------------
+OPERATOR_HEALTH_PORT = 8085
+OPERATOR_HEALTH_PORT_NAME = "health-port"
+#: The chart declares no metrics port by default; the operator docs' Prometheus example uses 9999.
+OPERATOR_METRICS_PORT_DEFAULT = 9999
+OPERATOR_METRICS_PORT_NAME = "metrics"
+WEBHOOK_SERVER_PORT = 9443
+WEBHOOK_SERVICE_PORT = 443
+#: Flink (native Kubernetes): JobManager REST, JobManager RPC, blob server, TaskManager RPC.
+JOBMANAGER_REST_PORT = 8081
+JOBMANAGER_RPC_PORT = 6123
+BLOB_SERVER_PORT = 6124
+TASKMANAGER_RPC_PORT = 6122
+
+# --- paths and environment of the operator container -----------------------------------------------------------------
+FLINK_CONF_DIR = "/opt/flink/conf"
+FLINK_PLUGINS_DIR = "/opt/flink/plugins"
+FLINK_ARTIFACTS_DIR = "/opt/flink/artifacts"
+LOGGING_FRAMEWORK = "log4j2"
+OPERATOR_LOG4J_FILE = "log4j-operator.properties"
+CONSOLE_LOG4J_FILE = "log4j-console.properties"
+CONFIG_FILE = "config.yaml"
+OPERATOR_LOG_CONFIG = f"-Dlog4j.configurationFile={FLINK_CONF_DIR}/{OPERATOR_LOG4J_FILE}"
+OPERATOR_COMMAND = ("/docker-entrypoint.sh", "operator")
+WEBHOOK_COMMAND = ("/docker-entrypoint.sh", "webhook")
+#: Pod annotation naming the default container (kubectl logs/exec).
+DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+
+# --- probes (values.yaml operatorHealth) ----------------------------------------------------------------------------
+LIVENESS_PROBE = {"initialDelaySeconds": 30, "periodSeconds": 10}
+STARTUP_PROBE = {"failureThreshold": 30, "periodSeconds": 10}
+PROBE_PATH = "/"
+
+# --- operator config keys (KubernetesOperatorConfigOptions) ---------------------------------------------------------
+KEY_WATCHED_NAMESPACES = "kubernetes.operator.watched.namespaces"
+KEY_HEALTH_PROBE_ENABLED = "kubernetes.operator.health.probe.enabled"
+KEY_HEALTH_PROBE_PORT = "kubernetes.operator.health.probe.port"
+KEY_DYNAMIC_NAMESPACES = "kubernetes.operator.dynamic.namespaces.enabled"
+KEY_DYNAMIC_CONFIG = "kubernetes.operator.dynamic.config.enabled"
+KEY_DYNAMIC_CONFIG_INTERVAL = "kubernetes.operator.dynamic.config.check.interval"
+KEY_LEADER_ELECTION = "kubernetes.operator.leader-election.enabled"
+KEY_LEASE_NAME = "kubernetes.operator.leader-election.lease-name"
+KEY_RECONCILE_INTERVAL = "kubernetes.operator.reconcile.interval"
+KEY_PROGRESS_CHECK_INTERVAL = "kubernetes.operator.observer.progress-check.interval"
+KEY_PROM_FACTORY = "kubernetes.operator.metrics.reporter.prom.factory.class"
+KEY_PROM_PORT = "kubernetes.operator.metrics.reporter.prom.port"
+PROM_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+
+#: The operator's default configuration as the chart writes it (``conf/flink-conf.yaml`` of the chart, then the
+#: ``defaultConfiguration`` override of values.yaml), in order. Values are YAML scalars as written upstream.
+_JAVA17_OPTS = " ".join(
+    [f"--add-exports={m}=ALL-UNNAMED" for m in ("java.base/sun.net.util", "java.rmi/sun.rmi.registry",
+                                                 "java.security.jgss/sun.security.krb5")]
+    + [f"--add-opens={m}=ALL-UNNAMED" for m in (
+        "java.base/java.lang", "java.base/java.net", "java.base/java.io", "java.base/java.nio",
+        "java.base/sun.nio.ch", "java.base/java.lang.reflect", "java.base/java.text", "java.base/java.time",
+        "java.base/java.util", "java.base/java.util.concurrent", "java.base/java.util.concurrent.atomic",
+        "java.base/java.util.concurrent.locks")]
+)
+OPERATOR_DEFAULT_CONFIG: tuple[tuple[str, str], ...] = (
+    ("taskmanager.numberOfTaskSlots", "1"),
+    ("parallelism.default", "1"),
+    ("kubernetes.operator.default-configuration.flink-version.v1_18.env.java.opts.all", _JAVA17_OPTS),
+    ("kubernetes.operator.default-configuration.flink-version.v1_19+.env.java.default-opts.all", _JAVA17_OPTS),
+    ("kubernetes.operator.metrics.reporter.slf4j.factory.class", "org.apache.flink.metrics.slf4j.Slf4jReporterFactory"),
+    ("kubernetes.operator.metrics.reporter.slf4j.interval", "5 MINUTE"),
+    (KEY_RECONCILE_INTERVAL, "15 s"),
+    (KEY_PROGRESS_CHECK_INTERVAL, "5 s"),
+)
+
+#: ``conf/log4j-operator.properties`` (the operator's own logging), as ordered key/value pairs; the root level is
+#: the one the stack may change. Upstream repeats ``logger.conf.*``; the later pair wins, as in Java properties.
+OPERATOR_LOG4J: tuple[tuple[str, str], ...] = (
+    ("rootLogger.level", "INFO"),
+    ("rootLogger.appenderRef.console.ref", "ConsoleAppender"),
+    ("appender.console.name", "ConsoleAppender"),
+    ("appender.console.type", "CONSOLE"),
+    ("appender.console.layout.type", "PatternLayout"),
+    ("appender.console.layout.pattern",
+     "%style{%d}{yellow} %style{%-30c{1.}}{cyan} %highlight{[%-5level]%notEmpty{[%X{resource.namespace}/}"
+     "%notEmpty{%X{resource.name}]} %msg%n%throwable}"),
+    ("logger.conf.name", "org.apache.flink.configuration.GlobalConfiguration"),
+    ("logger.conf.level", "ERROR"),
+    ("logger.conf.name", "org.apache.flink.configuration.Configuration"),
+    ("logger.conf.level", "ERROR"),
+)
+#: ``conf/log4j-console.properties``: the default logging of the JobManager and TaskManager pods.
+CONSOLE_LOG4J: tuple[tuple[str, str], ...] = (
+    ("rootLogger.level", "INFO"),
+    ("rootLogger.appenderRef.console.ref", "ConsoleAppender"),
+    ("rootLogger.appenderRef.rolling.ref", "RollingFileAppender"),
+    ("logger.akka.name", "akka"),
+    ("logger.akka.level", "INFO"),
+    ("logger.kafka.name", "org.apache.kafka"),
+    ("logger.kafka.level", "INFO"),
+    ("logger.hadoop.name", "org.apache.hadoop"),
+    ("logger.hadoop.level", "INFO"),
+    ("logger.zookeeper.name", "org.apache.zookeeper"),
+    ("logger.zookeeper.level", "INFO"),
+    ("appender.console.name", "ConsoleAppender"),
+    ("appender.console.type", "CONSOLE"),
+    ("appender.console.layout.type", "PatternLayout"),
+    ("appender.console.layout.pattern", "%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n"),
+    ("appender.rolling.name", "RollingFileAppender"),
+    ("appender.rolling.type", "RollingFile"),
+    ("appender.rolling.append", "false"),
+    ("appender.rolling.fileName", "${sys:log.file}"),
+    ("appender.rolling.filePattern", "${sys:log.file}.%i"),
+    ("appender.rolling.layout.type", "PatternLayout"),
+    ("appender.rolling.layout.pattern", "%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n"),
+    ("appender.rolling.policies.type", "Policies"),
+    ("appender.rolling.policies.size.type", "SizeBasedTriggeringPolicy"),
+    ("appender.rolling.policies.size.size", "100MB"),
+    ("appender.rolling.strategy.type", "DefaultRolloverStrategy"),
+    ("appender.rolling.strategy.max", "10"),
+    ("logger.netty.name", "org.apache.flink.shaded.akka.org.jboss.netty.channel.DefaultChannelPipeline"),
+    ("logger.netty.level", "OFF"),
+)
+
+# --- RBAC (templates/rbac/_helpers.tpl, templates/rbac/role.yaml) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """One RBAC rule as the chart writes it (order of groups, resources and verbs kept)."""
+
+    api_groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    verbs: tuple[str, ...]
+
+    def to_k8s(self) -> dict[str, list[str]]:
+        return {"apiGroups": list(self.api_groups), "resources": list(self.resources), "verbs": list(self.verbs)}
+
+
+_CRUD = ("get", "list", "watch", "create", "update", "patch", "delete")
+_FLINK_KINDS = ("flinkbluegreendeployments", "flinkdeployments", "flinksessionjobs", "flinkstatesnapshots")
+
+#: ``flink-operator.rbacRules``: the operator's Role (watch mode) or ClusterRole (cluster mode).
+OPERATOR_RULES: tuple[PolicyRule, ...] = (
+    PolicyRule(("",), ("pods", "services", "events", "configmaps", "secrets"), _CRUD + ("deletecollection",)),
+    PolicyRule(("apps",), ("deployments", "deployments/finalizers", "replicasets"), _CRUD),
+    PolicyRule(("apps",), ("deployments/scale",), ("get", "update", "patch")),
+    PolicyRule(("extensions",), ("deployments", "ingresses"), _CRUD),
+    PolicyRule((FLINK_API_GROUP,), tuple(r for k in _FLINK_KINDS for r in (k, f"{k}/finalizers")), _CRUD),
+    PolicyRule((FLINK_API_GROUP,), tuple(f"{k}/status" for k in _FLINK_KINDS), ("get", "update", "patch")),
+    PolicyRule(("networking.k8s.io",), ("ingresses",), _CRUD),
+    PolicyRule(("coordination.k8s.io",), ("leases",), _CRUD),
+)
+#: ``rbac.nodesRule.create``: inserted after the first rule (needed for NodePort REST services).
+NODES_RULE = PolicyRule(("",), ("nodes",), ("list",))
+NODES_RULE_POSITION = 1
+#: The operator's Role in its own namespace when that namespace is not watched: leader-election leases
+#: (FLINK-32041) and listing FlinkStateSnapshots to detect the CRD (FLINK-38552).
+OPERATOR_NAMESPACE_RULES: tuple[PolicyRule, ...] = (
+    PolicyRule(("coordination.k8s.io",), ("leases",), _CRUD),
+    PolicyRule((FLINK_API_GROUP,), ("flinkstatesnapshots",), ("list",)),
+)
+#: ``flink-operator.jobRbacRules``: the job ServiceAccount's Role (JobManagers create TaskManager pods, HA maps).
+JOB_RULES: tuple[PolicyRule, ...] = (
+    PolicyRule(("",), ("pods", "configmaps"), _CRUD),
+    PolicyRule(("apps",), ("deployments", "deployments/finalizers"), _CRUD),
+)
+
+
+def operator_rules(nodes_rule: bool = False) -> tuple[PolicyRule, ...]:
+    """The operator's rules, with the optional nodes rule where the chart puts it."""
+    if not nodes_rule:
+        return OPERATOR_RULES
+    return OPERATOR_RULES[:NODES_RULE_POSITION] + (NODES_RULE,) + OPERATOR_RULES[NODES_RULE_POSITION:]
+
+# --- Flink native Kubernetes pod labels (Flink ``flink-kubernetes/.../utils/Constants.java``) -----------------------
+#: Every JobManager and TaskManager pod of a native-mode FlinkDeployment carries ``type: flink-native-kubernetes``,
+#: ``app: <deployment name>`` and ``component: jobmanager|taskmanager``; network policies select on them.
+FLINK_LABEL_TYPE = "type"
+FLINK_LABEL_TYPE_NATIVE = "flink-native-kubernetes"
+FLINK_LABEL_APP = "app"
+FLINK_LABEL_COMPONENT = "component"
+FLINK_COMPONENT_JOBMANAGER = "jobmanager"
+FLINK_COMPONENT_TASKMANAGER = "taskmanager"
+
+# --- Flink workload facts (FlinkDeployment / FlinkSessionJob specs, the operator's validator, Flink config keys) ---
+
+#: The operator's job ServiceAccount in every watched namespace is ``JOB_SERVICE_ACCOUNT`` (above); the RBAC
+#: component creates it, workloads only reference it (``spec.serviceAccount`` is mandatory, DefaultValidator).
+#: Name of the Flink container in JM/TM pods; a pod template must use it to change that container.
+MAIN_CONTAINER = "flink-main-container"
+#: The JobManager REST service the operator creates: ``<metadata.name>-rest.<namespace>``, port ``rest.port``.
+REST_SERVICE_SUFFIX = "-rest"
+REST_PORT = JOBMANAGER_REST_PORT
+#: Fixed native-Kubernetes ports (Flink ``Constants``): JM RPC, blob server, TM RPC (defined above).
+BLOB_PORT = BLOB_SERVER_PORT
+
+#: Flink config keys the operator and Flink read, each with the deprecated aliases the operator still accepts.
+CHECKPOINT_DIR_KEY = "execution.checkpointing.dir"
+SAVEPOINT_DIR_KEY = "execution.checkpointing.savepoint-dir"
+HA_TYPE_KEY = "high-availability.type"
+HA_STORAGE_DIR_KEY = "high-availability.storageDir"
+CONFIG_KEY_ALIASES: dict[str, tuple[str, ...]] = {
+    CHECKPOINT_DIR_KEY: ("state.checkpoints.dir",),
+    SAVEPOINT_DIR_KEY: ("state.savepoints.dir",),
+    HA_TYPE_KEY: ("high-availability",),
+}
+#: HA type values that mean Kubernetes HA (short name and factory class); NONE/none means off.
+HA_KUBERNETES = "kubernetes"
+HA_KUBERNETES_VALUES = (HA_KUBERNETES, "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory")
+HA_OFF_VALUES = ("NONE", "none")
+PERIODIC_SAVEPOINT_INTERVAL_KEY = "kubernetes.operator.periodic.savepoint.interval"
+SAVEPOINT_HISTORY_MAX_COUNT_KEY = "kubernetes.operator.savepoint.history.max.count"
+SAVEPOINT_HISTORY_MAX_AGE_KEY = "kubernetes.operator.savepoint.history.max.age"
+SAVEPOINT_DISPOSE_ON_DELETE_KEY = "kubernetes.operator.savepoint.dispose-on-delete"
+LAST_STATE_MAX_CHECKPOINT_AGE_KEY = "kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age"
+ROLLBACK_ENABLED_KEY = "kubernetes.operator.deployment.rollback.enabled"
+RESTART_STRATEGY_PREFIX = "restart-strategy"
+AUTOSCALER_PREFIX = "job.autoscaler"
+#: Keys DefaultValidator refuses in any flinkConfiguration ("Forbidden Flink config key").
+FORBIDDEN_CONFIG_KEYS = ("kubernetes.namespace", "kubernetes.cluster-id", "high-availability.cluster-id")
+#: The only keys ``spec.logConfiguration`` may hold (DefaultValidator "Invalid log config key").
+LOG_CONFIG_KEYS = ("log4j-console.properties", "logback-console.xml")
+#: Upgrade modes and job states (CRD enums), and the operator's default upgrade mode.
+UPGRADE_MODES = ("stateless", "savepoint", "last-state")
+STATEFUL_UPGRADE_MODES = ("savepoint", "last-state")
+JOB_STATES = ("running", "suspended")
+DEPLOYMENT_MODES = ("native", "standalone")
+#: JobSpec fields whose change alone never redeploys (``@SpecDiff(DiffType.IGNORE)`` in JobSpec).
+JOB_DIFF_IGNORED = (
+    "upgradeMode", "initialSavepointPath", "allowNonRestoredState",
+    "savepointTriggerNonce", "checkpointTriggerNonce", "autoscalerResetNonce",
+)
+#: Operator config: URI schemes a FlinkSessionJob jarURI may use (``kubernetes.operator.user.artifacts
+#: .allowed-schemes``, 1.15.0 default: https only, case-insensitive).
+ARTIFACT_ALLOWED_SCHEMES_KEY = "kubernetes.operator.user.artifacts.allowed-schemes"
+ARTIFACT_ALLOWED_SCHEMES_DEFAULT = ("https",)
+
+
+@dataclass(frozen=True)
+class AutoscalerRange:
+    """One AutoscalerValidator range: the option (under ``job.autoscaler.``), its bounds (None = unbounded)."""
+
+    key: str
+    low: float | None
+    high: float | None
+
+
+#: AutoscalerValidator ranges (flink-autoscaler ``AutoscalerValidator``); ``utilization.max``/``min`` are bounded
+#: by ``utilization.target`` as well (checked where both are known).
+AUTOSCALER_RANGES: tuple[AutoscalerRange, ...] = (
+    AutoscalerRange("scale-down.max-factor", 0.0, None),
+    AutoscalerRange("scale-up.max-factor", 0.0, None),
+    AutoscalerRange("utilization.target", 0.0, 1.0),
+    AutoscalerRange("target.utilization.boundary", 0.0, None),
+    AutoscalerRange("utilization.max", 0.0, 1.0),
+    AutoscalerRange("utilization.min", 0.0, 1.0),
+    AutoscalerRange("observed-scalability.coefficient-min", 0.01, 1.0),
+)
+
+#: Status fields the deploy-time await waits on (``pulumi.com/waitFor``); tests check each path exists in the
+#: CRD's status schema and each value is in its enum.
+AWAIT_CONDITIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "application": ((".status.jobStatus.state", "RUNNING"), (".status.lifecycleState", "STABLE")),
+    "suspended": ((".status.lifecycleState", "SUSPENDED"),),
+    "session-cluster": ((".status.jobManagerDeploymentStatus", "READY"), (".status.lifecycleState", "STABLE")),
+    "session-job": ((".status.jobStatus.state", "RUNNING"), (".status.lifecycleState", "STABLE")),
+    "blue-green": ((".status.jobStatus.state", "RUNNING"),),
+}
+
+#: Flink's Prometheus metric reporter (flink-metrics-prometheus, shipped in the image's plugins/).
+PROMETHEUS_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+PROMETHEUS_REPORTER_PREFIX = "metrics.reporter.prom"
+PROMETHEUS_PORT = 9249

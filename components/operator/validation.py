@@ -1,0 +1,384 @@
+"""The Flink Kubernetes Operator's own validation rules (``DefaultValidator`` 1.15.0), as data and small parsers.
+
+One home for every fact the operator's validator applies, read from upstream (OP tag ``release-1.15.0``:
+``validation/DefaultValidator.java``, ``config/KubernetesOperatorConfigOptions.java``,
+``autoscaler/validation/AutoscalerValidator.java``, ``autoscaler/config/AutoScalerOptions.java``; Flink's
+``CheckpointingOptions``, ``HighAvailabilityOptions``, ``MemorySize``; fabric8 ``Quantity``). The policy pack's
+``operator-*`` rules and the program import these names; nothing else repeats them.
+
+Like :mod:`components.operator.upstream`, this module imports only the standard library: the policy pack runs it in its
+own virtualenv (``policies/.venv``) that has no pydantic and no Pulumi program dependencies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+
+from components.operator.upstream import FLINK_DEPLOYMENT_NAME_PATTERN, FLINK_VERSIONS_KNOWN, FLINK_VERSIONS_SUPPORTED
+
+OPERATOR_VERSION = "1.15.0"
+
+#: ``DefaultValidator.DEPLOYMENT_NAME_PATTERN`` (applied to FlinkDeployment names and session-job deploymentName).
+NAME_PATTERN = re.compile(FLINK_DEPLOYMENT_NAME_PATTERN.strip("^$"))
+NAME_MAX_LENGTH = 45
+
+#: ``FlinkVersion`` enum values and ``FlinkVersion.isSupported`` (v1_15 and newer) at the pinned operator.
+FLINK_VERSIONS = FLINK_VERSIONS_KNOWN[OPERATOR_VERSION]
+SUPPORTED_FLINK_VERSIONS = FLINK_VERSIONS_SUPPORTED[OPERATOR_VERSION]
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """A Flink/operator config option: its current key, the older keys Flink still reads, and its default."""
+
+    key: str
+    legacy: tuple[str, ...] = ()
+    default: str | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.key, *self.legacy)
+
+    def lookup(self, conf: Mapping[str, str]) -> tuple[str, str] | None:
+        """``(key found, value)`` for the first of :attr:`keys` present in ``conf`` (Flink's fallback order)."""
+        for k in self.keys:
+            if k in conf:
+                return k, conf[k]
+        return None
+
+    def value(self, conf: Mapping[str, str]) -> str | None:
+        found = self.lookup(conf)
+        return found[1] if found else self.default
+
+
+#: ``FORBIDDEN_CONF_KEYS``: the operator owns these (``kubernetes.namespace``, ``kubernetes.cluster-id``,
+#: ``high-availability.cluster-id``); exact key match (``Configuration.containsKey``).
+FORBIDDEN_CONFIG_KEYS = ("kubernetes.namespace", "kubernetes.cluster-id", "high-availability.cluster-id")
+
+#: ``CheckpointingOptions.CHECKPOINTS_DIRECTORY`` / ``SAVEPOINT_DIRECTORY`` (Flink 2.x names, 1.x deprecated keys).
+CHECKPOINTS_DIR = ConfigKey("execution.checkpointing.dir", ("state.checkpoints.dir",))
+SAVEPOINT_DIR = ConfigKey("execution.checkpointing.savepoint-dir", ("state.savepoints.dir", "savepoints.state.backend.fs.dir"))
+#: ``HighAvailabilityOptions.HA_MODE``; HA is on unless the value is ``NONE`` (case-insensitive).
+HA_TYPE = ConfigKey("high-availability.type", ("high-availability", "recovery.mode"), "NONE")
+
+#: Operator options the validator reads (``KubernetesOperatorConfigOptions``).
+ROLLBACK_ENABLED = ConfigKey("kubernetes.operator.deployment.rollback.enabled", (), "false")
+HEALTH_CHECK_ENABLED = ConfigKey("kubernetes.operator.cluster.health-check.enabled", (), "false")
+JM_DEPLOYMENT_RECOVERY_ENABLED = ConfigKey("kubernetes.operator.jm-deployment-recovery.enabled", (), "true")
+PERIODIC_SAVEPOINT_INTERVAL = ConfigKey("kubernetes.operator.periodic.savepoint.interval")
+CHECKPOINT_MAX_AGE = ConfigKey("kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age")
+JAR_URI_ALLOWED_SCHEMES = ConfigKey("kubernetes.operator.user.artifacts.allowed-schemes", (), "https")
+JAR_URI_DISALLOW_RESTRICTED_HOSTS = ConfigKey("kubernetes.operator.user.artifacts.disallow-restricted-hosts", (), "true")
+
+#: ``ALLOWED_LOG_CONF_KEYS`` (``Constants.CONFIG_FILE_LOG4J_NAME`` / ``CONFIG_FILE_LOGBACK_NAME``).
+ALLOWED_LOG_CONFIG_KEYS = ("log4j-console.properties", "logback-console.xml")
+
+#: Upgrade modes (CRD enum) and the default when ``job.upgradeMode`` is unset.
+UPGRADE_MODES = ("last-state", "savepoint", "stateless")
+DEFAULT_UPGRADE_MODE = "stateless"
+
+#: Keys from which Flink can derive the JobManager / TaskManager memory when ``resource.memory`` is unset
+#: (``JobManagerProcessUtils`` / ``TaskExecutorProcessUtils``: total process, total Flink, or explicit heap [+ managed]).
+JM_MEMORY_KEYS = (
+    ("jobmanager.memory.process.size",),
+    ("jobmanager.memory.flink.size",),
+    ("jobmanager.memory.heap.size",),
+    ("jobmanager.heap.size",),
+)
+TM_MEMORY_KEYS = (
+    ("taskmanager.memory.process.size",),
+    ("taskmanager.memory.flink.size",),
+    ("taskmanager.memory.task.heap.size", "taskmanager.memory.managed.size"),
+)
+
+
+#: Flink 1.20 memory-model defaults the derivation uses (JobManagerOptions / TaskManagerOptions), in MiB.
+MIB = 1 << 20
+JVM_METASPACE = 256 * MIB
+JVM_OVERHEAD_MIN, JVM_OVERHEAD_MAX, JVM_OVERHEAD_FRACTION = 192 * MIB, 1024 * MIB, 0.1
+JM_OFF_HEAP = 128 * MIB
+TM_FRAMEWORK_HEAP = TM_FRAMEWORK_OFF_HEAP = 128 * MIB
+TM_NETWORK_MIN, TM_NETWORK_MAX, TM_NETWORK_FRACTION = 64 * MIB, 1024 * MIB, 0.1
+TM_MANAGED_FRACTION = 0.4
+
+
+def _flink_from_process(process: int) -> int:
+    overhead = min(max(process * JVM_OVERHEAD_FRACTION, JVM_OVERHEAD_MIN), JVM_OVERHEAD_MAX)
+    return int(process - JVM_METASPACE - overhead)
+
+
+def _sizes(conf: Mapping[str, str], keys: tuple[str, ...]) -> list[int] | None:
+    """The keys' values as Flink memory sizes; None if one is missing; ValueError if one does not parse."""
+    if not all(k in conf for k in keys):
+        return None
+    return [flink_memory_size(conf[k]) for k in keys]
+
+
+def jobmanager_memory_problem(conf: Mapping[str, str]) -> str | None:
+    """``JobManagerProcessUtils.processSpecFromConfigWithNewOptionToInterpretLegacyHeap``: can Flink derive the
+    JobManager memory from ``conf``? Explicit heap first, then total Flink memory, then total process memory, with
+    the default metaspace, overhead and off-heap sizes (a modelled subset of Flink's memory model)."""
+    try:
+        for keys in (JM_MEMORY_KEYS[2], JM_MEMORY_KEYS[3]):
+            if _sizes(conf, keys) is not None:
+                return None
+        flink = _sizes(conf, JM_MEMORY_KEYS[1])
+        if flink is None:
+            process = _sizes(conf, JM_MEMORY_KEYS[0])
+            if process is None:
+                return "no JobManager memory size is configured"
+            flink = [_flink_from_process(process[0])]
+    except ValueError as err:
+        return str(err)
+    if flink[0] - JM_OFF_HEAP <= 0:
+        return "the configured JobManager memory is too small for Flink's fixed overheads"
+    return None
+
+
+def taskmanager_memory_problem(conf: Mapping[str, str]) -> str | None:
+    """``TaskExecutorProcessUtils.processSpecFromConfig``: heap + managed, else total Flink, else total process
+    memory, with the default framework, network and managed shares (a modelled subset of Flink's memory model)."""
+    try:
+        if _sizes(conf, TM_MEMORY_KEYS[2]) is not None:
+            return None
+        flink = _sizes(conf, TM_MEMORY_KEYS[1])
+        if flink is None:
+            process = _sizes(conf, TM_MEMORY_KEYS[0])
+            if process is None:
+                return "no TaskManager memory size is configured"
+            flink = [_flink_from_process(process[0])]
+    except ValueError as err:
+        return str(err)
+    total = flink[0]
+    network = min(max(total * TM_NETWORK_FRACTION, TM_NETWORK_MIN), TM_NETWORK_MAX)
+    task_heap = total - TM_FRAMEWORK_HEAP - TM_FRAMEWORK_OFF_HEAP - network - total * TM_MANAGED_FRACTION
+    if task_heap <= 0:
+        return "the configured TaskManager memory is too small for Flink's framework, network and managed shares"
+    return None
+
+
+@dataclass(frozen=True)
+class AutoscalerRange:
+    """One ``AutoscalerValidator.validateNumber`` check: the option, its legacy key, its bounds (None = open)."""
+
+    option: ConfigKey
+    low: float | str | None  # a str names another option whose value is the bound
+    high: float | str | None
+
+
+def _autoscaler(key: str, default: str | None = None, deprecated: tuple[str, ...] = (),
+                fallback: tuple[str, ...] = ()) -> ConfigKey:
+    """``job.autoscaler.<key>``, then its deprecated keys, then the old ``kubernetes.operator.`` fallbacks."""
+    return ConfigKey(f"job.autoscaler.{key}",
+                     (*deprecated, f"kubernetes.operator.job.autoscaler.{key}", *fallback), default)
+
+
+AUTOSCALER_ENABLED = _autoscaler("enabled", "false")
+AUTOSCALER_UTILIZATION_TARGET = _autoscaler("utilization.target", "0.7", ("job.autoscaler.target.utilization",),
+                                            ("kubernetes.operator.job.autoscaler.target.utilization",))
+AUTOSCALER_EXCLUDED_PERIODS = _autoscaler("excluded.periods")
+#: ``validateAutoscalerOptions`` in order; ``"target"`` means the value of ``utilization.target``.
+AUTOSCALER_RANGES = (
+    AutoscalerRange(_autoscaler("scale-down.max-factor", "0.6"), 0.0, None),
+    AutoscalerRange(_autoscaler("scale-up.max-factor", "100000.0"), 0.0, None),
+    AutoscalerRange(AUTOSCALER_UTILIZATION_TARGET, 0.0, 1.0),
+    AutoscalerRange(_autoscaler("target.utilization.boundary", "0.3"), 0.0, None),
+    AutoscalerRange(_autoscaler("utilization.max"), "target", 1.0),
+    AutoscalerRange(_autoscaler("utilization.min"), 0.0, "target"),
+    AutoscalerRange(_autoscaler("observed-scalability.coefficient-min", "0.5"), 0.01, 1.0),
+)
+
+#: Schemes ``validateJarURI`` checks hosts for, and the address classes it refuses (``InetAddress.is*``).
+JAR_URI_HOST_CHECKED_SCHEMES = ("http", "https")
+
+#: Resources with this label set to "true" (any case) are the operator's health canaries: the webhook
+#: (``FlinkValidator``) and the controllers skip them (``CanaryResourceManager.isCanaryResource``).
+CANARY_LABEL = "flink.apache.org/canary"
+
+#: Snapshot job reference kinds (CRD enum).
+SNAPSHOT_JOB_REFERENCE_KINDS = ("FlinkDeployment", "FlinkSessionJob")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Value conversions as the operator performs them.
+
+
+def config_string(value: Any) -> str:
+    """A ``flinkConfiguration`` value as Flink sees it (``asFlatMap`` + ``toString``): JSON numbers that are whole
+    become integers (the Analyzer carries every number as a double), booleans lower-case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ";".join(config_string(v) for v in value)
+    return str(value)
+
+
+def flatten_config(conf: Mapping[str, Any] | None, prefix: str = "") -> dict[str, str]:
+    """``flinkConfiguration`` (nested YAML allowed since FLINK-37406) as Flink's flat ``key → string`` map."""
+    out: dict[str, str] = {}
+    for key, value in (conf or {}).items():
+        full = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten_config(value, full + "."))
+        elif value is not None:
+            out[full] = config_string(value)
+    return out
+
+
+def parse_bool(value: str | None) -> bool:
+    """Flink's boolean parsing (``true``/``false``, case-insensitive); anything else counts as false here."""
+    return (value or "").strip().lower() == "true"
+
+
+def boolean_problem(option: ConfigKey, conf: Mapping[str, str]) -> tuple[str, str] | None:
+    """``(key, value)`` when ``option`` is set to something Flink's ``Configuration.get`` cannot read as a boolean
+    (only ``true``/``false`` in any case): the validator then throws and the operator rejects the resource."""
+    found = option.lookup(conf)
+    if found and found[1].strip().lower() not in ("true", "false"):
+        return found
+    return None
+
+
+def ha_enabled(conf: Mapping[str, str]) -> bool:
+    """``HighAvailabilityMode.isHighAvailabilityModeActivated``."""
+    return (HA_TYPE.value(conf) or "NONE").strip().upper() != "NONE"
+
+
+_MEMORY_UNITS = {
+    "b": 1, "bytes": 1,
+    "k": 1 << 10, "kb": 1 << 10, "kibibytes": 1 << 10,
+    "m": 1 << 20, "mb": 1 << 20, "mebibytes": 1 << 20,
+    "g": 1 << 30, "gb": 1 << 30, "gibibytes": 1 << 30,
+    "t": 1 << 40, "tb": 1 << 40, "tebibytes": 1 << 40,
+}
+_FLINK_MEMORY = re.compile(r"\s*(\d+)\s*([a-zA-Z]*)\s*")
+_QUANTITY = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?")
+JAVA_LONG_MAX = (1 << 63) - 1
+
+
+def flink_memory_size(text: str) -> int:
+    """Flink ``MemorySize.parse``: digits, optional unit (b, k/kb, m/mb, g/gb, t/tb, long names; any case).
+
+    Raises ValueError with what was wrong.
+    """
+    m = _FLINK_MEMORY.fullmatch(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a Flink memory size (digits followed by an optional unit b/k/m/g/t)")
+    number, unit = m.groups()
+    factor = _MEMORY_UNITS.get(unit.lower()) if unit else 1
+    if factor is None:
+        raise ValueError(f"memory unit {unit!r} in {text!r} does not match any of {sorted(_MEMORY_UNITS)}")
+    if int(number) > JAVA_LONG_MAX // factor:
+        raise ValueError(f"memory size {text!r} overflows a Java long")
+    return int(number) * factor
+
+
+def kubernetes_quantity(text: str) -> Decimal:
+    """fabric8 ``Quantity.parse`` + ``getAmountInBytes``: a number with an optional suffix or exponent."""
+    compact = re.sub(r"\s", "", text)
+    m = _QUANTITY.fullmatch(compact)
+    if not m:
+        raise ValueError(f"{text!r} is not a Kubernetes quantity (a number with an optional suffix such as Mi or G)")
+    number, exponent, suffix = m.groups()
+    try:
+        amount = Decimal(number)
+        if exponent:
+            amount *= Decimal(10) ** int(exponent[1:])
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"{text!r} is not a Kubernetes quantity") from None
+    binary = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+    decimal = {"n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+    if suffix in binary:
+        amount *= Decimal(2) ** binary[suffix]
+    elif suffix in decimal:
+        amount *= Decimal(10) ** decimal[suffix]
+    return amount
+
+
+def resource_memory(text: str) -> int:
+    """``FlinkConfigBuilder.parseResourceMemoryString`` then ``MemorySize.parse``: a Flink memory size, or else a
+    Kubernetes quantity (``2Gi``; a trailing ``B`` dropped, upper-cased) whose byte count
+    (``Quantity.getNumericalAmount()``, a BigDecimal) is printed and parsed again as a Flink memory size. That
+    second parse fails whenever the BigDecimal prints a fraction or an exponent: a decimal point in the number
+    (``1.5Gi`` → ``1610612736.0``), the ``E``/``Ei`` suffixes or an exponent ≥ 16 (fabric8 7.3.1 prints those in
+    scientific notation), or more than a Java long."""
+    try:
+        return flink_memory_size(text)
+    except ValueError:
+        pass
+    q = re.sub(r"\s", "", text).upper()
+    if q.endswith("B"):
+        q = q[:-1]
+    if q.endswith("I"):
+        q = q[:-1] + "i"
+    try:
+        amount = kubernetes_quantity(q)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is neither a Flink memory size (e.g. 2048m) nor a Kubernetes quantity (e.g. 2Gi)"
+        ) from None
+    number, exponent, suffix = _QUANTITY.fullmatch(q).groups()
+    if "." in number:
+        raise ValueError(f"{text!r}: a decimal Kubernetes quantity becomes a fractional byte count Flink cannot parse")
+    if suffix in ("E", "Ei") or (exponent and int(exponent[1:]) >= 16):
+        # fabric8 7.3.1 prints these amounts in scientific notation (1Ei -> 1.152921504606847E+18)
+        raise ValueError(f"{text!r}: the byte count is printed in scientific notation, which Flink cannot parse")
+    if amount < 0 or amount != amount.to_integral_value() or amount > JAVA_LONG_MAX:
+        raise ValueError(f"{text!r} is not a whole, non-negative byte count Flink can parse")
+    return int(amount)
+
+
+def autoscaler_number(text: str) -> float:
+    """A double-typed autoscaler option as Flink's ``Configuration`` parses it."""
+    return float(text.strip())
+
+
+_DAILY_TIME = re.compile(r"(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?::(\d{1,3}))?)?")
+_CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,#LW-]+")
+
+
+def _daily_millis(text: str) -> int | None:
+    m = _DAILY_TIME.fullmatch(text.strip())
+    if not m:
+        return None
+    h, mi, s, ms = (int(g) if g else 0 for g in m.groups())
+    if h > 23 or mi > 59 or s > 59 or ms > 999:
+        return None
+    return ((h * 60 + mi) * 60 + s) * 1000 + ms
+
+
+def is_daily_expression(text: str) -> bool:
+    """Quartz ``DailyCalendar(start, end)``: ``HH:MM[:SS[:mmm]]-HH:MM[:SS[:mmm]]`` with start before end."""
+    parts = text.split("-")
+    if len(parts) != 2:
+        return False
+    start, end = _daily_millis(parts[0]), _daily_millis(parts[1])
+    return start is not None and end is not None and start < end
+
+
+def is_cron_expression(text: str) -> bool:
+    """A Quartz cron expression's shape: 6 or 7 fields of cron characters (seconds first)."""
+    fields = text.split()
+    return len(fields) in (6, 7) and all(_CRON_FIELD.fullmatch(f) for f in fields)
+
+
+def excluded_period_problem(expression: str) -> str | None:
+    """``CalendarUtils.validateExcludedExpression``: one daily or cron expression, or ``daily && cron``."""
+    subs = expression.split("&&")
+    if len(subs) > 2:
+        return "more than one '&&'"
+    kinds = []
+    for sub in subs:
+        sub = sub.strip()
+        daily, cron = is_daily_expression(sub), is_cron_expression(sub)
+        if not daily and not cron:
+            return f"{sub!r} is neither a daily expression (HH:MM-HH:MM) nor a Quartz cron expression"
+        kinds.append((daily, cron))
+    if len(subs) == 2 and not (any(d for d, _ in kinds) and any(c for _, c in kinds)):
+        return "two sub-expressions must be one daily expression && one cron expression"
+    return None

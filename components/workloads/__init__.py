@@ -1,0 +1,1 @@
+"""Flink workloads: their config, rendering, the component, plain session clusters and REST jobs, the impact preview."""

@@ -1,0 +1,1 @@
+"""A strict client for a Flink JobManager's REST API (a library: imports nothing of components/ or pulumi)."""
