@@ -42,7 +42,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import pulumi
 import yaml
@@ -279,8 +279,12 @@ def build_plan(stack: str, config: dict[str, Any], *, secret_keys: list[str] | N
     return check_run(stack, config, run_program(stack, config, secret_keys=secret_keys))
 
 
-def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor) -> Plan:
-    """The plan of a finished program run: objects rendered, validated, policies applied (no files written)."""
+def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor, *,
+              policies: Callable[[Sequence[Registration]], PolicyVerdict] | None = None) -> Plan:
+    """The plan of a finished program run: objects rendered, validated, policies applied (no files written).
+
+    ``policies`` judges the records (default :func:`run_policies`, the pack; a benchmark passes its own).
+    """
     records = list(monitor.registrations)
     objects = manifests.collect_objects(records)
     external, unchecked = external_crds(config)
@@ -301,7 +305,7 @@ def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor) -> 
         problems=validate_objects(checked, validator, declared),
         unvalidated=[o.label for o in objects if (o.api_version, o.kind) in declared
                      and validator.source_of(o.api_version, o.kind) is None],
-        policy=run_policies(records),
+        policy=(policies or run_policies)(records),
         notes=notes,
     )
 

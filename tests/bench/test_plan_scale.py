@@ -10,7 +10,7 @@ from bench import plan_scale
 
 
 def test_the_default_large_stack_has_hundreds_of_flink_deployments_and_tenant_operators() -> None:
-    config = plan_scale.synthetic_config(50, 10, plan_scale.OWN_OPERATOR_EVERY, plan_scale.JOBS_PER_TENANT)
+    config = plan_scale.synthetic_config(50, 10, plan_scale.DEFAULTS.own_operator_every, plan_scale.DEFAULTS.jobs_per_tenant)
     platform = config["flink-platform:platform"]
     workloads = platform["workloads"]
     assert len(workloads["applications"]) + len(workloads["sessionClusters"]) == 250
