@@ -69,6 +69,8 @@ class Recipe:
     install: Callable[[Path, str], None] | None = field(default=None, compare=False)
     #: Files :attr:`install` writes (relative to the output directory); the cache is valid only while they exist.
     extra_outputs: tuple[str, ...] = ()
+    #: Where ``go build`` runs, relative to :attr:`directory` (e.g. a module copied there by :attr:`prepare`).
+    build_subdir: str = ""
 
     @property
     def dest(self) -> Path:
@@ -125,8 +127,8 @@ def module_dir(go: str, module: str, version: str, *, expected_sum: str | None =
 
 def recipe_key(recipe: Recipe, go_ver: str) -> str:
     digest = hashlib.sha256(go_ver.encode())
-    files = [recipe.directory / "go.mod", recipe.directory / "go.sum", *sorted(recipe.directory.glob("*.go")),
-             *recipe.extra_key_files]
+    own = [p for p in (recipe.directory / "go.mod", recipe.directory / "go.sum") if p.exists() or not recipe.build_subdir]
+    files = [*own, *sorted(recipe.directory.glob("*.go")), *recipe.extra_key_files]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for command in recipe.commands:
@@ -185,12 +187,14 @@ def _build(recipe: Recipe, go: str, go_ver: str, key: str, log: Callable[[str], 
             ldflags = " ".join(["-s", "-w", *(f"-X {setting}" for setting in command.ldflags)])
             (tmp / command.name).parent.mkdir(parents=True, exist_ok=True)
             argv = [*NICE, go, "build", f"-ldflags={ldflags}", "-o", str(tmp / command.name), command.package]
-            log(f"go_build: building {command.name} ({recipe.kind} {recipe.version}) in {recipe.directory} ...")
+            log(f"go_build: building {command.name} ({recipe.kind} {recipe.version}) in "
+                f"{recipe.directory / recipe.build_subdir} ...")
             t0 = time.monotonic()
-            out = subprocess.run(argv, cwd=recipe.directory, env=env, capture_output=True, text=True, check=False)
+            cwd = recipe.directory / recipe.build_subdir
+            out = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
             if out.returncode != 0:
                 tail = "\n".join((out.stdout + out.stderr).splitlines()[-40:])
-                raise GoBuildError(f"`{' '.join(argv)}` in {recipe.directory} failed "
+                raise GoBuildError(f"`{' '.join(argv)}` in {cwd} failed "
                                    f"(exit {out.returncode}):\n{tail}")
             log(f"go_build: {command.name} built in {time.monotonic() - t0:.0f} s")
         if recipe.install is not None:
