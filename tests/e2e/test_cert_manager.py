@@ -8,7 +8,10 @@ Issuer, the Certificate) with strict server-side apply, so the API server judges
 with the release's schemas. Then the controller runs against the control plane and must bring every Issuer and
 Certificate to Ready and write the Certificate's Secret (``webhook-server-cert``) with a PKCS12 keystore that opens
 with the password from the password Secret, holding the key and certificate of ``tls.key``/``tls.crt``, for the
-Certificate's exact DNS names and common name. A wrong password does not open it.
+Certificate's exact DNS names and common name. A wrong password does not open it. The plan's Validating and
+Mutating webhook configurations (annotated ``cert-manager.io/inject-ca-from: <namespace>/<certificate>``) get that
+Certificate's CA as every webhook's ``caBundle`` from the controller's CA injector, as the API server needs to trust
+the webhook's serving certificate.
 """
 
 from __future__ import annotations
@@ -41,14 +44,20 @@ def cm_cluster(tmp_path_factory, request):
     yield from start_kube_cluster(tmp_path_factory, request, "kube-cert-manager")
 
 
+WEBHOOK_KINDS = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
+
+
 def certificate_objects(objects: list[dict]) -> list[dict]:
-    """What the plan's Certificates need: each webhook operator's Namespace, password Secret, Issuer, Certificate."""
+    """What the plan's Certificates need: each webhook operator's Namespace, password Secret, Issuer, Certificate,
+    and the webhook configurations whose CA they inject."""
     certificates = [o for o in objects if o["kind"] == "Certificate"]
     namespaces = {c["metadata"]["namespace"] for c in certificates}
     wanted = []
     for o in objects:
         meta = o["metadata"]
         if o["kind"] == "Namespace" and meta["name"] in namespaces:
+            wanted.append(o)
+        elif o["kind"] in WEBHOOK_KINDS:
             wanted.append(o)
         elif meta.get("namespace") in namespaces and (
                 o["kind"] in ("Issuer", "Certificate")
@@ -79,6 +88,19 @@ def wait_ready(kube: KubeApi, objs: list[dict], controller: cm.CertManagerContro
         time.sleep(0.5)
 
 
+def wait_injected(kube: KubeApi, hook: dict, ca: bytes, controller: cm.CertManagerController) -> None:
+    end = time.monotonic() + ISSUE_DEADLINE_S
+    while True:
+        bundles = [base64.b64decode(w["clientConfig"].get("caBundle") or "") for w in kube.read(hook)["webhooks"]]
+        if bundles and all(b == ca for b in bundles):
+            return
+        assert controller.running, f"the controller exited:\n{controller.log_tail()}"
+        if time.monotonic() > end:
+            raise AssertionError(f"{po.label(hook)}: caBundle not injected after {ISSUE_DEADLINE_S} s "
+                                 f"({[len(b) for b in bundles]} bytes)\n{controller.log_tail()}")
+        time.sleep(0.5)
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_cert_manager_issues_the_webhook_keystore_of_the_plan(stack: str, cm_cluster, committed_plans,
                                                               tmp_path: Path) -> None:
@@ -89,11 +111,12 @@ def test_cert_manager_issues_the_webhook_keystore_of_the_plan(stack: str, cm_clu
     assert certificates and len(certificates) == len(issuers)
     if stack == "prod":
         assert len(certificates) == 2, "prod: the shared operator's webhook and the search tenant's"
+    ca_of: dict[str, bytes] = {}
     try:
         for crd in cm.crd_objects():
             kube.apply(crd)
             kube.wait_established(crd["metadata"]["name"])
-        for kind in ("Namespace", "Secret", "Issuer", "Certificate"):
+        for kind in ("Namespace", "Secret", "Issuer", "Certificate", *WEBHOOK_KINDS):
             for o in (o for o in objects if o["kind"] == kind):
                 kube.apply(with_test_password(o) if kind == "Secret" else o)
 
@@ -122,6 +145,12 @@ def test_cert_manager_issues_the_webhook_keystore_of_the_plan(stack: str, cm_clu
                 assert cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == spec["commonName"]
                 with pytest.raises(ValueError):
                     pkcs12.load_key_and_certificates(data[upstream.WEBHOOK_KEYSTORE_KEY], b"not-the-password")
+                ca_of[f"{namespace}/{certificate['metadata']['name']}"] = data["ca.crt"]
+            hooks = [o for o in objects if o["kind"] in WEBHOOK_KINDS]
+            assert len(hooks) == 2 * len(certificates)
+            for hook in hooks:
+                source = hook["metadata"]["annotations"][upstream.CERT_MANAGER_INJECT_CA_ANNOTATION]
+                wait_injected(kube, hook, ca_of[source], controller)
         assert not controller.running
     finally:
         for o in reversed(objects):

@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	kscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/klog/v2"
 	apireg "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -58,13 +59,17 @@ import (
 )
 
 func main() {
-	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the cluster (its current context)")
+	// controller-runtime (the CA injector's) registers --kubeconfig on the default flag set itself.
+	if flag.Lookup("kubeconfig") == nil {
+		flag.String("kubeconfig", "", "kubeconfig of the cluster (its current context)")
+	}
 	namespace := flag.String("namespace", "", "only this namespace (default: all)")
 	clusterResourceNamespace := flag.String("cluster-resource-namespace", "cert-manager",
 		"namespace of the Secrets ClusterIssuers read")
 	workers := flag.Int("workers", 5, "workers per controller")
 	enabled := flag.String("controllers", "", "comma-separated controllers to run (default: every one compiled in)")
 	injectCA := flag.Bool("inject-ca", true, "also run the CA injector for webhook configurations")
+	klog.InitFlags(nil) // -v and the other klog flags (cert-manager logs through klog)
 	logf.InitLogs()
 	defer logf.FlushLogs()
 	flag.Parse()
@@ -72,7 +77,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	ctx = logf.NewContext(ctx, logf.Log, "controller")
-	if err := run(ctx, *kubeconfig, *namespace, *clusterResourceNamespace, *workers, *enabled, *injectCA); err != nil {
+	kubeconfig := flag.Lookup("kubeconfig").Value.String()
+	if err := run(ctx, kubeconfig, *namespace, *clusterResourceNamespace, *workers, *enabled, *injectCA); err != nil {
 		fmt.Fprintf(os.Stderr, "flink-platform-cert-manager: %v\n", err)
 		os.Exit(1)
 	}
