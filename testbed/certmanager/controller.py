@@ -152,3 +152,47 @@ class CertManagerController:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.cert_manager_local build|crds|run [--kubeconfig PATH] [--dir DIR]``: build the controller;
+    print the release's CRDs as YAML (to apply with any client); run the controller against a cluster until
+    interrupted (default: the control plane of ``python -m tools.kube_local start``)."""
+    import argparse
+    import sys
+
+    import yaml
+
+    parser = argparse.ArgumentParser(prog="python -m tools.cert_manager_local", description=main.__doc__)
+    parser.add_argument("command", choices=["build", "crds", "run"])
+    parser.add_argument("--version", default=DEFAULT_VERSION, help=f"cert-manager release (default {DEFAULT_VERSION})")
+    parser.add_argument("--kubeconfig", default=None, help="kubeconfig (default: .kube-local/kubeconfig)")
+    parser.add_argument("--dir", default=str(go_build.PROJECT_ROOT / ".cert-manager-local"),
+                        help="work dir of `run` (its log)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            print(ensure_built(args.version))
+        elif args.command == "crds":
+            print(yaml.safe_dump_all(crd_objects(args.version), sort_keys=False), end="")
+        else:
+            kubeconfig = Path(args.kubeconfig or go_build.PROJECT_ROOT / ".kube-local" / "kubeconfig")
+            if not kubeconfig.is_file():
+                print(f"no kubeconfig {kubeconfig}: start `python -m tools.kube_local start` or pass --kubeconfig",
+                      file=sys.stderr)
+                return 2
+            controller = CertManagerController(Path(args.dir), kubeconfig, version=args.version).start()
+            print(f"cert-manager {args.version} controller running (pid {controller.pid}), log {controller.log_file}; "
+                  "Ctrl-C stops it", flush=True)
+            try:
+                while controller.running:
+                    time.sleep(1.0)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                controller.stop()
+    except (CertManagerError, go_build.GoBuildError, go_build.GoPrerequisiteError,
+            cert_manager_crds.CertManagerCrdsUnavailable, cert_manager_crds.CertManagerCrdError) as exc:
+        print(f"cert_manager_local {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
