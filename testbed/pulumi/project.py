@@ -18,6 +18,10 @@ The policy pack runs from ``policies/`` with its own virtualenv ``policies/.venv
 :func:`planning.policy_gate.pack_python` creates once from ``policies/requirements.txt`` (as the offline gate
 does) and reuses while that file is unchanged.
 
+For another cluster (e.g. one with a real node): ``CliProject(work_dir, stack, kubeconfig=..., passphrase=...,
+no_kubelet=False).create(config)``, then :meth:`CliProject.preview`/``up``/``refresh``/``destroy`` (each returns a
+:class:`CliResult` with the exit code, the output and the engine's events).
+
 Against a control plane without a kubelet (:mod:`testbed.pulumi.no_kubelet`), :meth:`CliProject.local_packs`
 is the remediation pack ``testbed/pulumi/no_kubelet_pack``: ``up`` always runs with it (so nothing waits for
 readiness only a kubelet could bring), and a ``preview`` of a stack deployed that way needs it too (else every
@@ -236,27 +240,6 @@ class CliProject:
     def remove(self) -> None:
         """``pulumi stack rm --force --yes`` (state only; the cluster's objects are left as they are)."""
         self.run("stack", "rm", "--force", "--yes", self.stack)
-
-
-def run_stack(stack: str, config: dict, *, work_dir: Path, kubeconfig: Path, passphrase: str,
-              commands: tuple[str, ...] = ("up",), environment: str | None = None,
-              no_kubelet: bool = True) -> list[CliResult]:
-    """Run ``config`` as stack ``stack`` through the real CLI against ``kubeconfig`` (whose current context must be
-    the stack's ``platform.cluster.kubeconfigContext``): each of ``commands`` (``preview`` gated by the pack with
-    ``policies/config/<environment>.json`` when ``environment`` is given) in order; raises :class:`CliError` on the
-    first that fails. For trials on other clusters (e.g. a real node): ``no_kubelet=False`` waits for readiness."""
-    project = CliProject(work_dir, stack, kubeconfig=kubeconfig, passphrase=passphrase, no_kubelet=no_kubelet)
-    project.create(config)
-    results = []
-    for command in commands:
-        if command == "preview":
-            result = project.preview(*(project.policy_args(environment) if environment else []))
-        else:
-            result = getattr(project, command)()
-        results.append(result)
-        if result.returncode != 0:
-            raise CliError(f"`pulumi {command}` of stack {stack} exited {result.returncode}:\n{result.tail()}")
-    return results
 
 
 def run_operation(operation: str, stack_name: str, *, kubeconfig: str | None, diff: bool,
