@@ -1,5 +1,5 @@
-"""The ordinary Pulumi CLI path (``python -m tools.pulumi_local``): ``pulumi preview|up|refresh|destroy`` in a project folder, the CLI starting the
-Python language host on ``__main__.py`` as it does for a user.
+"""The ordinary Pulumi CLI path: ``pulumi preview|up|refresh|destroy`` in a project folder, the CLI starting the
+Python language host on ``__main__.py`` as it does for a user (also ``python -m tools.pulumi_local``).
 
 :class:`CliProject` lays out ``<work_dir>/project/`` as a user's checkout looks to the CLI: ``Pulumi.yaml`` (a copy
 of the checkout's, byte for byte: runtime python, toolchain pip, virtualenv .venv, stackConfigDir stacks) and the
@@ -20,7 +20,10 @@ does) and reuses while that file is unchanged.
 
 For another cluster (e.g. one with a real node): ``CliProject(work_dir, stack, kubeconfig=..., passphrase=...,
 no_kubelet=False).create(config)``, then :meth:`CliProject.preview`/``up``/``refresh``/``destroy`` (each returns a
-:class:`CliResult` with the exit code, the output and the engine's events).
+:class:`CliResult` with the exit code, the output and the engine's events). The stack file is the committed config
+made local by :func:`testbed.pulumi.cli.local_config` (test values for ``secure:`` entries and
+``workloads.defaults.awaitReady: false``, since no operator reconciles here: a cluster that runs the operator and
+should await the jobs needs that step of ``local_config`` made optional).
 
 Against a control plane without a kubelet (:mod:`testbed.pulumi.no_kubelet`), :meth:`CliProject.local_packs`
 is the remediation pack ``testbed/pulumi/no_kubelet_pack``: ``up`` always runs with it (so nothing waits for
@@ -45,8 +48,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import shutil
+import sys
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
