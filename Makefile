@@ -39,13 +39,15 @@ bench: $(VENV)/.flink
 	$(PY) -m bench.upgrade
 
 # The local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager built from testbed/recipes/kube,
-# cached in ~/.cache/flink-platform) and the e2e tests against it, including the real Pulumi CLI (testbed/pulumi/cli.py).
+# cached in ~/.cache/flink-platform) and the e2e tests against it, including the real Pulumi CLI and language host
+# (testbed/pulumi/) and a real cert-manager controller (testbed/certmanager/).
 kube: $(VENV)/.dev
 	$(PY) -m tools.kube_local build
 
 e2e: $(VENV)/.dev
 	$(PY) -m tools.kube_local build
 	$(PY) -m tools.pulumi_local build
+	$(PY) -m tools.cert_manager_local build
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 schema: $(VENV)/.dev

@@ -55,7 +55,7 @@ from components.config.rules import load_platform_config
 from components.operator.crds import CrdSchemas, default_cache_dir
 from components.workloads.render import POD_MONITOR_API_VERSION, POD_MONITOR_KIND
 from components.workloads.component import SPECS_OUTPUT
-from planning import capacity, flows, review
+from planning import capacity, cert_manager, flows, review
 from planning import manifests
 from planning.manifests import KubeObject
 from planning.mock_runtime import PROJECT, PROJECT_ROOT, SECRET, RecordingMonitor, Registration, run_program, stack_config
@@ -199,30 +199,34 @@ CERT_MANAGER_KINDS = {(upstream.CERT_MANAGER_API_VERSION, "Issuer"), (upstream.C
 
 
 def cert_manager_crd_dir(version: str) -> Path:
-    """Where the plan looks for cert-manager's CRD files of ``version`` (any ``*.yaml``/``*.yml``; multi-document
-    files such as the release's ``cert-manager.crds.yaml`` are fine): ``<CRD cache>/cert-manager/<version>/``."""
-    return default_cache_dir() / "cert-manager" / version
+    """Where the plan looks first for cert-manager's CRD files of ``version`` (the pinned file names of
+    ``deploy/crds/``): ``<CRD cache>/cert-manager/<version>/``; then in the Go module (:mod:`planning.cert_manager`)."""
+    return cert_manager.cache_dir(version)
 
 
 def external_crds(config: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[tuple[str, str], str]]:
-    """CRDs the stack declares available (cert-manager, when a webhook is on) and the declared kinds without a
-    cached schema, each with the reason it is not validated."""
+    """CRDs the stack declares available (cert-manager's Issuer and Certificate, when a webhook is on: pinned per
+    release, see :mod:`planning.cert_manager`) and the declared kinds without a schema, each with the reason it is
+    not validated. A CRD file that is not the pinned one raises :class:`planning.cert_manager.CertManagerCrdError`."""
     raw = json.loads(stack_config(config)[f"{PROJECT}:{CONFIG_KEY}"])
     platform = load_platform_config(raw)
     operators = [platform.operator] + [t.operator for t in platform.tenants if t.operator is not None]
     versions = sorted({op.webhook.cert_manager_version or "" for op in operators if op.webhook.enabled})
     bodies: list[dict[str, Any]] = []
     unchecked: dict[tuple[str, str], str] = {}
+    kinds = tuple(kind for _, kind in sorted(CERT_MANAGER_KINDS))
     for version in versions:
-        folder = cert_manager_crd_dir(version) if version else None
-        files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder and folder.is_dir() else []
-        for path in files:
-            bodies += [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8"))
-                       if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
-        if not files:
-            why = (f"cert-manager {version} is declared installed, but its CRDs are not in {folder}"
-                   if version else "cert-manager is declared installed without a version (webhook.certManagerVersion)")
+        if not version:
+            why = "cert-manager is declared installed without a version (webhook.certManagerVersion)"
             unchecked.update({kind: why for kind in CERT_MANAGER_KINDS})
+            continue
+        try:
+            found, _ = cert_manager.load_crds(version, kinds)
+        except cert_manager.CertManagerCrdsUnavailable as err:
+            unchecked.update({kind: f"cert-manager {version} is declared installed, but: {err}"
+                              for kind in CERT_MANAGER_KINDS})
+            continue
+        bodies += found
     return bodies, unchecked
 
 

@@ -64,6 +64,13 @@ class Recipe:
     prepare: Callable[[Path, str], None] | None = field(default=None, compare=False)
     #: Extra files whose content is part of the cache key (besides go.mod, go.sum and the recipe's ``*.go``).
     extra_key_files: tuple[Path, ...] = ()
+    #: Runs after ``go build`` with the (temporary) output directory and the go command: puts files beside the
+    #: binaries (e.g. scripts a module ships). Every name in :attr:`extra_outputs` must exist afterwards.
+    install: Callable[[Path, str], None] | None = field(default=None, compare=False)
+    #: Files :attr:`install` writes (relative to the output directory); the cache is valid only while they exist.
+    extra_outputs: tuple[str, ...] = ()
+    #: Where ``go build`` runs, relative to :attr:`directory` (e.g. a module copied there by :attr:`prepare`).
+    build_subdir: str = ""
 
     @property
     def dest(self) -> Path:
@@ -102,14 +109,32 @@ def required_version(go_mod: Path, module: str) -> str:
     return match.group(1)
 
 
+def module_dir(go: str, module: str, version: str, *, expected_sum: str | None = None) -> Path:
+    """The folder of ``module@version`` in the Go module cache (``go mod download -json``: downloaded from the module
+    proxy when missing, verified against the checksum database as usual). With ``expected_sum`` the module's ``h1:``
+    digest must be exactly that."""
+    out = subprocess.run([go, "mod", "download", "-json", f"{module}@{version}"], cwd="/",
+                         env={**os.environ, "GOFLAGS": "-mod=mod"}, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise GoBuildError(f"`go mod download -json {module}@{version}` failed: {(out.stderr or out.stdout).strip()}")
+    info = json.loads(out.stdout)
+    if info.get("Error"):
+        raise GoBuildError(f"`go mod download -json {module}@{version}` failed: {info['Error']}")
+    if expected_sum is not None and info.get("Sum") != expected_sum:
+        raise GoBuildError(f"{module}@{version} has digest {info.get('Sum')}, expected {expected_sum}")
+    return Path(info["Dir"])
+
+
 def recipe_key(recipe: Recipe, go_ver: str) -> str:
     digest = hashlib.sha256(go_ver.encode())
-    files = [recipe.directory / "go.mod", recipe.directory / "go.sum", *sorted(recipe.directory.glob("*.go")),
-             *recipe.extra_key_files]
+    own = [p for p in (recipe.directory / "go.mod", recipe.directory / "go.sum") if p.exists() or not recipe.build_subdir]
+    files = [*own, *sorted(recipe.directory.glob("*.go")), *recipe.extra_key_files]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for command in recipe.commands:
         digest.update(repr(command).encode())
+    for name in recipe.extra_outputs:
+        digest.update(b"extra\0" + name.encode())
     return digest.hexdigest()
 
 
@@ -121,6 +146,8 @@ def _cached(recipe: Recipe, key: str) -> dict | None:
     if stamp.get("key") != key:
         return None
     if not all(os.access(recipe.binary(c.name), os.X_OK) for c in recipe.commands):
+        return None
+    if not all(recipe.binary(name).exists() for name in recipe.extra_outputs):
         return None
     return stamp
 
@@ -160,18 +187,26 @@ def _build(recipe: Recipe, go: str, go_ver: str, key: str, log: Callable[[str], 
             ldflags = " ".join(["-s", "-w", *(f"-X {setting}" for setting in command.ldflags)])
             (tmp / command.name).parent.mkdir(parents=True, exist_ok=True)
             argv = [*NICE, go, "build", f"-ldflags={ldflags}", "-o", str(tmp / command.name), command.package]
-            log(f"go_build: building {command.name} ({recipe.kind} {recipe.version}) in {recipe.directory} ...")
+            log(f"go_build: building {command.name} ({recipe.kind} {recipe.version}) in "
+                f"{recipe.directory / recipe.build_subdir} ...")
             t0 = time.monotonic()
-            out = subprocess.run(argv, cwd=recipe.directory, env=env, capture_output=True, text=True, check=False)
+            cwd = recipe.directory / recipe.build_subdir
+            out = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
             if out.returncode != 0:
                 tail = "\n".join((out.stdout + out.stderr).splitlines()[-40:])
-                raise GoBuildError(f"`{' '.join(argv)}` in {recipe.directory} failed "
+                raise GoBuildError(f"`{' '.join(argv)}` in {cwd} failed "
                                    f"(exit {out.returncode}):\n{tail}")
             log(f"go_build: {command.name} built in {time.monotonic() - t0:.0f} s")
+        if recipe.install is not None:
+            recipe.install(tmp, go)
+            missing = [name for name in recipe.extra_outputs if not (tmp / name).exists()]
+            if missing:
+                raise GoBuildError(f"{recipe.kind} {recipe.version}: the install step wrote no {', '.join(missing)}")
         seconds = round(time.monotonic() - started, 1)
         stamp = {"key": key, "go": go_ver, "version": recipe.version, "seconds": seconds,
                  "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                 "binaries": {c.name: str(recipe.binary(c.name)) for c in recipe.commands}}
+                 "binaries": {c.name: str(recipe.binary(c.name)) for c in recipe.commands},
+                 "files": {name: str(recipe.binary(name)) for name in recipe.extra_outputs}}
         (tmp / STAMP).write_text(json.dumps(stamp, indent=2) + "\n")
         if recipe.dest.exists():
             shutil.rmtree(recipe.dest)

@@ -300,7 +300,8 @@ class WebhookConfig(_Model):
         default=None,
         pattern=r"^v1\.\d+\.\d+$",
         description="cert-manager release installed in the cluster (its CRDs are declared available); the offline "
-        "plan validates the Issuer and Certificate against that release's CRD schemas when they are cached.",
+        "plan validates the Issuer and Certificate against that release's pinned CRDs (CRD cache or cert-manager's Go "
+        "module).",
     )
     resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
 

@@ -185,7 +185,7 @@ def _write_cache(path: Path, data: bytes) -> None:
 def _server_canonical(body: dict[str, Any]) -> dict[str, Any]:
     """The CRD as the API server stores it: ``additionalPrinterColumns[].priority: 0`` (the zero value, which the
     server omits) left out, so the live object equals the desired one and ``pulumi preview`` after ``up`` shows no
-    perpetual diff (found by tests/e2e/test_pulumi_engine.py). Returns a copy when it changes anything."""
+    perpetual diff (found by the e2e test of the real engine, tests/e2e/test_pulumi_cli.py). Returns a copy when it changes anything."""
     versions = (body.get("spec") or {}).get("versions") or []
     if not any(c.get("priority") == 0 for v in versions for c in v.get("additionalPrinterColumns") or []):
         return body

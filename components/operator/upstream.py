@@ -148,6 +148,37 @@ WEBHOOK_OPERATIONS = ("CREATE", "UPDATE")
 #: cert-manager's CA injection annotation (value ``<namespace>/<certificate>``).
 CERT_MANAGER_INJECT_CA_ANNOTATION = "cert-manager.io/inject-ca-from"
 CERT_MANAGER_API_VERSION = "cert-manager.io/v1"
+#: cert-manager's Go module: it holds the release's CRD files in ``deploy/crds/`` (labels there are Helm template
+#: text in quotes, the schemas are the release's).
+CERT_MANAGER_MODULE = "github.com/cert-manager/cert-manager"
+CERT_MANAGER_CRD_DIR = "deploy/crds"
+
+
+@dataclass(frozen=True)
+class CertManagerRelease:
+    """One cert-manager release: the ``h1:`` digest of its Go module and ``{kind: (file, sha256)}`` of its CRDs."""
+
+    module_sum: str
+    crds: dict[str, tuple[str, str]]
+
+
+#: The cert-manager releases whose CRDs are pinned (the stacks' ``operator.webhook.certManagerVersion``); the plan
+#: validates the webhook's Issuer and Certificate against them, the test bed installs all six.
+CERT_MANAGER_RELEASES: dict[str, CertManagerRelease] = {
+    "v1.18.2": CertManagerRelease(
+        module_sum="h1:H2P75ycGcTMauV3gvpkDqLdS3RSXonWF2S49QGA1PZE=",
+        crds={
+            "Certificate": ("crd-certificates.yaml", "25f58d784b3e7f9520dcb101db8d86f93294d2c91fc37616b378516f9a94cf28"),
+            "CertificateRequest": ("crd-certificaterequests.yaml",
+                                   "bae51a8380d6944a665f0394f953bf94290d093edd9d21cc86f2f488524545e6"),
+            "Issuer": ("crd-issuers.yaml", "0f85efacd383ce9cdfceed0894939d3064c5593f6b7927953e43f41d8d1256c3"),
+            "ClusterIssuer": ("crd-clusterissuers.yaml",
+                              "c351a198e242aeb482892f86c5689f0c511d60a474f31bf73bd655d6337a17e1"),
+            "Order": ("crd-orders.yaml", "f10e292dd9efe0ffa2549edf4e368857308ffeda1a8c2e196c405b11ba405bcc"),
+            "Challenge": ("crd-challenges.yaml", "bbde88513ca86706d317abc7b26ba95e3103424649eab4cff5dbfb744a82704c"),
+        },
+    ),
+}
 #: The namespace label Kubernetes sets automatically (1.21+); the webhooks select watched namespaces by it.
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 

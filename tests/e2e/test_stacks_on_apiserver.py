@@ -69,7 +69,8 @@ def wait_quota_computed(kube: KubeApi, quota: dict, deadline_s: float = 120.0) -
 
 #: API groups of custom resources whose CRDs come with other software the stacks declare installed (cert-manager
 #: for the webhook's Issuer/Certificate, the Prometheus operator for PodMonitors), not with this program: the local
-#: control plane has no such CRDs, so these objects are not applied here (the offline plan lists them too).
+#: control plane has no such CRDs, so these objects are not applied here (the offline plan lists them too). The
+#: Issuers and Certificates are applied with cert-manager's own CRDs in tests/e2e/test_cert_manager.py.
 EXTERNAL_GROUPS = ("cert-manager.io", "monitoring.coreos.com")
 #: The operator's admission webhooks (failurePolicy Fail) would refuse every FlinkDeployment here: their server is
 #: the operator pod, which no kubelet runs. They are not applied; their namespace selectors are judged by the
