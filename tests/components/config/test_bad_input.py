@@ -1,0 +1,56 @@
+"""Bad input found by trying the committed stacks the way a newcomer would (issue 21): each is refused with its
+stack path, the value found and what is allowed, never a traceback."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+import pytest
+
+from components.config.models import SUPPORTED_KUBERNETES_VERSIONS, ConfigError
+from components.config.rules import load_platform_config
+from tests.conftest import platform_config
+
+APP = "workloads.applications[0]"
+
+
+def dev(change: Callable[[dict], None]) -> dict:
+    cfg = copy.deepcopy(platform_config("dev"))
+    change(cfg)
+    return cfg
+
+
+def app(**fields: Any) -> Callable[[dict], None]:
+    """Set ``fields`` (dotted paths inside the first application) on the dev stack."""
+    def apply(cfg: dict) -> None:
+        for path, value in fields.items():
+            node = cfg["workloads"]["applications"][0]
+            *parents, last = path.split("__")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = value
+    return apply
+
+
+def refused(cfg: dict) -> list[tuple[str, str, str]]:
+    with pytest.raises(ConfigError) as err:
+        load_platform_config(cfg)
+    return [(p.path, p.found, p.allowed) for p in err.value.problems]
+
+
+# (id, change, path, found, fragment of what is allowed)
+CASES = [
+    ("taskmanager-memory-GiB", app(taskManager__resource__memory="2GiB"), f"platform.{APP}.taskManager.resource.memory",
+     "'2GiB'", "must be a Flink memory size: a whole number with an optional unit b, k/kb, m/mb, g/gb or t/tb"),
+    ("taskmanager-memory-fraction", app(taskManager__resource__memory="1.5g"),
+     f"platform.{APP}.taskManager.resource.memory", "'1.5g'", "a whole number"),
+]
+
+
+@pytest.mark.parametrize("case, change, path, found, allowed", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_refused_with_path_value_and_rule(case: str, change, path: str, found: str,
+                                                       allowed: str) -> None:
+    problems = refused(dev(change))
+    assert any(p == path and f == found and allowed in a for p, f, a in problems), problems
+
