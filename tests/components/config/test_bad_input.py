@@ -45,6 +45,12 @@ CASES = [
      "'2GiB'", "must be a Flink memory size: a whole number with an optional unit b, k/kb, m/mb, g/gb or t/tb"),
     ("taskmanager-memory-fraction", app(taskManager__resource__memory="1.5g"),
      f"platform.{APP}.taskManager.resource.memory", "'1.5g'", "a whole number"),
+    ("task-slots-not-a-number", app(flinkConfiguration={"taskmanager.numberOfTaskSlots": "two"}),
+     f"platform.{APP}.flinkConfiguration['taskmanager.numberOfTaskSlots']", "'two'", "must be a positive whole number"),
+    ("task-slots-zero", app(flinkConfiguration={"taskmanager.numberOfTaskSlots": 0}),
+     f"platform.{APP}.flinkConfiguration['taskmanager.numberOfTaskSlots']", "0", "must be a positive whole number"),
+    ("parallelism-over-max", app(flinkConfiguration={"pipeline.max-parallelism": 2}, job__parallelism=4),
+     f"platform.{APP}.job.parallelism", "4", "at most the job's pipeline.max-parallelism (2"),
 ]
 
 
