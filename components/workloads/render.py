@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from components.config import labels as L
 from components.operator import upstream
+from components.operator.validation import jobmanager_memory_problem, taskmanager_memory_problem
 from components.workloads.config import (
     ApplicationWorkload,
     Autoscaler,
@@ -585,6 +586,14 @@ def _cluster_rules(w: ApplicationWorkload | SessionClusterWorkload, path: str,
                    defaults: WorkloadDefaults) -> list[Issue]:
     out = []
     eff = effective(w, defaults)
+    for role, resource, key, problem_of in (
+            ("jobManager", w.job_manager.resource, "jobmanager.memory.process.size", jobmanager_memory_problem),
+            ("taskManager", w.task_manager.resource, "taskmanager.memory.process.size", taskmanager_memory_problem)):
+        problem = problem_of({key: resource.memory})
+        if problem:
+            least = next(f"{mib}m" for mib in range(64, 1 << 16, 64) if problem_of({key: f"{mib}m"}) is None)
+            out.append((f"{path}.{role}.resource.memory", repr(resource.memory),
+                        f"{problem} (Flink refuses it at start-up); give at least {least}"))
     if w.job_manager.replicas > 1 and not eff.ha:
         out.append((f"{path}.jobManager.replicas", str(w.job_manager.replicas),
                     "more than one JobManager needs high availability, which is off for this workload"))

@@ -51,6 +51,11 @@ CASES = [
      f"platform.{APP}.flinkConfiguration['taskmanager.numberOfTaskSlots']", "0", "must be a positive whole number"),
     ("parallelism-over-max", app(flinkConfiguration={"pipeline.max-parallelism": 2}, job__parallelism=4),
      f"platform.{APP}.job.parallelism", "4", "at most the job's pipeline.max-parallelism (2"),
+    ("taskmanager-too-small", app(taskManager__resource__memory="100m"), f"platform.{APP}.taskManager.resource.memory",
+     "'100m'", "too small for Flink's framework, network and managed shares (Flink refuses it at start-up); give at "
+     "least 1024m"),
+    ("jobmanager-too-small", app(jobManager__resource__memory="256m"), f"platform.{APP}.jobManager.resource.memory",
+     "'256m'", "too small for Flink's fixed overheads (Flink refuses it at start-up); give at least 640m"),
 ]
 
 
@@ -60,3 +65,9 @@ def test_bad_input_is_refused_with_path_value_and_rule(case: str, change, path: 
     problems = refused(dev(change))
     assert any(p == path and f == found and allowed in a for p, f, a in problems), problems
 
+
+def test_the_rules_accept_what_flink_accepts() -> None:
+    for memory in ("2048m", "2 gb", "2G", "1024MB", "2147483648", "1g"):
+        load_platform_config(dev(app(taskManager__resource__memory=memory)))
+    load_platform_config(dev(app(flinkConfiguration={"taskmanager.numberOfTaskSlots": "4",
+                                                     "pipeline.max-parallelism": 128})))
