@@ -56,6 +56,16 @@ CASES = [
      "least 1024m"),
     ("jobmanager-too-small", app(jobManager__resource__memory="256m"), f"platform.{APP}.jobManager.resource.memory",
      "'256m'", "too small for Flink's fixed overheads (Flink refuses it at start-up); give at least 640m"),
+    ("memory-unquoted-names-the-unit", app(taskManager__resource__memory=2048),
+     f"platform.{APP}.taskManager.resource.memory", "2048",
+     'the number 2048, which would be 2048 bytes: give the unit, e.g. memory: "2048m" (2048 MiB'),
+    ("quota-memory-unquoted-names-the-unit", lambda c: c.setdefault("guardRails", {}).setdefault("quota", {}).update(
+        requestsMemory=2048), "platform.guardRails.quota.requestsMemory", "2048",
+     'which would be 2048 bytes: give the unit, e.g. requestsMemory: "2048Mi"'),
+    ("kubernetes-version-unquoted-lists-versions", lambda c: c["cluster"].update(kubernetesVersion=1.30),
+     "platform.cluster.kubernetesVersion", "1.3",
+     'quote it, e.g. kubernetesVersion: "1.30" (unquoted YAML drops trailing zeros: 1.30 becomes 1.3); supported: '
+     + ", ".join(SUPPORTED_KUBERNETES_VERSIONS)),
 ]
 
 
