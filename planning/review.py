@@ -12,6 +12,7 @@ cluster will see change, never what the config meant to change:
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable, Mapping, Sequence
 
 from components.config import labels as L
@@ -39,17 +40,35 @@ def _label(key: tuple[str, str, str, str]) -> str:
     return f"{kind} {ns}/{name}" if ns else f"{kind} {name}"
 
 
-def _changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
-    """Dotted paths where two objects differ (lists compared whole), at most a few per object."""
+_IGNORED = ("resourceVersion", "uid", "generation", "managedFields", "creationTimestamp")
+
+
+def _changed_paths(old: Any, new: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted path, old value, new value) where two objects differ; lists of equal length element by element."""
     if isinstance(old, Mapping) and isinstance(new, Mapping):
-        out: list[str] = []
+        out: list[tuple[str, Any, Any]] = []
         for k in sorted(set(old) | set(new), key=str):
-            if k in ("resourceVersion", "uid", "generation", "managedFields", "creationTimestamp"):
+            if k in _IGNORED:
                 continue
             if old.get(k) != new.get(k):
                 out += _changed_paths(old.get(k), new.get(k), f"{prefix}.{k}" if prefix else str(k))
         return out
-    return [prefix or "(whole object)"] if old != new else []
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [c for i, (a, b) in enumerate(zip(old, new)) if a != b
+                for c in _changed_paths(a, b, f"{prefix}[{i}]")]
+    return [(prefix or "(whole object)", old, new)] if old != new else []
+
+
+def _value(value: Any, width: int = 60) -> str:
+    """A field value for the page: strings quoted, absent as (unset), structures as short JSON."""
+    if value is None:
+        return "(unset)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _change_text(path: str, old: Any, new: Any) -> str:
+    return f"`{path}`: {_value(old)} → {_value(new)}"
 
 
 def object_changes(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]
@@ -72,7 +91,8 @@ def object_changes(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapp
     for key in sorted(old.keys() & new.keys()):
         if old[key] != new[key]:
             paths = _changed_paths(old[key], new[key])
-            shown = ", ".join(paths[:4]) + (f" (+{len(paths) - 4} more)" if len(paths) > 4 else "")
+            shown = "; ".join(_change_text(*c) for c in paths[:4]) + (
+                f" (+{len(paths) - 4} more)" if len(paths) > 4 else "")
             bucket(key)["changed"].append(f"{_label(key)}: {shown}")
     return dict(sorted(out.items(), key=lambda kv: (kv[0] == PLATFORM, kv[0])))
 

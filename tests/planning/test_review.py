@@ -40,7 +40,7 @@ def test_changed_objects_name_the_changed_fields_and_capacity_moves(committed_pl
         if o["kind"] == "ResourceQuota" and o["metadata"]["namespace"] == "search-prod":
             o["spec"]["hard"]["requests.cpu"] = "6"
     text = review.review_markdown(previous, current, stack="prod")
-    assert "- changed: ResourceQuota search-prod/flink-platform-quota: spec.hard.requests.cpu" in text
+    assert "- changed: ResourceQuota search-prod/flink-platform-quota: `spec.hard.requests.cpu`: '6' → '12'" in text
     assert "search / search-prod: CPU requested 9 → 9 (quota 6 → 12)" in text
 
 
@@ -67,3 +67,20 @@ def test_plan_with_previous_writes_review_md(committed_plans, tmp_path) -> None:
     assert "## Stateful impact per workload" in text
     without = (committed_plans["dev"] / "review.md").read_text()
     assert "No earlier plan was given" in without
+
+
+def test_a_changed_field_shows_its_old_and_new_value_down_to_the_list_element(committed_plans) -> None:
+    current = objects(committed_plans["prod"])
+    previous = copy.deepcopy(current)
+    deployment = next(o for o in previous if o["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    new_image = next(o for o in current if o is not None and o["kind"] == "Deployment")[
+        "spec"]["template"]["spec"]["containers"][0]["image"]
+    container["image"] = "ghcr.io/apache/flink-kubernetes-operator:1.14.0"
+    app = next(o for o in previous if o["kind"] == "FlinkDeployment")
+    app["spec"]["image"] = "flink:2.1.0-java17"
+    text = review.review_markdown(previous, current, stack="prod")
+    name = app["metadata"]["name"]
+    assert f"FlinkDeployment {app['metadata']['namespace']}/{name}: `spec.image`: 'flink:2.1.0-java17' → " in text
+    assert (f"`spec.template.spec.containers[0].image`: 'ghcr.io/apache/flink-kubernetes-operator:1.14.0' → "
+            f"{new_image!r}") in text
