@@ -98,15 +98,29 @@ def object_changes(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapp
 
 
 def flow_changes(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]
-                 ) -> tuple[list[str], list[str]]:
-    """(gained, lost) flows as ``from → to: ports`` lines."""
-    before = flows.flow_set(flows.Flows(previous).matrix())
-    after = flows.flow_set(flows.Flows(current).matrix())
+                 ) -> tuple[list[str], list[str], list[str]]:
+    """(gained, lost, changed) flows as ``from → to: ports`` lines; a flow allowed in both plans on other ports is
+    one ``changed`` line ``from → to: old ports → new ports (+added, -removed)``."""
+    before = {(s, d): p for s, d, p in flows.flow_set(flows.Flows(previous).matrix())}
+    after = {(s, d): p for s, d, p in flows.flow_set(flows.Flows(current).matrix())}
+    gained = [f"{s} → {d}: {after[s, d]}" for s, d in sorted(after.keys() - before.keys())]
+    lost = [f"{s} → {d}: {before[s, d]}" for s, d in sorted(before.keys() - after.keys())]
+    changed = []
+    for s, d in sorted(before.keys() & after.keys()):
+        if before[s, d] != after[s, d]:
+            old, new = _port_items(before[s, d]), _port_items(after[s, d])
+            delta = [f"+{p}" for p in new if p not in old] + [f"-{p}" for p in old if p not in new]
+            changed.append(f"{s} → {d}: {before[s, d]} → {after[s, d]} ({', '.join(delta)})")
+    return gained, lost, changed
 
-    def lines(items: set[tuple[str, str, str]]) -> list[str]:
-        return [f"{s} → {d}: {p}" for s, d, p in sorted(items)]
 
-    return lines(after - before), lines(before - after)
+def _port_items(text: str) -> list[str]:
+    """``TCP 9092, 9093; UDP 53`` → ``["TCP 9092", "TCP 9093", "UDP 53"]`` (``all`` stays whole)."""
+    items = []
+    for part in text.split("; "):
+        proto, _, ports = part.partition(" ")
+        items += [f"{proto} {p}" for p in ports.split(", ")] if ports else [part]
+    return items
 
 
 def capacity_changes(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -140,12 +154,12 @@ def review_markdown(previous: Sequence[Mapping[str, Any]], current: Sequence[Map
                     impact_lines: Sequence[str] = ()) -> str:
     """The whole review page."""
     changes = object_changes(previous, current)
-    gained, lost = flow_changes(previous, current)
+    gained, lost, moved = flow_changes(previous, current)
     cap = capacity_changes(previous, current)
     counts = {k: sum(len(v[k]) for v in changes.values()) for k in ("added", "changed", "removed")}
     lines = [f"# Review of stack `{stack}`", "",
              f"**{counts['added']} added, {counts['changed']} changed, {counts['removed']} removed** Kubernetes "
-             f"objects; **{len(gained)} flow(s) gained, {len(lost)} lost**; {len(cap)} namespace(s) with capacity "
+             f"objects; **{len(gained)} flow(s) gained, {len(lost)} lost, {len(moved)} with changed ports**; {len(cap)} namespace(s) with capacity "
              f"changes; {len(impact_lines)} workload(s) with a stateful impact.", ""]
     lines += ["## Stateful impact per workload", ""]
     lines += [f"- {line}" for line in impact_lines] or ["- none"]
@@ -159,7 +173,8 @@ def review_markdown(previous: Sequence[Mapping[str, Any]], current: Sequence[Map
                 lines.append(f"- {what}: {entry}")
         lines.append("")
     lines += ["## Network flows", ""]
-    lines += [f"- gained: {g}" for g in gained] + [f"- lost: {x}" for x in lost] or ["- no flow changes"]
+    lines += ([f"- gained: {g}" for g in gained] + [f"- lost: {x}" for x in lost]
+              + [f"- ports changed: {m}" for m in moved]) or ["- no flow changes"]
     lines += ["", "## Capacity", ""]
     lines += [f"- {c}" for c in cap] or ["- no capacity changes"]
     return "\n".join(lines).rstrip() + "\n"

@@ -16,7 +16,7 @@ def objects(plan_dir) -> list[dict]:
 def test_same_plan_reviews_as_no_change(committed_plans) -> None:
     objs = objects(committed_plans["prod"])
     text = review.review_markdown(objs, copy.deepcopy(objs), stack="prod")
-    assert "**0 added, 0 changed, 0 removed**" in text and "**0 flow(s) gained, 0 lost**" in text
+    assert "**0 added, 0 changed, 0 removed**" in text and "**0 flow(s) gained, 0 lost, 0 with changed ports**" in text
     assert "- no flow changes" in text and "- no capacity changes" in text
 
 
@@ -84,3 +84,15 @@ def test_a_changed_field_shows_its_old_and_new_value_down_to_the_list_element(co
     assert f"FlinkDeployment {app['metadata']['namespace']}/{name}: `spec.image`: 'flink:2.1.0-java17' → " in text
     assert (f"`spec.template.spec.containers[0].image`: 'ghcr.io/apache/flink-kubernetes-operator:1.14.0' → "
             f"{new_image!r}") in text
+
+
+def test_an_added_port_is_one_changed_flow_not_a_loss_and_a_gain(committed_plans) -> None:
+    previous = objects(committed_plans["prod"])
+    current = copy.deepcopy(previous)
+    policy = next(o for o in current if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "flink-egress-kafka"
+                  and o["metadata"]["namespace"] == "payments-prod")
+    policy["spec"]["egress"][0]["ports"].append({"port": 9094, "protocol": "TCP"})
+    text = review.review_markdown(previous, current, stack="prod")
+    assert ("- ports changed: TaskManagers (payments-prod) → kafka (10.50.0.0/16): TCP 9092, 9093 → TCP 9092, 9093, "
+            "9094 (+TCP 9094)") in text
+    assert "- lost:" not in text and "- gained:" not in text
