@@ -55,7 +55,7 @@ from components.config.rules import load_platform_config
 from components.operator.crds import CrdSchemas, default_cache_dir
 from components.workloads.render import POD_MONITOR_API_VERSION, POD_MONITOR_KIND
 from components.workloads.component import SPECS_OUTPUT
-from planning import capacity, cert_manager, flows, review
+from planning import capacity, cert_manager, flows, flows_picture, review
 from planning import manifests
 from planning.manifests import KubeObject
 from planning.mock_runtime import PROJECT, PROJECT_ROOT, SECRET, RecordingMonitor, Registration, run_program, stack_config
@@ -173,7 +173,8 @@ class Plan:
             RESOURCES_FILE: self.resources_text(),
             CAPACITY_FILE: capacity.capacity_markdown(self.capacity_rows(), stack=self.stack),
             FLOWS_FILE: flows.flows_markdown(matrix, stack=self.stack),
-            FLOWS_PICTURE: flows.flows_svg(matrix, stack=self.stack),
+            FLOWS_PICTURE: flows_picture.flows_svg(matrix, stack=self.stack, changed=review.changed_pairs(
+                self.previous_objects, [o.obj for o in self.objects]) if self.previous_objects is not None else ()),
             IMPACT_FILE: self.impact_text(),
             REVIEW_FILE: self.review_text(),
         }

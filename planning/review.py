@@ -219,6 +219,14 @@ def flow_changes(previous: Sequence[Mapping[str, Any]], current: Sequence[Mappin
     return gained, lost, changed
 
 
+def changed_pairs(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]
+                  ) -> set[tuple[str, str]]:
+    """(from, to) group names whose flow is gained, lost or on other ports: the cells the picture outlines."""
+    before = {(s, d): p for s, d, p in flows.flow_set(flows.Flows(previous).matrix())}
+    after = {(s, d): p for s, d, p in flows.flow_set(flows.Flows(current).matrix())}
+    return {pair for pair in before.keys() | after.keys() if before.get(pair) != after.get(pair)}
+
+
 def _port_items(text: str) -> list[str]:
     """``TCP 9092, 9093; UDP 53`` → ``["TCP 9092", "TCP 9093", "UDP 53"]`` (``all`` stays whole)."""
     items = []
