@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from components.config import labels as L
-from components.config import quantities
 from planning import capacity, flows
 
 PLATFORM = "platform"
@@ -251,9 +250,9 @@ def capacity_changes(previous: Sequence[Mapping[str, Any]], current: Sequence[Ma
                 return ("—", "—", "—", "—", 0)
             t = row.total
             q = row.quota
-            return (quantities.format_cpu(t.requests_cpu), quantities.format_memory(t.requests_memory),
-                    quantities.format_cpu(q.requests_cpu) if q.requests_cpu is not None else "—",
-                    quantities.format_memory(q.requests_memory) if q.requests_memory is not None else "—", t.pods)
+            return (capacity.format_cores(t.requests_cpu), capacity.format_gib(t.requests_memory) + " GiB",
+                    capacity.format_cores(q.requests_cpu) if q.requests_cpu is not None else "—",
+                    capacity.format_gib(q.requests_memory) + " GiB" if q.requests_memory is not None else "—", t.pods)
 
         va, vb = view(a), view(b)
         if va != vb:
