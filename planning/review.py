@@ -67,16 +67,12 @@ def _value(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _scalars(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value)
-
-
 def _change_text(path: str, old: Any, new: Any) -> str:
     """``path: old → new``; a list of scalars as the items added and removed, a multi-line text as its lines."""
-    if _scalars(old) and _scalars(new):
+    if isinstance(old, list) and isinstance(new, list):
         delta = [f"+{_value(v)}" for v in new if v not in old] + [f"-{_value(v)}" for v in old if v not in new]
         if delta:
-            return f"`{path}`: " + ", ".join(delta)
+            return f"`{path}`: " + ", ".join(delta[:4]) + (f" (+{len(delta) - 4} more)" if len(delta) > 4 else "")
     if isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new):
         before, after = old.splitlines(), new.splitlines()
         delta = [f"+{_value(v)}" for v in after if v not in before] + [f"-{_value(v)}" for v in before
