@@ -616,12 +616,28 @@ def _problem(error: dict[str, Any]) -> Problem:
         message = message.removeprefix(prefix)
     value = error.get("input")
     if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        field = str(loc[-1]) if loc else "value"
-        message += (
-            f"; YAML read an unquoted value as the number {value!r}: quote it in the stack file, e.g. "
-            f'{field}: "{value}" (and mind that unquoted YAML drops trailing zeros: 1.30 becomes 1.3)'
-        )
+        message += _quote_hint(loc, value)
     return Problem(_path(loc), _show(value), message)
+
+
+def _quote_hint(loc: tuple[Any, ...], value: int | float) -> str:
+    """What to write instead of a number YAML read where a string belongs: the right unit for a memory size, the
+    supported versions for a Kubernetes version, else the number quoted."""
+    field = str(loc[-1]) if loc else "value"
+    said = f"; YAML read an unquoted value as the number {value!r}"
+    if field == "kubernetesVersion":
+        meant = [v for v in SUPPORTED_KUBERNETES_VERSIONS if float(v) == value]
+        example = meant[0] if meant else SUPPORTED_KUBERNETES_VERSIONS[-1]
+        return (f'{said}: quote it, e.g. {field}: "{example}" (unquoted YAML drops trailing zeros: 1.30 becomes '
+                f"1.3); supported: {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}")
+    if field.lower().endswith("memory") and isinstance(value, int):
+        if loc and loc[0] == "workloads":  # a Flink memory size: m is MiB, a bare number is bytes
+            return (f'{said}, which would be {value} bytes: give the unit, e.g. {field}: "{value}m" ({value} MiB; '
+                    "Flink units b, k, m, g, t are 1024-based)")
+        return (f'{said}, which would be {value} bytes: give the unit, e.g. {field}: "{value}Mi" ({value} MiB; '
+                "Kubernetes units Ki, Mi, Gi are 1024-based, k, M, G 1000-based)")
+    return (f"{said}: quote it in the stack file, e.g. "
+            f'{field}: "{value}" (and mind that unquoted YAML drops trailing zeros: 1.30 becomes 1.3)')
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> set[str]:
