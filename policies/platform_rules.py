@@ -15,6 +15,7 @@ from typing import Any, Iterator, Mapping
 
 from pulumi_policy import PolicyConfigSchema
 
+from components.config import labels as L
 from components.config import pod_security as PSS
 from components.operator import pod_template as PT
 from components.operator import upstream
@@ -324,6 +325,19 @@ def _flink_pod_config(res: Resource) -> Iterator[Finding]:
                               f"{value.strip()!r}", "remove it (runtime/default is the default)")
 
 
+def check_namespace_pod_security(res: Resource, cfg) -> Iterator[Finding]:
+    """A Namespace enforces at least ``minimumLevel`` of the Pod Security Standards (its enforce label)."""
+    minimum = cfg["minimumLevel"]
+    level = get(res.props, "metadata", "labels", L.PSA_ENFORCE)
+    path = f"metadata.labels[{L.PSA_ENFORCE!r}]"
+    if level is None:
+        yield Finding(path, "is not set, so the cluster's default level (privileged unless configured) applies",
+                      f"set it to {minimum!r} or stricter")
+    elif str(level) not in PSS.LEVELS or not PSS.at_least(str(level), minimum):
+        yield Finding(path, f"enforces {level!r}, below this environment's minimum {minimum!r}",
+                      f"set it to one of {list(PSS.LEVELS[PSS.LEVELS.index(minimum):])}")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Resources set
 
@@ -475,6 +489,10 @@ def policies() -> list[KindPolicy]:
               "type": "string", "pattern": r"^v?1\.[0-9]+$",
               "description": "the cluster's Kubernetes minor (the safe sysctls depend on it); empty: the newest"}}),
           defaults={"kubernetesVersion": ""}),
+        P("security-namespace-pod-security", "Namespaces enforce at least this environment's Pod Security level.",
+          {"Namespace": (check_namespace_pod_security,)},
+          config_schema=PolicyConfigSchema(properties={"minimumLevel": {"enum": ["baseline", "restricted"]}}),
+          defaults={"minimumLevel": "baseline"}),
         P("platform-resources", "Containers and Flink JobManagers/TaskManagers declare CPU and memory.",
           _for(POD_KINDS, check_resources)),
         P("platform-upgrade-mode", "Jobs use an upgrade mode allowed in this environment.",

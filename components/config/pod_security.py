@@ -56,6 +56,12 @@ RESTRICTED_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})
 SECCOMP_RESTRICTED_TYPES = frozenset({"RuntimeDefault", "Localhost"})
 
 
+def minimum_level(environment: str) -> str:
+    """The lowest Pod Security level a tenant namespace may enforce in ``environment``: ``restricted`` in prod,
+    ``baseline`` elsewhere (``privileged`` turns every pod check off and is for no tenant)."""
+    return "restricted" if environment == "prod" else "baseline"
+
+
 def at_least(level: str, wanted: str) -> bool:
     """True when Pod Security ``level`` enforces everything ``wanted`` enforces."""
     return LEVELS.index(level) >= LEVELS.index(wanted)

@@ -32,6 +32,9 @@ SECURE_FD = mutate(
 )
 
 POD = ("spec", "template", "spec")
+NAMESPACE = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "payments-prod", "labels": {
+    "flink-platform.io/tenant": "payments", "pod-security.kubernetes.io/enforce": "restricted"}}}
+PSA = ("metadata", "labels", "pod-security.kubernetes.io/enforce")
 C0 = (*POD, "containers", 0)
 
 # (id, object, policy, path fragment, config for that policy)
@@ -128,6 +131,12 @@ VIOLATIONS = [
         {"name": "init", "image": "ghcr.io/example/init:1", "resources": RESOURCES,
          "securityContext": {**SECURE_CONTEXT, "privileged": True}}])),
      "security-pod", "initContainers[0].securityContext.privileged", {}),
+    ("namespace-privileged", mutate(NAMESPACE, (PSA, "privileged")), "security-namespace-pod-security",
+     "pod-security.kubernetes.io/enforce", {"minimumLevel": "restricted"}),
+    ("namespace-baseline-in-prod", mutate(NAMESPACE, (PSA, "baseline")), "security-namespace-pod-security",
+     "below this environment's minimum 'restricted'", {"minimumLevel": "restricted"}),
+    ("namespace-unlabelled", mutate(NAMESPACE, (PSA, DELETE)), "security-namespace-pod-security",
+     "is not set", {}),
     ("resources-missing", mutate(DEPLOYMENT, ((*C0, "resources"), DELETE)), "platform-resources",
      "resources.requests.cpu", {}),
     ("flink-cpu-missing", mutate(SECURE_FD, (("spec", "taskManager", "resource", "cpu"), DELETE)),
@@ -198,6 +207,8 @@ PASSES = [
         ((*C0, "securityContext", "capabilities", "add"), ["NET_BIND_SERVICE"]),
         ((*C0, "securityContext", "appArmorProfile"), {"type": "RuntimeDefault"}),
         ((*C0, "securityContext", "seLinuxOptions"), {"type": "container_t", "level": "s0:c1,c2"})), {}),
+    ("namespace-restricted-in-prod", NAMESPACE, {"security-namespace-pod-security": {"minimumLevel": "restricted"}}),
+    ("namespace-baseline-in-dev", mutate(NAMESPACE, (PSA, "baseline")), {}),
     ("savepoint-mode-in-prod", SECURE_FD, {"platform-upgrade-mode": {"forbiddenModes": ["stateless"]}}),
     ("stateless-allowed-in-dev", mutate(SECURE_FD, (("spec", "job", "upgradeMode"), "stateless")),
      {"platform-upgrade-mode": {"forbiddenModes": []}}),
