@@ -89,3 +89,15 @@ def test_refused_with_the_stack_path(case_id, edits, path, text) -> None:
 @pytest.mark.parametrize("case_id,edits", ALLOWED, ids=[c[0] for c in ALLOWED])
 def test_allowed(case_id, edits) -> None:
     load_platform_config(change(*edits))
+
+
+def test_rest_credentials_without_their_hosts_are_refused() -> None:
+    from components.config.stack import load_stack_config
+    from tests.conftest import stack_config
+
+    config = {**stack_config("prod"), "flink-platform:flinkRestToken": "t"}
+    with pytest.raises(ConfigError) as err:
+        load_stack_config(config)
+    assert [p.path for p in err.value.problems] == ["flink-platform:flinkRestCredentialHosts"]
+    config["flink-platform:flinkRestCredentialHosts"] = '["flink.analytics.acme.internal"]'
+    assert load_stack_config(config).environment == "prod"
