@@ -1,6 +1,6 @@
 """``platform-*`` and ``security-*`` policies: the platform team's opinions, beyond what the operator checks.
 
-Pod-bearing kinds: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, and the Flink kinds whose
+Pod-bearing kinds: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, and the Flink kinds whose
 pods the operator renders from ``spec.podTemplate`` merged with ``spec.jobManager.podTemplate`` /
 ``spec.taskManager.podTemplate`` (FlinkDeployment; a FlinkBlueGreenDeployment's ``spec.template.spec``). For the
 Flink kinds the operator creates the main container ``flink-main-container`` itself, from ``spec.image``; its
@@ -30,6 +30,7 @@ WORKLOAD_POD_PATHS: dict[str, tuple[str, ...]] = {
     "StatefulSet": ("spec", "template", "spec"),
     "DaemonSet": ("spec", "template", "spec"),
     "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }

@@ -215,7 +215,8 @@ PASSES = [
     ("egress-with-destination", {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                                  "metadata": {"name": "np", "namespace": "team-a"},
                                  "spec": {"podSelector": {}, "policyTypes": ["Egress"],
-                                          "egress": [{"to": [{"namespaceSelector": {}}], "ports": [{"port": 443}]}]}},
+                                          "egress": [{"to": [{"namespaceSelector": {"matchLabels": {
+                                              "kubernetes.io/metadata.name": "kafka"}}}], "ports": [{"port": 443}]}]}},
      {}),
     ("cluster-role-allowed", {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
                               "metadata": {"name": "flink-operator"},
@@ -253,8 +254,10 @@ def test_accepted(policy_judge, case_id, obj, extra) -> None:
 
 
 def test_every_platform_policy_has_a_violating_case(policy_judge) -> None:
-    mine = {n for n in policy_judge.names if n.startswith(("platform-", "security-"))}
-    assert mine == {c[2] for c in VIOLATIONS}
+    from policies import platform_rules
+
+    mine = {p.name for p in platform_rules.policies()}
+    assert mine <= set(policy_judge.names) and mine == {c[2] for c in VIOLATIONS}
 
 
 def test_advisory_level_reports_without_failing(policy_judge) -> None:
