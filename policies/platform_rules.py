@@ -246,6 +246,9 @@ def check_pod_security(res: Resource, cfg) -> Iterator[Finding]:
                 yield Finding(f"{view.path.rsplit('.spec', 1)[0]}.metadata.annotations[{key!r}]",
                               f"AppArmor annotation {value!r}", "use runtime/default or localhost/<profile>")
         pod_non_root = get(pod_sc, "runAsNonRoot")
+        if pod_non_root is not None and not truthy(pod_non_root):
+            yield Finding(w(("securityContext", "runAsNonRoot")), f"runAsNonRoot is {pod_non_root!r} for the pod",
+                          "set runAsNonRoot: true (or leave it unset and set it on every container)")
         pod_seccomp = get(pod_sc, "seccompProfile", "type")
         for rel, c in view.containers:
             sc = get(c, "securityContext", default={})

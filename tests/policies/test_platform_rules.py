@@ -113,6 +113,8 @@ VIOLATIONS = [
      "security-pod", "seLinuxOptions.user", {}),
     ("proc-mount", mutate(DEPLOYMENT, ((*C0, "securityContext", "procMount"), "Unmasked")),
      "security-pod", "procMount", {}),
+    ("pod-run-as-non-root-false", mutate(DEPLOYMENT, ((*POD, "securityContext", "runAsNonRoot"), False)),
+     "security-pod", "runAsNonRoot is False for the pod", {}),
     ("host-process", mutate(DEPLOYMENT, ((*C0, "securityContext", "windowsOptions"), {"hostProcess": True})),
      "security-pod", "windowsOptions.hostProcess", {}),
     ("run-as-root-user", mutate(DEPLOYMENT, ((*POD, "securityContext", "runAsUser"), 0)),
