@@ -18,6 +18,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from components.config import labels as L
 from planning import policy_gate as G
 
 SC_OK = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "runAsNonRoot": True,
@@ -63,6 +64,8 @@ def apply(base: Sequence[dict], v: Variant) -> tuple[list[dict], list[dict]]:
     assert not missing, f"{v.id}: no such resource {missing}"
     for i, obj in enumerate(v.add):
         from tests.policy_fixtures import record
+        obj = copy.deepcopy(obj)  # added objects carry the labels prod requires, so only a security rule can refuse them
+        obj.setdefault("metadata", {}).setdefault("labels", {}).update(L.managed())
         rec = record(obj, 9000 + i)
         rec["urn"] = rec["urn"].replace("policytest", "prod")
         out.append(rec)

@@ -52,6 +52,7 @@ def test_every_hostile_variant_is_refused_naming_rule_and_path(prod_pack, prod_r
         if found:
             refused += 1
             assert all(d.policy and ": " in d.message for d in found), (v.id, found)
+            assert {d.policy for d in found} - {"platform-required-labels"}, (v.id, found)
         else:
             missed.append(v.id)
     total = len(C.hostile())
