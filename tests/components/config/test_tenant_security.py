@@ -12,6 +12,7 @@ import pytest
 
 from components.config.models import ConfigError
 from components.config.rules import load_platform_config
+from tests.components.config.test_models import set_in as at
 from tests.conftest import platform_config
 
 PROD = platform_config("prod")
@@ -24,16 +25,6 @@ def change(*edits: Callable[[dict], None]) -> dict[str, Any]:
     for edit in edits:
         edit(cfg)
     return cfg
-
-
-def at(path: str, value: Any) -> Callable[[dict], None]:
-    def apply(cfg: dict) -> None:
-        node: Any = cfg
-        parts = [int(p) if p.isdigit() else p for p in path.split(".")]
-        for part in parts[:-1]:
-            node = node[part] if isinstance(node, list) or part in node else node.setdefault(part, {})
-        node[parts[-1]] = value
-    return apply
 
 
 GATE = "workloads.sessionJobs.0.gate.restUrl"
