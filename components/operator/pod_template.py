@@ -4,9 +4,9 @@ The operator 1.15.0 renders a FlinkDeployment's JobManager pod template as ``mer
 spec.jobManager.podTemplate, mergeByName)`` (the TaskManager's likewise), in
 ``FlinkConfigBuilder.applyPodTemplate`` → ``FlinkUtils.mergePodTemplates``. Its semantics, read from that source:
 
-- both templates go through fabric8's typed ``PodTemplateSpec`` first, so a ``null`` field is the same as an
-  absent one (the model drops nulls when it serializes): ``hostNetwork: null`` in the role template does *not*
-  clear ``hostNetwork: true`` from the common one;
+- both templates go through fabric8's typed ``PodTemplateSpec`` first, so a ``null`` field or an empty list is the
+  same as an absent one (the model drops them when it serializes): ``hostNetwork: null`` in the role template does
+  *not* clear ``hostNetwork: true`` from the common one;
 - maps merge recursively, field by field of the role (``from``) template; where the common (``to``) value is a map,
   a non-map ``from`` value changes nothing;
 - lists merge by index (``volumes: []`` in the role template keeps every common volume; a longer ``from`` list
@@ -32,13 +32,19 @@ MERGE_BY_NAME_DEFAULT = False
 
 
 def plain(value: Any) -> Any:
-    """A plain ``dict``/``list`` copy of ``value`` (read through any Mapping/Sequence proxy), nulls dropped from
-    maps as fabric8's model drops them."""
+    """A plain ``dict``/``list`` copy of ``value`` (read through any Mapping/Sequence proxy), with nulls and empty
+    lists dropped from maps as fabric8's model drops them when it serializes (``NON_NULL``, ``NON_EMPTY`` lists): an
+    empty role list then merges nothing, even by name (found by the real-merge test: ``containers: []`` must not
+    collapse two common containers of the same name)."""
     if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items() if v is not None}
+        return {str(k): plain(v) for k, v in value.items() if v is not None and not _empty_list(v)}
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
         return [plain(v) for v in value]
     return value
+
+
+def _empty_list(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) == 0
 
 
 def merge_pod_templates(to: Any, frm: Any, merge_by_name: bool = MERGE_BY_NAME_DEFAULT) -> Any:
@@ -74,8 +80,10 @@ def _merge_array(to: list, frm: list, by_name: bool) -> None:
         grouped: dict[str, Any] = {}
         for e in to:
             grouped[_name_text(e["name"])] = e
+        incoming: dict[str, Any] = {}  # the operator groups both lists first: a later duplicate name wins
         for e in frm:
-            key = _name_text(e["name"])
+            incoming[_name_text(e["name"])] = e
+        for key, e in incoming.items():
             if key in grouped:
                 _merge_into(grouped[key], e, by_name)
             else:

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from components.operator.pod_template import MERGE_BY_NAME_KEY, merge_arrays_by_name, merge_pod_templates
@@ -90,6 +90,12 @@ security_context = st.fixed_dictionaries({}, optional={
                                                                          max_size=2),
                                                         "add": st.lists(st.sampled_from(["SYS_ADMIN"]), max_size=1)}),
 })
+#: Only fields of the typed PodSecurityContext (fabric8 drops what the model does not know).
+pod_security_context = st.fixed_dictionaries({}, optional={
+    "runAsNonRoot": scalars, "runAsUser": st.one_of(st.none(), st.sampled_from([0, 9999])),
+    "fsGroup": st.sampled_from([9999]), "seccompProfile": st.fixed_dictionaries({"type": st.sampled_from(
+        ["RuntimeDefault", "Unconfined"])}),
+})
 container = st.fixed_dictionaries({"name": names}, optional={
     "image": st.sampled_from(["a:1", "b:2"]), "args": st.lists(st.sampled_from(["x", "y"]), max_size=3),
     "securityContext": security_context,
@@ -106,7 +112,7 @@ template = st.one_of(st.none(), st.fixed_dictionaries({}, optional={
                                                                               max_size=2)}),
     "spec": st.fixed_dictionaries({}, optional={
         "hostNetwork": scalars, "hostPID": scalars, "serviceAccountName": st.sampled_from(["flink", "default"]),
-        "securityContext": security_context, "containers": st.lists(container, max_size=3),
+        "securityContext": pod_security_context, "containers": st.lists(container, max_size=3),
         "initContainers": st.lists(container, max_size=1), "volumes": st.lists(volume, max_size=3),
         "nodeSelector": st.dictionaries(st.sampled_from(["zone"]), st.sampled_from(["a", "b"]), max_size=1),
     }),
@@ -154,6 +160,10 @@ def merge_oracle():
 
 
 @settings(max_examples=300)
+@example(to={"spec": {"containers": [{"name": "flink-main-container"}, {"name": "flink-main-container"}]}},
+         frm={"spec": {"containers": []}}, by_name=True)  # an empty list is dropped before the merge
+@example(to={"spec": {"containers": [{"name": "m"}]}},
+         frm={"spec": {"containers": [{"name": "m", "image": "a:1"}, {"name": "m"}]}}, by_name=True)  # last wins
 @given(to=template, frm=template, by_name=st.booleans())
 def test_merge_equals_the_operators_merge(merge_oracle, to, frm, by_name) -> None:
     assert _normal(merge_pod_templates(to, frm, by_name)) == _normal(merge_oracle(to, frm, by_name))
