@@ -29,7 +29,7 @@ from components.config import labels as L
 from components.config import names
 from components.config import quantities
 from components.operator import upstream
-from components.workloads.config import WorkloadsConfig
+from components.workloads.config import SECRETS_CONFIG_KEY, SecretName, WorkloadsConfig
 
 #: The stack config key (project namespace ``flink-platform``) holding the whole platform config.
 CONFIG_KEY = "platform"
@@ -502,6 +502,14 @@ class GuardRailsConfig(_Model):
         return out
 
 
+#: A DNS host name (lower case) a tenant's REST calls may go to.
+RestHost = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", max_length=253,
+          description="a lower-case DNS host name"),
+]
+
+
 class TenantConfig(_Model):
     """A team that owns namespaces."""
 
@@ -521,6 +529,16 @@ class TenantConfig(_Model):
     )
     egress: list[EgressRule] = Field(
         default_factory=list, description="Egress of the tenant's Flink pods (Kafka, S3, ZooKeeper) by CIDR and port."
+    )
+    secrets: list[SecretName] = Field(
+        default_factory=list,
+        description=f"Keys of {SECRETS_CONFIG_KEY} this tenant's workloads may use (secretEnv); a key belongs to one "
+        "tenant.",
+    )
+    rest_hosts: list[RestHost] = Field(
+        default_factory=list,
+        description="Hosts outside the tenant's namespaces its gates and REST jobs may call (gate.restUrl, "
+        "restJobs.restUrl), e.g. 'flink.payments.acme.internal'. Services in its own namespaces need no entry.",
     )
 
     guard_rails: GuardRailsConfig | None = Field(
