@@ -98,3 +98,13 @@ def validator_oracle():
         yield oracle
     finally:
         oracle.close()
+
+
+@pytest.fixture(scope="session")
+def operator_validator():
+    """The operator's own DefaultValidator (testbed/operator/validator.py): one JVM for the whole session, built
+    from ../shared first if needed, stopped at the end."""
+    from testbed.operator.validator import OperatorValidator
+
+    with OperatorValidator() as validator:
+        yield validator
