@@ -89,18 +89,6 @@ def policies_of(diagnostics: Sequence[Diagnostic]) -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def validator_oracle():
-    """The validator oracle JVM (tests/policies/oracle), built once and started once per session."""
-    from tests.policies.oracle_harness import ValidatorOracle, build
-
-    oracle = ValidatorOracle(build())
-    try:
-        yield oracle
-    finally:
-        oracle.close()
-
-
-@pytest.fixture(scope="session")
 def operator_validator():
     """The operator's own DefaultValidator (testbed/operator/validator.py): one JVM for the whole session, built
     from ../shared first if needed, stopped at the end."""
