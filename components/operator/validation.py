@@ -244,9 +244,18 @@ def boolean_problem(option: ConfigKey, conf: Mapping[str, str]) -> tuple[str, st
     return None
 
 
+#: ``ConfigConstants.DEFAULT_RECOVERY_MODE``: the old name of "no high availability".
+HA_LEGACY_NONE = "standalone"
+
+
 def ha_enabled(conf: Mapping[str, str]) -> bool:
-    """``HighAvailabilityMode.isHighAvailabilityModeActivated``."""
-    return (HA_TYPE.value(conf) or "NONE").strip().upper() != "NONE"
+    """``HighAvailabilityMode.isHighAvailabilityModeActivated``: ``fromConfig`` reads NONE for no value,
+    ``standalone`` (any case) or ``NONE`` (any case, not trimmed); any other value is ZOOKEEPER, KUBERNETES or
+    (not an enum name, even an empty string) a factory class, and all of those are active."""
+    value = HA_TYPE.lookup(conf)
+    if value is None:
+        return False
+    return not (value[1].lower() == HA_LEGACY_NONE or value[1].upper() == "NONE")
 
 
 _MEMORY_UNITS = {

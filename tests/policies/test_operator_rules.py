@@ -211,6 +211,18 @@ PASSES = [
 ]
 
 
+# Rules fixed to agree with the operator's own validator (tests/policies/test_oracle.py): an allowed and a refused
+# example each, by rule area.
+VIOLATIONS += [
+    # HighAvailabilityMode.fromConfig: 'standalone' is the old name of NONE.
+    ("rollback-with-standalone-ha", "FD", [(conf(V.ROLLBACK_ENABLED.key), "true"), (conf(V.HA_TYPE.key), "standalone")],
+     "operator-rollback-ha", V.ROLLBACK_ENABLED.key),
+]
+PASSES += [
+    # ... and any value that is not an enum name (an empty one too) is a factory class: HA is on.
+    ("rollback-with-ha-factory", "FD", [(conf(V.ROLLBACK_ENABLED.key), "true"), (conf(V.HA_TYPE.key), "")]),
+]
+
 def _operator_config(judge, **props):
     return judge.only(*[n for n in judge.names if n.startswith("operator-")], **props)
 
