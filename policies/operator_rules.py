@@ -45,10 +45,13 @@ class DeploymentView:
     """A FlinkDeployment spec with its name and the path prefix of its properties (``spec`` or
     ``spec.template.spec``)."""
 
-    __slots__ = ("name", "spec", "prefix", "_conf")
+    __slots__ = ("name", "namespace", "spec", "prefix", "ingress_prefixes", "_conf")
 
-    def __init__(self, name: str, spec: Any, prefix: str):
-        self.name, self.spec, self.prefix = name, spec, prefix
+    def __init__(self, name: str, namespace: str, spec: Any, prefix: str,
+                 ingress_prefixes: tuple[tuple[str, str], ...] | None = None):
+        self.name, self.namespace, self.spec, self.prefix = name, namespace, spec, prefix
+        #: ``(template prefix, FlinkDeployment name)`` of each FlinkDeployment made of this spec.
+        self.ingress_prefixes = ingress_prefixes or (("", name),)
         self._conf: dict[str, str] | None = None
 
     @property
@@ -64,11 +67,16 @@ class DeploymentView:
 
 @per_resource
 def deployment_views(res: Resource) -> list[DeploymentView]:
+    namespace = str(get(res.props, "metadata", "namespace", default=""))
     if res.kind == FD:
-        return [DeploymentView(res.name, get(res.props, "spec", default={}), "spec")]
+        return [DeploymentView(res.name, namespace, get(res.props, "spec", default={}), "spec")]
     if res.kind == FBG:
         spec = get(res.props, "spec", "template", "spec", default={})
-        return [DeploymentView(res.name + BLUE_GREEN_CHILD_SUFFIXES[-1], spec, "spec.template.spec")]
+        # BlueGreenUtils.prepareFlinkDeployment: children <name>-blue / <name>-green, ingress template prefixed
+        # with blue- / green-.
+        children = tuple((suffix[1:] + "-", res.name + suffix) for suffix in BLUE_GREEN_CHILD_SUFFIXES)
+        return [DeploymentView(res.name + BLUE_GREEN_CHILD_SUFFIXES[-1], namespace, spec, "spec.template.spec",
+                               children)]
     return []
 
 
@@ -203,22 +211,53 @@ def check_health_check_needs_recovery(view: DeploymentView, cfg) -> Iterator[Fin
 # ---------------------------------------------------------------------------------------------------------------
 # validateIngress (IngressUtils.getIngressUrl)
 
-_JAVA_URL_PROTOCOLS = ("http", "https", "ftp", "file", "jar", "mailto")
 _HAS_HTTP = re.compile(r"^https?://", re.IGNORECASE)
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
+_NAME_PLACEHOLDER = re.compile(r"\{\{name\}\}", re.IGNORECASE)
+_NAMESPACE_PLACEHOLDER = re.compile(r"\{\{namespace\}\}", re.IGNORECASE)
+_JAVA_INT = re.compile(r"[+-]?[0-9]+")
+JAVA_INT_MIN, JAVA_INT_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _java_port(text: str) -> int | None:
+    """``Integer.parseInt``: None where Java throws NumberFormatException."""
+    if not _JAVA_INT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if JAVA_INT_MIN <= value <= JAVA_INT_MAX else None
 
 
 def ingress_url_problem(template: str, name: str, namespace: str) -> str | None:
+    """``IngressUtils.getIngressUrl``: ``http://`` prepended unless the template starts with http(s)://, the
+    placeholders replaced, then ``new java.net.URL`` (``URLStreamHandler.parseURL``): the authority runs to the first
+    ``/`` or ``?`` before any ``#``; with more than one ``@`` it has no host; a ``[`` host must be an IPv6 literal
+    closed by ``]`` and followed by nothing or ``:port``; a port must be a Java int, not below -1."""
     url = template if _HAS_HTTP.search(template) else "http://" + template
-    url = re.sub(r"\{\{name\}\}", name, url, flags=re.IGNORECASE)
-    url = re.sub(r"\{\{namespace\}\}", namespace, url, flags=re.IGNORECASE)
-    m = _URL.match(url)
-    if not m or m.group(1).lower() not in _JAVA_URL_PROTOCOLS:
-        return f"the ingress template {template!r} does not make a URL (unknown protocol in {url!r})"
-    if m.group(1).lower() in ("http", "https"):
-        port = re.match(r"//[^/:?#]*(?::([^/?#]*))?", m.group(2))
-        if port and port.group(1) and not port.group(1).isdigit():
-            return f"the ingress template {template!r} makes a URL with an invalid port {port.group(1)!r}"
+    url = _NAMESPACE_PLACEHOLDER.sub(lambda _: namespace, _NAME_PLACEHOLDER.sub(lambda _: name, url))
+    rest = url.split("://", 1)[1].split("#", 1)[0]
+    authority = re.split(r"[/?]", rest, maxsplit=1)[0]
+    bad = f"the ingress template {template!r} makes {url!r}, which is not a URL"
+    if authority.count("@") > 1:
+        return None
+    host = authority.rsplit("@", 1)[-1]
+    port_text = ""
+    if host.startswith("["):
+        end = host.find("]")
+        if end <= 2:
+            return f"{bad}: invalid authority {authority!r}"
+        try:
+            ipaddress.IPv6Address(host[1:end])
+        except ValueError:
+            return f"{bad}: invalid IPv6 host {host[:end + 1]!r}"
+        tail = host[end + 1:]
+        if tail and not tail.startswith(":"):
+            return f"{bad}: invalid authority {authority!r}"
+        port_text = tail[1:]
+    elif ":" in host:
+        port_text = host.split(":", 1)[1]
+    if port_text:
+        port = _java_port(port_text)
+        if port is None or port < -1:
+            return f"{bad}: invalid port {port_text!r}"
     return None
 
 
@@ -228,13 +267,18 @@ def check_ingress(view: DeploymentView, cfg) -> Iterator[Finding]:
     if ingress is None:
         return
     template = get(ingress, "template")
+    if template is None and view.ingress_prefixes[0][0]:
+        template = "null"  # a blue/green child's template is "blue-" + null in Java: "blue-null"
     if template is None:
         yield Finding(view.path("ingress", "template"), "the ingress template must be defined",
                       "set a template such as '{{name}}.{{namespace}}.flink.example.com'")
         return
-    problem = ingress_url_problem(str(template), view.name, "")
-    if problem:
-        yield Finding(view.path("ingress", "template"), problem, "use host[/path] with {{name}}/{{namespace}}")
+    for prefix, name in view.ingress_prefixes:
+        problem = ingress_url_problem(prefix + str(template), name, view.namespace)
+        if problem:
+            yield Finding(view.path("ingress", "template"), problem, "use host[:port][/path] with {{name}} and "
+                                                                     "{{namespace}}")
+            return
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -217,10 +217,19 @@ VIOLATIONS += [
     # HighAvailabilityMode.fromConfig: 'standalone' is the old name of NONE.
     ("rollback-with-standalone-ha", "FD", [(conf(V.ROLLBACK_ENABLED.key), "true"), (conf(V.HA_TYPE.key), "standalone")],
      "operator-rollback-ha", V.ROLLBACK_ENABLED.key),
+    # java.net.URL: the placeholders are replaced first, so a namespace where the port goes is an invalid port.
+    ("ingress-namespace-as-port", "FD", [(("spec", "ingress"), {"template": "{{name}}:{{namespace}}"})],
+     "operator-ingress", "spec.ingress.template"),
+    ("ingress-ipv6-not-closed-by-port", "FD", [(("spec", "ingress"), {"template": "[::1]x:8080"})],
+     "operator-ingress", "spec.ingress.template"),
 ]
 PASSES += [
     # ... and any value that is not an enum name (an empty one too) is a factory class: HA is on.
     ("rollback-with-ha-factory", "FD", [(conf(V.ROLLBACK_ENABLED.key), "true"), (conf(V.HA_TYPE.key), "")]),
+    ("ingress-ipv6-with-port", "FD", [(("spec", "ingress"), {"template": "[::1]:8080/{{namespace}}/{{name}}"})]),
+    ("ingress-mailto-is-userinfo", "FD", [(("spec", "ingress"), {"template": "mailto:a@example.com"})]),
+    # A blue/green child's template is "blue-" + the template: without one it is "blue-null", a host.
+    ("bluegreen-ingress-without-template", "FBG", [(("spec", "template", "spec", "ingress"), {"className": "nginx"})]),
 ]
 
 def _operator_config(judge, **props):
