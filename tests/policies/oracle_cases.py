@@ -230,6 +230,29 @@ def _autoscaler_cases(base: dict, cf: tuple[str, ...]) -> Iterator[Case]:
     yield c((key("job.autoscaler.excluded.periods"), "bogus"))
 
 
+#: Items put in one field of a Quartz cron expression (the autoscaler's excluded periods), one field at a time.
+CRON_ITEMS = ["*", "?", "0", "59", "60", "0-59", "5-3", "*/5", "0/15", "0/0", "0/61", "L", "L-3", "LW", "15W", "5L",
+              "6#3", "6#6", "MON", "MON-FRI", "JAN", "JAN-MAR", "1,2", "1,?", "x", "-1", "2025", "1969"]
+CRONS = ["0 0 9 * * ? 2025 x", "0 0 9 ? * * *", "0 0 9 ? * 1-7", "0 0 9 ? * SUN-SAT", "0 0 9 1-31 * ?",
+         "0 0 9 ? * mon-fri", "0 0 9 L-30 * ?", "0 0 9 L-31 * ?", "0 0 9 32W * ?", "0 0 24 * * ?", "0 0 9 * 13 ?",
+         "0 0 9 * 0 ?", "0 0 9 ? * 0", "0 0 9 ? * 8"]
+
+
+def _cron_cases() -> Iterator[Case]:
+    base = ["0", "0", "9", "*", "*", "?"]
+    expressions = set(CRONS)
+    for i, item in itertools.product(range(7), CRON_ITEMS):
+        fields = [*base, item] if i == 6 else [*base[:i], item, *base[i + 1:]]
+        expressions.add(" ".join(fields))
+        if i == 3:
+            expressions.add(" ".join([*fields[:5], "?"]))
+        if i == 5:
+            expressions.add(" ".join([*fields[:3], "?", *fields[4:]]))
+    on = (conf(V.AUTOSCALER_ENABLED.key), "true")
+    for expression in sorted(expressions):
+        yield _case("autoscaler", FD, on, (conf("job.autoscaler.excluded.periods"), expression))
+
+
 def _session_job_cases() -> Iterator[Case]:
     c = lambda area, *ch, session=None: _case(area, FSJ, *ch, session=session)  # noqa: E731
     for name in [*NAMES, DELETE]:
@@ -294,7 +317,7 @@ AREAS = (
 
 
 def mutations() -> list[Case]:
-    cases = [*_deployment_cases(FD), *(_case_in(c, "session-cluster/") for c in _deployment_cases(SESSION,
+    cases = [*_deployment_cases(FD), *_cron_cases(), *(_case_in(c, "session-cluster/") for c in _deployment_cases(SESSION,
                                                                                                    application=False)),
              *_session_job_cases(), *_snapshot_cases(), *_blue_green_cases()]
     return cases

@@ -222,6 +222,10 @@ VIOLATIONS += [
      "operator-ingress", "spec.ingress.template"),
     ("ingress-ipv6-not-closed-by-port", "FD", [(("spec", "ingress"), {"template": "[::1]x:8080"})],
      "operator-ingress", "spec.ingress.template"),
+    # Quartz CronExpression: hours 0-23.
+    ("autoscaler-excluded-cron-out-of-range", "FD", [(conf(V.AUTOSCALER_ENABLED.key), "true"),
+                                                     (conf(V.AUTOSCALER_EXCLUDED_PERIODS.key), "* * 25 * * ?")],
+     "operator-autoscaler", V.AUTOSCALER_EXCLUDED_PERIODS.key),
 ]
 PASSES += [
     # ... and any value that is not an enum name (an empty one too) is a factory class: HA is on.
@@ -229,6 +233,9 @@ PASSES += [
     ("ingress-ipv6-with-port", "FD", [(("spec", "ingress"), {"template": "[::1]:8080/{{namespace}}/{{name}}"})]),
     ("ingress-mailto-is-userinfo", "FD", [(("spec", "ingress"), {"template": "mailto:a@example.com"})]),
     # A blue/green child's template is "blue-" + the template: without one it is "blue-null", a host.
+    # ConfigObjectNode.asFlatMap joins a YAML list with ';'; Quartz reads 'L' as 'last' in any field.
+    ("autoscaler-excluded-periods-list", "FD", [(conf(V.AUTOSCALER_ENABLED.key), "true"),
+                                                (conf(V.AUTOSCALER_EXCLUDED_PERIODS.key), ["9:00-10:00", "0 0 L * * ?"])]),
     ("bluegreen-ingress-without-template", "FBG", [(("spec", "template", "spec", "ingress"), {"className": "nginx"})]),
 ]
 

@@ -38,8 +38,6 @@ SESSION_JOB_CLUSTER = "operator-session-job-cluster"
 
 #: Disagreements per rule area still open, as ``area: (false positives, misses)``; empty once the pack agrees.
 EXPECTED_DISAGREEMENTS: dict[str, tuple[int, int]] = {
-    'autoscaler': (1, 1),
-    'blue-green/autoscaler': (1, 1),
     'blue-green/job-state': (0, 5),
     'blue-green/jobmanager-memory-derived': (1, 5),
     'blue-green/jobmanager-resources': (0, 1),
@@ -51,7 +49,6 @@ EXPECTED_DISAGREEMENTS: dict[str, tuple[int, int]] = {
     'jobmanager-memory-derived': (1, 5),
     'jobmanager-resources': (0, 1),
     'savepoint-triggers': (0, 2),
-    'session-cluster/autoscaler': (1, 1),
     'session-cluster/jobmanager-memory-derived': (1, 5),
     'session-cluster/jobmanager-resources': (0, 1),
     'session-cluster/taskmanager-memory-derived': (0, 11),
