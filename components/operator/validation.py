@@ -292,9 +292,9 @@ def flink_memory_size(text: str) -> int:
 
 
 def kubernetes_quantity(text: str) -> Decimal:
-    """fabric8 ``Quantity.parse`` + ``getAmountInBytes``: a number with an optional suffix or exponent."""
-    compact = re.sub(r"\s", "", text)
-    m = _QUANTITY.fullmatch(compact)
+    """fabric8 ``Quantity.parse`` + ``getAmountInBytes``: a number with an optional suffix or exponent, nothing
+    else (a space is not a digit: ``10 Gi`` does not parse)."""
+    m = _QUANTITY.fullmatch(text)
     if not m:
         raise ValueError(f"{text!r} is not a Kubernetes quantity (a number with an optional suffix such as Mi or G)")
     number, exponent, suffix = m.groups()

@@ -226,6 +226,9 @@ VIOLATIONS += [
     ("autoscaler-excluded-cron-out-of-range", "FD", [(conf(V.AUTOSCALER_ENABLED.key), "true"),
                                                      (conf(V.AUTOSCALER_EXCLUDED_PERIODS.key), "* * 25 * * ?")],
      "operator-autoscaler", V.AUTOSCALER_EXCLUDED_PERIODS.key),
+    # fabric8 Quantity.parse: a space is not part of a quantity.
+    ("tm-storage-with-space", "FD", [(("spec", "taskManager", "resource", "ephemeralStorage"), "10 Gi")],
+     "operator-taskmanager", "spec.taskManager.resource.ephemeralStorage"),
 ]
 PASSES += [
     # ... and any value that is not an enum name (an empty one too) is a factory class: HA is on.
@@ -236,6 +239,8 @@ PASSES += [
     # ConfigObjectNode.asFlatMap joins a YAML list with ';'; Quartz reads 'L' as 'last' in any field.
     ("autoscaler-excluded-periods-list", "FD", [(conf(V.AUTOSCALER_ENABLED.key), "true"),
                                                 (conf(V.AUTOSCALER_EXCLUDED_PERIODS.key), ["9:00-10:00", "0 0 L * * ?"])]),
+    # ... while resource.memory drops spaces before it parses (FlinkConfigBuilder.parseResourceMemoryString).
+    ("tm-memory-with-space", "FD", [(("spec", "taskManager", "resource", "memory"), "2 Gi")]),
     ("bluegreen-ingress-without-template", "FBG", [(("spec", "template", "spec", "ingress"), {"className": "nginx"})]),
 ]
 

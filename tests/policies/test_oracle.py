@@ -40,21 +40,15 @@ SESSION_JOB_CLUSTER = "operator-session-job-cluster"
 EXPECTED_DISAGREEMENTS: dict[str, tuple[int, int]] = {
     'blue-green/job-state': (0, 5),
     'blue-green/jobmanager-memory-derived': (1, 5),
-    'blue-green/jobmanager-resources': (0, 1),
     'blue-green/savepoint-triggers': (0, 2),
     'blue-green/taskmanager-memory-derived': (0, 11),
-    'blue-green/taskmanager-resources': (0, 1),
     'jar-uri': (0, 3),
     'job-state': (0, 4),
     'jobmanager-memory-derived': (1, 5),
-    'jobmanager-resources': (0, 1),
     'savepoint-triggers': (0, 2),
     'session-cluster/jobmanager-memory-derived': (1, 5),
-    'session-cluster/jobmanager-resources': (0, 1),
     'session-cluster/taskmanager-memory-derived': (0, 11),
-    'session-cluster/taskmanager-resources': (0, 1),
     'taskmanager-memory-derived': (0, 11),
-    'taskmanager-resources': (0, 1),
 }
 
 
