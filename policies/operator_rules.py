@@ -502,6 +502,7 @@ def check_session_job_present(res: Resource, cfg) -> Iterator[Finding]:
 
 
 _URI_ILLEGAL = re.compile(r"[\s\"<>\\^`{|}]")
+_URI_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _URI_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 
@@ -520,6 +521,8 @@ def restricted_host_problem(host: str, resolve: bool) -> str | None:
         except (OSError, UnicodeError):
             return f"host {host!r} cannot be resolved"
     for a in addrs:
+        if a.version == 6 and a.ipv4_mapped:
+            a = a.ipv4_mapped  # InetAddress reads ::ffff:a.b.c.d as the IPv4 address a.b.c.d
         site_local = a.version == 4 and any(a in ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
         site_local = site_local or (a.version == 6 and a in ipaddress.ip_network("fec0::/10"))
         if a.is_loopback or a.is_link_local or site_local or a.is_unspecified or a.is_multicast:
@@ -563,6 +566,8 @@ def jar_uri_problem(uri: str, allowed: list[str], disallow_restricted: bool, res
     """``DefaultValidator.validateJarURI``."""
     if _URI_ILLEGAL.search(uri) or uri == "":
         return f"jarURI {uri!r} is not a valid URI (empty or illegal character)"
+    if _URI_BAD_ESCAPE.search(uri):
+        return f"jarURI {uri!r} is not a valid URI (a '%' not followed by two hex digits)"
     m = _URI_SCHEME.match(uri)
     if not m:
         return f"jarURI {uri!r} has no scheme"

@@ -229,6 +229,11 @@ VIOLATIONS += [
     # fabric8 Quantity.parse: a space is not part of a quantity.
     ("tm-storage-with-space", "FD", [(("spec", "taskManager", "resource", "ephemeralStorage"), "10 Gi")],
      "operator-taskmanager", "spec.taskManager.resource.ephemeralStorage"),
+    # InetAddress reads an IPv4-mapped IPv6 literal as the IPv4 address; java.net.URI refuses a bad %-escape.
+    ("jar-uri-ipv4-mapped-loopback", "FSJ", [(("spec", "job", "jarURI"), "https://[::ffff:127.0.0.1]/job.jar")],
+     "operator-jar-uri", "spec.job.jarURI"),
+    ("jar-uri-bad-escape", "FSJ", [(("spec", "job", "jarURI"), "https://repo1.maven.org/a%zz.jar")],
+     "operator-jar-uri", "spec.job.jarURI"),
 ]
 PASSES += [
     # ... and any value that is not an enum name (an empty one too) is a factory class: HA is on.
@@ -241,6 +246,8 @@ PASSES += [
                                                 (conf(V.AUTOSCALER_EXCLUDED_PERIODS.key), ["9:00-10:00", "0 0 L * * ?"])]),
     # ... while resource.memory drops spaces before it parses (FlinkConfigBuilder.parseResourceMemoryString).
     ("tm-memory-with-space", "FD", [(("spec", "taskManager", "resource", "memory"), "2 Gi")]),
+    ("jar-uri-ipv4-mapped-public", "FSJ", [(("spec", "job", "jarURI"), "https://[::ffff:8.8.8.8]/job.jar")]),
+    ("jar-uri-escape", "FSJ", [(("spec", "job", "jarURI"), "https://repo1.maven.org/a%20b.jar")]),
     ("bluegreen-ingress-without-template", "FBG", [(("spec", "template", "spec", "ingress"), {"className": "nginx"})]),
 ]
 

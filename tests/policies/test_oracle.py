@@ -42,7 +42,6 @@ EXPECTED_DISAGREEMENTS: dict[str, tuple[int, int]] = {
     'blue-green/jobmanager-memory-derived': (1, 5),
     'blue-green/savepoint-triggers': (0, 2),
     'blue-green/taskmanager-memory-derived': (0, 11),
-    'jar-uri': (0, 3),
     'job-state': (0, 4),
     'jobmanager-memory-derived': (1, 5),
     'savepoint-triggers': (0, 2),
