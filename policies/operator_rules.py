@@ -303,6 +303,9 @@ def check_log_config(view: DeploymentView, cfg) -> Iterator[Finding]:
 # validateJobSpec
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
 def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
@@ -335,6 +338,9 @@ def job_state_findings(job: Any, conf: Mapping[str, str], job_path: str, conf_pa
 
 
 def _number(value: Any) -> float | None:
+    """An int field as Jackson reads it: a number, or a string of a whole number (spaces trimmed)."""
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return float(int(value.strip()))
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
@@ -429,6 +435,51 @@ def check_taskmanager(view: DeploymentView, cfg) -> Iterator[Finding]:
     if replicas is not None and replicas < 1:
         yield Finding(f"{path}.replicas", f"TaskManager replicas must be at least 1, found {replicas:g}",
                       "set replicas ≥ 1 or remove it")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The resource converted into the operator's types (ObjectMapper.convertValue in FlinkValidator and the controllers)
+
+def _integer_problem(value: Any) -> str | None:
+    """Jackson's int/Long conversion: numbers (a fraction is dropped), strings of a whole number (trimmed); not
+    booleans."""
+    if _number(value) is None:
+        return f"{value!r} is not a whole number"
+    return None
+
+
+def field_type_findings(spec: Any, path: str, *, deployment: bool) -> Iterator[Finding]:
+    job = get(spec, "job")
+    for field, allowed in V.JOB_ENUM_FIELDS.items():
+        value = get(job, field) if job is not None else None
+        if value is not None and value not in allowed:
+            yield Finding(f"{path}.job.{field}", f"{value!r} is not one of {', '.join(allowed)} (case matters)",
+                          f"use one of {', '.join(allowed)}")
+    fields = [(f"{path}.job.{f}", get(job, f) if job is not None else None) for f in V.JOB_INTEGER_FIELDS]
+    fields += [(f"{path}.{f}", get(spec, f)) for f in V.SPEC_INTEGER_FIELDS]
+    if deployment:
+        fields += [(f"{path}.{role}.replicas", get(spec, role, "replicas")) for role in ("jobManager", "taskManager")]
+        mode = get(spec, "mode")
+        if mode is not None and mode not in V.DEPLOYMENT_MODES:
+            yield Finding(f"{path}.mode", f"{mode!r} is not one of {', '.join(V.DEPLOYMENT_MODES)}",
+                          f"use one of {', '.join(V.DEPLOYMENT_MODES)}")
+    for field_path, value in fields:
+        problem = None if value is None else _integer_problem(value)
+        if problem:
+            yield Finding(field_path, f"the operator cannot read it: {problem}", "use a whole number")
+
+
+@per_deployment
+def check_deployment_field_types(view: DeploymentView, cfg) -> Iterator[Finding]:
+    yield from field_type_findings(view.spec, view.prefix, deployment=True)
+    if view.ingress_prefixes[0][0] and get(view.spec, "job") is None:
+        # BlueGreenUtils.prepareFlinkDeployment reads template.spec.job.initialSavepointPath
+        yield Finding(view.path("job"), "a blue/green deployment's template must have a job (the operator fails "
+                                        "on a template without one)", "set spec.template.spec.job")
+
+
+def check_session_job_field_types(res: Resource, cfg) -> Iterator[Finding]:
+    yield from field_type_findings(get(res.props, "spec", default={}), "spec", deployment=False)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -683,6 +734,9 @@ def policies() -> list[KindPolicy]:
           _for(DEPLOYMENT_KINDS, check_jobmanager)),
         P("operator-taskmanager", "TaskManager memory is defined and parses; replicas ≥ 1.",
           _for(DEPLOYMENT_KINDS, check_taskmanager)),
+        P("operator-spec-types", "Enum and integer spec fields hold values the operator can read.",
+          {FD: (check_deployment_field_types,), FBG: (check_deployment_field_types,),
+           FSJ: (check_session_job_field_types,)}),
         P("operator-service-account", "spec.serviceAccount is set.", _for(DEPLOYMENT_KINDS, check_service_account)),
         P("operator-autoscaler", "Autoscaler options are within their ranges.",
           {FD: (check_autoscaler,), FBG: (check_autoscaler,)}),

@@ -80,6 +80,15 @@ ALLOWED_LOG_CONFIG_KEYS = ("log4j-console.properties", "logback-console.xml")
 UPGRADE_MODES = ("last-state", "savepoint", "stateless")
 DEFAULT_UPGRADE_MODE = "stateless"
 
+#: The spec fields the operator reads into Java enums and integers (``JobSpec``, ``AbstractFlinkSpec``,
+#: ``FlinkDeploymentSpec``, ``JobManagerSpec``, ``TaskManagerSpec``): a value Jackson cannot convert (an enum
+#: name in another case, a string that is not a whole number) makes the operator throw, so it refuses the resource.
+JOB_ENUM_FIELDS = {"upgradeMode": UPGRADE_MODES, "state": ("running", "suspended")}
+DEPLOYMENT_MODES = ("native", "standalone")
+JOB_INTEGER_FIELDS = ("parallelism", "savepointTriggerNonce", "checkpointTriggerNonce", "savepointRedeployNonce",
+                      "autoscalerResetNonce")
+SPEC_INTEGER_FIELDS = ("restartNonce",)
+
 #: Keys from which Flink can derive the JobManager / TaskManager memory when ``resource.memory`` is unset
 #: (``JobManagerProcessUtils`` / ``TaskExecutorProcessUtils``: total process, total Flink, or explicit heap [+ managed]).
 JM_MEMORY_KEYS = (

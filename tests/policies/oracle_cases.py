@@ -174,6 +174,14 @@ def _job_cases(base: dict, spec: tuple[str, ...], cf: tuple[str, ...]) -> Iterat
         yield c("job-state", ((*job, "state"), state))
     for mode in ["SAVEPOINT", "last_state", "bogus"]:
         yield c("job-state", ((*job, "upgradeMode"), mode))
+    for field, value in itertools.product(["savepointTriggerNonce", "parallelism", "autoscalerResetNonce"],
+                                          ["3", "x", True, 1.5, "1.5", " 3"]):
+        yield c("job-state", ((*job, field), value))
+    for field, value in itertools.product([(*spec, "restartNonce"), (*spec, "jobManager", "replicas"),
+                                           (*spec, "taskManager", "replicas")], ["2", "x", True]):
+        yield c("job-state", (field, value))
+    for mode in ["native", "standalone", "NATIVE", DELETE]:
+        yield c("job-state", ((*spec, "mode"), mode))
     yield c("job-state", (job, DELETE))
 
 

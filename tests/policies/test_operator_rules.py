@@ -234,6 +234,13 @@ VIOLATIONS += [
      "operator-jar-uri", "spec.job.jarURI"),
     ("jar-uri-bad-escape", "FSJ", [(("spec", "job", "jarURI"), "https://repo1.maven.org/a%zz.jar")],
      "operator-jar-uri", "spec.job.jarURI"),
+    # Jackson converts the resource into the operator's types: enum names are case-sensitive, nonces are Longs.
+    ("upgrade-mode-upper-case", "FD", [(("spec", "job", "upgradeMode"), "SAVEPOINT")], "operator-spec-types",
+     "spec.job.upgradeMode"),
+    ("redeploy-nonce-not-a-number", "FD", [(("spec", "job", "savepointRedeployNonce"), "10m")],
+     "operator-spec-types", "spec.job.savepointRedeployNonce"),
+    ("bluegreen-template-without-job", "FBG", [(("spec", "template", "spec", "job"), DELETE)],
+     "operator-spec-types", "spec.template.spec.job"),
 ]
 PASSES += [
     # ... and any value that is not an enum name (an empty one too) is a factory class: HA is on.
@@ -248,6 +255,8 @@ PASSES += [
     ("tm-memory-with-space", "FD", [(("spec", "taskManager", "resource", "memory"), "2 Gi")]),
     ("jar-uri-ipv4-mapped-public", "FSJ", [(("spec", "job", "jarURI"), "https://[::ffff:8.8.8.8]/job.jar")]),
     ("jar-uri-escape", "FSJ", [(("spec", "job", "jarURI"), "https://repo1.maven.org/a%20b.jar")]),
+    ("parallelism-as-string", "FD", [(("spec", "job", "parallelism"), " 3")]),
+    ("restart-nonce-as-string", "FD", [(("spec", "restartNonce"), "2")]),
     ("bluegreen-ingress-without-template", "FBG", [(("spec", "template", "spec", "ingress"), {"className": "nginx"})]),
 ]
 
