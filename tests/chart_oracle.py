@@ -99,6 +99,12 @@ def chart_values(
             "config.yaml": defaults["flink-conf.yaml"] + "\n".join(extra) + "\n",
         },
     }
+    # What the stack sets of the chart's own values, as the user wrote them (pydantic's round trip of the input,
+    # not the platform's rendering), under the chart's value names.
+    pod = operator.pod.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
+    values["operatorPod"].update(pod)
+    if operator.image_pull_secrets:
+        values["imagePullSecrets"] = [{"name": n} for n in operator.image_pull_secrets]
     if operator.log_level != "INFO":
         values["defaultConfiguration"]["log4j-operator.properties"] = f"rootLogger.level = {operator.log_level}\n"
     return values

@@ -322,6 +322,199 @@ class ExtraEgressConfig(_Model):
         return self
 
 
+# --- everything a Helm-chart user sets (issue 20): pod metadata, scheduling, env, volumes, extra containers ---------
+# Kubernetes shapes typed as the API defines them (camelCase, unknown keys refused); ``to_k8s()`` gives back exactly
+# what the stack set, as the chart's ``toYaml`` renders the same values.
+
+
+class _KubeModel(_Model):
+    def to_k8s(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True, exclude_unset=True)
+
+
+def _exactly_one(model: BaseModel, fields: tuple[str, ...], what: str) -> None:
+    given = [f for f in fields if getattr(model, f) is not None]
+    if len(given) != 1:
+        raise ValueError(f"{what} needs exactly one of {', '.join(to_camel(f) for f in fields)} (found "
+                         f"{', '.join(to_camel(f) for f in given) or 'none'})")
+
+
+class LabelSelectorRequirement(_KubeModel):
+    key: LabelKey
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: list[str] | None = None
+
+
+class LabelSelector(_KubeModel):
+    match_labels: dict[LabelKey, LabelValue] | None = None
+    match_expressions: list[LabelSelectorRequirement] | None = None
+
+
+class NodeSelectorRequirement(_KubeModel):
+    key: str = Field(min_length=1)
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]
+    values: list[str] | None = None
+
+
+class NodeSelectorTerm(_KubeModel):
+    match_expressions: list[NodeSelectorRequirement] | None = None
+    match_fields: list[NodeSelectorRequirement] | None = None
+
+
+class NodeSelector(_KubeModel):
+    node_selector_terms: list[NodeSelectorTerm] = Field(min_length=1)
+
+
+class PreferredSchedulingTerm(_KubeModel):
+    weight: int = Field(ge=1, le=100)
+    preference: NodeSelectorTerm
+
+
+class NodeAffinity(_KubeModel):
+    required_during_scheduling_ignored_during_execution: NodeSelector | None = None
+    preferred_during_scheduling_ignored_during_execution: list[PreferredSchedulingTerm] | None = None
+
+
+class PodAffinityTerm(_KubeModel):
+    label_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    namespaces: list[KubernetesName] | None = None
+    topology_key: LabelKey
+    match_label_keys: list[LabelKey] | None = None
+    mismatch_label_keys: list[LabelKey] | None = None
+
+
+class WeightedPodAffinityTerm(_KubeModel):
+    weight: int = Field(ge=1, le=100)
+    pod_affinity_term: PodAffinityTerm
+
+
+class PodAffinity(_KubeModel):
+    required_during_scheduling_ignored_during_execution: list[PodAffinityTerm] | None = None
+    preferred_during_scheduling_ignored_during_execution: list[WeightedPodAffinityTerm] | None = None
+
+
+class Affinity(_KubeModel):
+    """``affinity`` of a pod (core/v1 Affinity)."""
+
+    node_affinity: NodeAffinity | None = None
+    pod_affinity: PodAffinity | None = None
+    pod_anti_affinity: PodAffinity | None = None
+
+
+class Toleration(_KubeModel):
+    key: str | None = None
+    operator: Literal["Exists", "Equal"] | None = None
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    toleration_seconds: int | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Toleration:
+        if self.operator == "Exists" and self.value:
+            raise ValueError("a toleration with operator 'Exists' has no value")
+        if not self.key and self.operator != "Exists":
+            raise ValueError("a toleration without a key needs operator 'Exists' (it tolerates every taint)")
+        if self.toleration_seconds is not None and self.effect != "NoExecute":
+            raise ValueError("tolerationSeconds only applies to effect 'NoExecute'")
+        return self
+
+
+class TopologySpreadConstraint(_KubeModel):
+    max_skew: int = Field(ge=1)
+    topology_key: LabelKey
+    when_unsatisfiable: Literal["DoNotSchedule", "ScheduleAnyway"]
+    label_selector: LabelSelector | None = None
+    min_domains: int | None = Field(default=None, ge=1)
+    node_affinity_policy: Literal["Honor", "Ignore"] | None = None
+    node_taints_policy: Literal["Honor", "Ignore"] | None = None
+    match_label_keys: list[LabelKey] | None = None
+
+
+class PodDnsOption(_KubeModel):
+    name: str = Field(min_length=1)
+    value: str | None = None
+
+
+class PodDnsConfig(_KubeModel):
+    """``dnsConfig`` of a pod (core/v1 PodDNSConfig)."""
+
+    nameservers: list[str] | None = Field(default=None, max_length=3)
+    searches: list[str] | None = Field(default=None, max_length=32)
+    options: list[PodDnsOption] | None = None
+
+
+class SchedulingConfig(_Model):
+    """Where pods may run: the scheduling keys of a pod spec, rendered as given (the chart's ``operatorPod.*``)."""
+
+    node_selector: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    affinity: Affinity | None = None
+    tolerations: list[Toleration] = Field(default_factory=list)
+    topology_spread_constraints: list[TopologySpreadConstraint] = Field(default_factory=list)
+    priority_class_name: KubernetesSubdomain | None = None
+
+    def to_k8s(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.priority_class_name:
+            out["priorityClassName"] = self.priority_class_name
+        if self.node_selector:
+            out["nodeSelector"] = dict(self.node_selector)
+        if self.affinity is not None and self.affinity.to_k8s():
+            out["affinity"] = self.affinity.to_k8s()
+        if self.tolerations:
+            out["tolerations"] = [t.to_k8s() for t in self.tolerations]
+        if self.topology_spread_constraints:
+            out["topologySpreadConstraints"] = [t.to_k8s() for t in self.topology_spread_constraints]
+        return out
+
+
+#: Pod annotations the platform writes on the operator pods (a stack value would be overwritten).
+_PLATFORM_POD_ANNOTATIONS = (L.CONFIG_CHECKSUM, L.PROMETHEUS_SCRAPE, L.PROMETHEUS_PORT, L.PROMETHEUS_PATH,
+                             upstream.DEFAULT_CONTAINER_ANNOTATION)
+
+
+def _no_platform_keys(what: str, value: dict[str, str], owned: tuple[str, ...], reserved: bool) -> dict[str, str]:
+    clash = sorted(k for k in value if k in owned or (reserved and L.is_reserved(k)))
+    if clash:
+        raise ValueError(f"{what} key(s) {', '.join(map(repr, clash))} are written by the platform itself "
+                         f"(reserved: {', '.join(owned + (L.RESERVED_PREFIXES + L.RESERVED_KEYS if reserved else ()))})")
+    return value
+
+
+class OperatorPodConfig(SchedulingConfig):
+    """The operator pod (the chart's ``operatorPod``): metadata, scheduling and DNS."""
+
+    annotations: dict[LabelKey, str] = Field(default_factory=dict, description="Extra pod annotations.")
+    labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, description="Extra labels of the Deployment and its pods (the chart puts them on both).")
+    dns_policy: Literal["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] | None = None
+    dns_config: PodDnsConfig | None = None
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations_not_owned(cls, value: dict[str, str]) -> dict[str, str]:
+        return _no_platform_keys("annotation", value, _PLATFORM_POD_ANNOTATIONS, reserved=False)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_not_owned(cls, value: dict[str, str]) -> dict[str, str]:
+        return _no_platform_keys("label", value, (L.APP_NAME, L.APP_INSTANCE), reserved=True)
+
+    @model_validator(mode="after")
+    def _dns_none_needs_config(self) -> OperatorPodConfig:
+        if self.dns_policy == "None" and not (self.dns_config and self.dns_config.nameservers):
+            raise ValueError("dnsPolicy 'None' needs dnsConfig.nameservers (the pod would have no DNS at all)")
+        return self
+
+    def to_k8s(self) -> dict[str, Any]:
+        out = super().to_k8s()
+        if self.dns_policy:
+            out["dnsPolicy"] = self.dns_policy
+        if self.dns_config is not None and self.dns_config.to_k8s():
+            out["dnsConfig"] = self.dns_config.to_k8s()
+        return out
+
+
 class OperatorSettings(_Model):
     """How one operator runs: shared by the platform's operator and tenants' own operators."""
 
@@ -350,6 +543,10 @@ class OperatorSettings(_Model):
         default_factory=dict, description="Operator defaults added to config.yaml (key: value, e.g. reconcile interval)."
     )
     extra_egress: ExtraEgressConfig = Field(default_factory=ExtraEgressConfig)
+    # the chart's values (issue 20)
+    image_pull_secrets: list[KubernetesSubdomain] = Field(
+        default_factory=list, description="Names of Secrets to pull the image with (the chart's imagePullSecrets).")
+    pod: OperatorPodConfig = Field(default_factory=OperatorPodConfig)
 
     @field_validator("config")
     @classmethod

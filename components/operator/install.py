@@ -213,6 +213,10 @@ def _probe(timings: Mapping[str, int]) -> dict[str, Any]:
     return {**timings, "httpGet": {"path": upstream.PROBE_PATH, "port": upstream.OPERATOR_HEALTH_PORT_NAME}}
 
 
+def _pull_secrets(names: Sequence[str]) -> dict[str, Any]:
+    return {"imagePullSecrets": [{"name": n} for n in names]} if names else {}
+
+
 def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any]:
     s = args.settings
     selector = {L.APP_NAME: upstream.OPERATOR_APP_NAME}
@@ -287,9 +291,10 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
     strategy: dict[str, Any] = {"type": "RollingUpdate" if args.leader_election else "Recreate"}
     if args.leader_election:
         strategy["rollingUpdate"] = {"maxSurge": 1, "maxUnavailable": 0}
-    pod_labels = {**selector, L.APP_INSTANCE: args.namespace, L.APP_PART_OF: L.PART_OF}
+    pod_labels = {**selector, **s.pod.labels, L.APP_INSTANCE: args.namespace, L.APP_PART_OF: L.PART_OF}
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
-        "name": upstream.OPERATOR_DEPLOYMENT_NAME, "namespace": args.namespace, "labels": labels_for(args, "operator")},
+        "name": upstream.OPERATOR_DEPLOYMENT_NAME, "namespace": args.namespace,
+        "labels": {**labels_for(args, "operator"), **s.pod.labels}},
         "spec": {
             "replicas": s.replicas,
             "strategy": strategy,
@@ -297,6 +302,7 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
             "template": {
                 "metadata": {"labels": pod_labels, "annotations": {
                     upstream.DEFAULT_CONTAINER_ANNOTATION: upstream.OPERATOR_CONTAINER_NAME,
+                    **s.pod.annotations,
                     L.CONFIG_CHECKSUM: checksum,
                     L.PROMETHEUS_SCRAPE: "true",
                     L.PROMETHEUS_PORT: str(s.metrics_port),
@@ -305,6 +311,8 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
                 "spec": {
                     "securityContext": _pod_security(args),
                     "serviceAccountName": upstream.OPERATOR_SERVICE_ACCOUNT,
+                    **_pull_secrets(s.image_pull_secrets),
+                    **s.pod.to_k8s(),
                     "containers": containers,
                     "volumes": volumes,
                 },

@@ -240,6 +240,41 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         resources={"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
         config={"kubernetes.operator.reconcile.interval": "30 s"},
     ),
+    # issue 20: the chart's pod metadata and scheduling values, each set
+    "pod-scheduling-and-metadata": _with(
+        imagePullSecrets=["registry-a", "registry-b"],
+        pod={
+            "annotations": {"example.com/owner": "platform-team", "sidecar.istio.io/inject": "false"},
+            "labels": {"team": "platform", "example.com/cost-center": "c-42"},
+            "nodeSelector": {"kubernetes.io/os": "linux", "node-role.example.com/system": "true"},
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                        {"matchExpressions": [{"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}]}]},
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {"weight": 50, "preference": {"matchExpressions": [
+                            {"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["a", "b"]}]}}],
+                },
+                "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                    {"weight": 100, "podAffinityTerm": {
+                        "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "flink-kubernetes-operator"}},
+                        "topologyKey": "kubernetes.io/hostname"}}]},
+            },
+            "tolerations": [
+                {"key": "dedicated", "operator": "Equal", "value": "system", "effect": "NoSchedule"},
+                {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+                 "tolerationSeconds": 60},
+            ],
+            "topologySpreadConstraints": [
+                {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+                 "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "flink-kubernetes-operator"}}}],
+            "priorityClassName": "system-cluster-critical",
+            "dnsPolicy": "None",
+            "dnsConfig": {"nameservers": ["10.96.0.10"], "searches": ["svc.cluster.local"],
+                          "options": [{"name": "ndots", "value": "2"}, {"name": "edns0"}]},
+        },
+        replicas=2, webhook={"enabled": True},
+    ),
 }
 
 
