@@ -102,7 +102,17 @@ def chart_values(
     # What the stack sets of the chart's own values, as the user wrote them (pydantic's round trip of the input,
     # not the platform's rendering), under the chart's value names.
     pod = operator.pod.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
+    if "postStart" in pod:
+        values["postStart"] = pod.pop("postStart")
+    if "volumes" in pod:
+        values["operatorVolumes"] = {"create": True, "data": pod.pop("volumes")}
+    if "volumeMounts" in pod:
+        values["operatorVolumeMounts"] = {"create": True, "data": pod.pop("volumeMounts")}
     values["operatorPod"].update(pod)
+    values["jvmArgs"] = {"operator": operator.jvm_args, "webhook": operator.webhook.jvm_args}
+    if operator.webhook.env:
+        values["operatorPod"]["webhook"]["container"] = {
+            "env": [e.model_dump(by_alias=True, exclude_unset=True, exclude_none=True) for e in operator.webhook.env]}
     if operator.image_pull_secrets:
         values["imagePullSecrets"] = [{"name": n} for n in operator.image_pull_secrets]
     if operator.log_level != "INFO":

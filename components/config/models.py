@@ -17,6 +17,7 @@ from pulumi.errors import RunError
 from pydantic import (
     AfterValidator,
     BaseModel,
+    PlainValidator,
     ConfigDict,
     Field,
     WithJsonSchema,
@@ -286,42 +287,6 @@ class ResourcesConfig(_Model):
         return out
 
 
-class WebhookConfig(_Model):
-    """The operator's admission webhook (validating + mutating), served with a cert-manager certificate."""
-
-    enabled: bool = Field(default=False, description="Run the flink-webhook container and register both webhooks.")
-    keystore_password_config_key: str = Field(
-        default="webhookKeystorePassword",
-        pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
-        description="Key (in the flink-platform config namespace) of the Pulumi *secret* config value holding the "
-        "PKCS12 keystore password: `pulumi config set --secret flink-platform:<key> ...`.",
-    )
-    cert_manager_version: str | None = Field(
-        default=None,
-        pattern=r"^v1\.\d+\.\d+$",
-        description="cert-manager release installed in the cluster (its CRDs are declared available); the offline "
-        "plan validates the Issuer and Certificate against that release's pinned CRDs (CRD cache or cert-manager's Go "
-        "module).",
-    )
-    resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
-
-
-class ExtraEgressConfig(_Model):
-    """Extra egress of the operator pod beyond the API server, JobManager REST and DNS."""
-
-    enabled: bool = Field(default=False)
-    dst_nets: list[Cidr] = Field(default_factory=list, description="Destination CIDRs (all destinations if empty).")
-    dst_ports: list[Port] = Field(default_factory=list, description="Destination TCP ports (all ports if empty).")
-
-    @model_validator(mode="after")
-    def _something_to_allow(self) -> ExtraEgressConfig:
-        if self.enabled and not self.dst_nets and not self.dst_ports:
-            raise ValueError("enabled extra egress needs dstNets, dstPorts or both (neither would allow everything)")
-        if not self.enabled and (self.dst_nets or self.dst_ports):
-            raise ValueError("dstNets/dstPorts are only allowed when enabled is true")
-        return self
-
-
 # --- everything a Helm-chart user sets (issue 20): pod metadata, scheduling, env, volumes, extra containers ---------
 # Kubernetes shapes typed as the API defines them (camelCase, unknown keys refused); ``to_k8s()`` gives back exactly
 # what the stack set, as the chart's ``toYaml`` renders the same values.
@@ -468,6 +433,241 @@ class SchedulingConfig(_Model):
         return out
 
 
+class ObjectKeyRef(_KubeModel):
+    name: KubernetesSubdomain
+    key: str = Field(min_length=1)
+    optional: bool | None = None
+
+
+class ObjectFieldRef(_KubeModel):
+    field_path: str = Field(min_length=1)
+    api_version: str | None = None
+
+
+class ResourceFieldRef(_KubeModel):
+    resource: str = Field(min_length=1)
+    container_name: KubernetesName | None = None
+    divisor: Quantity | None = None
+
+
+class EnvVarSource(_KubeModel):
+    field_ref: ObjectFieldRef | None = None
+    resource_field_ref: ResourceFieldRef | None = None
+    config_map_key_ref: ObjectKeyRef | None = None
+    secret_key_ref: ObjectKeyRef | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> EnvVarSource:
+        _exactly_one(self, ("field_ref", "resource_field_ref", "config_map_key_ref", "secret_key_ref"), "valueFrom")
+        return self
+
+
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+
+
+class EnvVar(_KubeModel):
+    name: Annotated[str, AfterValidator(_fullmatch(_ENV_NAME, "an environment variable name"))]
+    value: str | None = None
+    value_from: EnvVarSource | None = None
+
+    @model_validator(mode="after")
+    def _value_or_source(self) -> EnvVar:
+        if self.value is not None and self.value_from is not None:
+            raise ValueError("an env var has value or valueFrom, not both")
+        return self
+
+
+class ObjectRef(_KubeModel):
+    name: KubernetesSubdomain
+    optional: bool | None = None
+
+
+class EnvFromSource(_KubeModel):
+    prefix: str | None = None
+    config_map_ref: ObjectRef | None = None
+    secret_ref: ObjectRef | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> EnvFromSource:
+        _exactly_one(self, ("config_map_ref", "secret_ref"), "envFrom")
+        return self
+
+
+class ExecAction(_KubeModel):
+    command: list[str] = Field(min_length=1)
+
+
+class HttpHeader(_KubeModel):
+    name: str = Field(min_length=1)
+    value: str
+
+
+def _port_or_name(value: Any) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
+        return value
+    if isinstance(value, str) and names.matches(r"[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?", value) and re.search(
+            "[a-z]", value):
+        return value
+    raise ValueError("must be a port number 1..65535 or a port name (at most 15 lower-case letters, digits, '-')")
+
+
+PortOrName = Annotated[
+    Union[int, str], PlainValidator(_port_or_name),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535}, {"type": "string"}]}),
+]
+
+
+class HttpGetAction(_KubeModel):
+    path: str | None = None
+    port: PortOrName
+    host: str | None = None
+    scheme: Literal["HTTP", "HTTPS"] | None = None
+    http_headers: list[HttpHeader] | None = None
+
+
+class TcpSocketAction(_KubeModel):
+    port: PortOrName
+    host: str | None = None
+
+
+class SleepAction(_KubeModel):
+    seconds: int = Field(ge=0)
+
+
+class LifecycleHandler(_KubeModel):
+    """A container lifecycle hook (core/v1 LifecycleHandler): exactly one of exec, httpGet, tcpSocket, sleep."""
+
+    exec: ExecAction | None = None
+    http_get: HttpGetAction | None = None
+    tcp_socket: TcpSocketAction | None = None
+    sleep: SleepAction | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> LifecycleHandler:
+        _exactly_one(self, ("exec", "http_get", "tcp_socket", "sleep"), "a lifecycle handler")
+        return self
+
+
+def _absolute_path(value: str) -> str:
+    if not value.startswith("/") or "\n" in value:
+        raise ValueError("must be an absolute path")
+    return value
+
+
+AbsolutePath = Annotated[str, AfterValidator(_absolute_path)]
+
+
+class VolumeMount(_KubeModel):
+    name: KubernetesName
+    mount_path: AbsolutePath
+    read_only: bool | None = None
+    recursive_read_only: Literal["Disabled", "IfPossible", "Enabled"] | None = None
+    sub_path: str | None = None
+    sub_path_expr: str | None = None
+    mount_propagation: Literal["None", "HostToContainer", "Bidirectional"] | None = None
+
+
+#: The volume sources of core/v1 Volume (checked against the OpenAPI schema of every supported Kubernetes version).
+VOLUME_SOURCES = (
+    "awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "configMap", "csi", "downwardAPI",
+    "emptyDir", "ephemeral", "fc", "flexVolume", "flocker", "gcePersistentDisk", "gitRepo", "glusterfs", "hostPath",
+    "image", "iscsi", "nfs", "persistentVolumeClaim", "photonPersistentDisk", "portworxVolume", "projected",
+    "quobyte", "rbd", "scaleIO", "secret", "storageos", "vsphereVolume",
+)
+
+
+class Volume(_KubeModel):
+    """A pod volume (core/v1 Volume): a name and exactly one source; the source's own fields are checked against
+    the cluster version's OpenAPI schema by the offline plan."""
+
+    model_config = ConfigDict(extra="allow")
+    name: KubernetesName
+
+    @model_validator(mode="after")
+    def _one_known_source(self) -> Volume:
+        extra = dict(self.model_extra or {})
+        unknown = sorted(k for k in extra if k not in VOLUME_SOURCES)
+        if unknown:
+            raise ValueError(f"unknown volume key(s) {unknown}; allowed: name and one of {', '.join(VOLUME_SOURCES)}")
+        if len(extra) != 1:
+            raise ValueError(f"a volume needs exactly one source of {', '.join(VOLUME_SOURCES)} (found "
+                             f"{', '.join(sorted(extra)) or 'none'})")
+        if not all(isinstance(v, dict) for v in extra.values()):
+            raise ValueError("a volume source is a mapping (e.g. emptyDir: {})")
+        return self
+
+    def to_k8s(self) -> dict[str, Any]:
+        return {"name": self.name, **(self.model_extra or {})}
+
+
+class ContainerPort(_KubeModel):
+    container_port: Port
+    name: KubernetesName | None = None
+    protocol: Literal["TCP", "UDP", "SCTP"] | None = None
+    host_port: Port | None = None
+    host_ip: str | None = Field(default=None, alias="hostIP")
+
+
+class ExtraContainer(_KubeModel):
+    """An init or sidecar container of the operator pod (core/v1 Container, rendered as given). Its
+    securityContext is the platform's (restricted, as the operator's containers), so it is not a key here; probes
+    are checked against the cluster version's OpenAPI schema by the offline plan."""
+
+    name: KubernetesName
+    image: Annotated[str, Field(min_length=1)]
+    image_pull_policy: Literal["IfNotPresent", "Always", "Never"] | None = None
+    command: list[str] | None = None
+    args: list[str] | None = None
+    working_dir: AbsolutePath | None = None
+    env: list[EnvVar] | None = None
+    env_from: list[EnvFromSource] | None = None
+    ports: list[ContainerPort] | None = None
+    resources: ResourcesConfig | None = None
+    volume_mounts: list[VolumeMount] | None = None
+    lifecycle: dict[Literal["postStart", "preStop"], LifecycleHandler] | None = None
+    liveness_probe: dict[str, Any] | None = None
+    readiness_probe: dict[str, Any] | None = None
+    startup_probe: dict[str, Any] | None = None
+    restart_policy: Literal["Always"] | None = Field(
+        default=None, description="'Always' on an init container makes it a native sidecar (Kubernetes 1.29+).")
+    termination_message_path: AbsolutePath | None = None
+    termination_message_policy: Literal["File", "FallbackToLogsOnError"] | None = None
+    stdin: bool | None = None
+    stdin_once: bool | None = None
+    tty: bool | None = None
+
+    def to_k8s(self) -> dict[str, Any]:
+        out = super().to_k8s()
+        if self.resources is not None:
+            out["resources"] = self.resources.to_k8s()
+        return out
+
+
+def _jvm_args(value: str) -> str:
+    for token in value.split():
+        if not token.startswith("-") or token.endswith(":"):
+            raise ValueError(f"JVM options are space-separated tokens each starting with '-' (found {token!r})")
+    if value != " ".join(value.split()):
+        raise ValueError("JVM options are separated by single spaces, without leading or trailing space")
+    return value
+
+
+JvmArgs = Annotated[
+    str, AfterValidator(_jvm_args),
+    Field(description="JVM options of the container (the chart's JVM_ARGS), e.g. '-Xmx1g -XX:+UseG1GC'."),
+]
+
+
+def _env_names_not_owned(env: list[EnvVar], owned: tuple[str, ...]) -> list[EnvVar]:
+    clash = sorted({e.name for e in env} & set(owned))
+    if clash:
+        raise ValueError(f"env {clash} are set by the platform (as the chart does: {', '.join(owned)}); "
+                         "use jvmArgs for JVM_ARGS and logging for the log config")
+    return env
+
+
+#: The writable emptyDir at /tmp of the operator containers (their root filesystem is read-only).
+OPERATOR_TMP_VOLUME = "tmp"
 #: Pod annotations the platform writes on the operator pods (a stack value would be overwritten).
 _PLATFORM_POD_ANNOTATIONS = (L.CONFIG_CHECKSUM, L.PROMETHEUS_SCRAPE, L.PROMETHEUS_PORT, L.PROMETHEUS_PATH,
                              upstream.DEFAULT_CONTAINER_ANNOTATION)
@@ -489,6 +689,55 @@ class OperatorPodConfig(SchedulingConfig):
         default_factory=dict, description="Extra labels of the Deployment and its pods (the chart puts them on both).")
     dns_policy: Literal["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] | None = None
     dns_config: PodDnsConfig | None = None
+    env: list[EnvVar] = Field(default_factory=list, description="Extra env of the operator container.")
+    env_from: list[EnvFromSource] = Field(default_factory=list, description="envFrom of the operator container.")
+    post_start: LifecycleHandler | None = Field(default=None, description="postStart hook of the operator container.")
+    init_containers: list[ExtraContainer] = Field(default_factory=list)
+    sidecar_containers: list[ExtraContainer] = Field(default_factory=list)
+    volumes: list[Volume] = Field(
+        default_factory=list,
+        description=f"Pod volumes (the chart's operatorVolumes): they replace the {upstream.OPERATOR_ARTIFACTS_VOLUME} "
+        "emptyDir.")
+    volume_mounts: list[VolumeMount] = Field(
+        default_factory=list,
+        description="Mounts of the operator container (the chart's operatorVolumeMounts): they replace the artifacts "
+        f"mount, so one of them must mount {upstream.FLINK_ARTIFACTS_DIR} (the root filesystem is read-only).")
+
+    @field_validator("env")
+    @classmethod
+    def _env_not_owned(cls, value: list[EnvVar]) -> list[EnvVar]:
+        return _env_names_not_owned(value, upstream.OPERATOR_ENV_NAMES)
+
+    @model_validator(mode="after")
+    def _volumes_and_containers_fit(self) -> OperatorPodConfig:
+        platform = (upstream.OPERATOR_CONFIG_VOLUME, OPERATOR_TMP_VOLUME, upstream.WEBHOOK_KEYSTORE_VOLUME)
+        names_ = [v.name for v in self.volumes]
+        taken = sorted({n for n in names_ if n in platform or names_.count(n) > 1})
+        if taken:
+            raise ValueError(f"volume name(s) {taken} are used twice or by the platform ({', '.join(platform)})")
+        available = set(names_ or [upstream.OPERATOR_ARTIFACTS_VOLUME]) | {upstream.OPERATOR_CONFIG_VOLUME,
+                                                                          OPERATOR_TMP_VOLUME}
+        if self.volumes and not self.volume_mounts and upstream.OPERATOR_ARTIFACTS_VOLUME not in names_:
+            raise ValueError(f"with volumes, the default mount of {upstream.OPERATOR_ARTIFACTS_VOLUME} needs a volume "
+                             "of that name; or set volumeMounts")
+        if self.volume_mounts and upstream.FLINK_ARTIFACTS_DIR not in {m.mount_path for m in self.volume_mounts}:
+            raise ValueError(f"volumeMounts replace the artifacts mount: one must mount {upstream.FLINK_ARTIFACTS_DIR} "
+                             "(the operator writes there; the root filesystem is read-only)")
+        platform_paths = {upstream.FLINK_CONF_DIR, "/tmp"}
+        for where, mounts in [("volumeMounts", self.volume_mounts)] + [
+                (f"container {c.name!r}", c.volume_mounts or []) for c in self.init_containers + self.sidecar_containers]:
+            for m in mounts:
+                if m.name not in available:
+                    raise ValueError(f"{where}: mount of {m.name!r}, which is not a volume of the pod "
+                                     f"({', '.join(sorted(available))})")
+                if where == "volumeMounts" and m.mount_path in platform_paths:
+                    raise ValueError(f"volumeMounts: {m.mount_path} is mounted by the platform")
+        containers = [c.name for c in self.init_containers + self.sidecar_containers]
+        clash = sorted({n for n in containers if containers.count(n) > 1 or n in (
+            upstream.OPERATOR_CONTAINER_NAME, upstream.WEBHOOK_CONTAINER_NAME)})
+        if clash:
+            raise ValueError(f"container name(s) {clash} are used twice or by the operator pod")
+        return self
 
     @field_validator("annotations")
     @classmethod
@@ -513,6 +762,49 @@ class OperatorPodConfig(SchedulingConfig):
         if self.dns_config is not None and self.dns_config.to_k8s():
             out["dnsConfig"] = self.dns_config.to_k8s()
         return out
+
+
+class WebhookConfig(_Model):
+    """The operator's admission webhook (validating + mutating), served with a cert-manager certificate."""
+
+    enabled: bool = Field(default=False, description="Run the flink-webhook container and register both webhooks.")
+    keystore_password_config_key: str = Field(
+        default="webhookKeystorePassword",
+        pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
+        description="Key (in the flink-platform config namespace) of the Pulumi *secret* config value holding the "
+        "PKCS12 keystore password: `pulumi config set --secret flink-platform:<key> ...`.",
+    )
+    cert_manager_version: str | None = Field(
+        default=None,
+        pattern=r"^v1\.\d+\.\d+$",
+        description="cert-manager release installed in the cluster (its CRDs are declared available); the offline "
+        "plan validates the Issuer and Certificate against that release's pinned CRDs (CRD cache or cert-manager's Go "
+        "module).",
+    )
+    resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+    env: list[EnvVar] = Field(default_factory=list, description="Extra env of the webhook container.")
+    jvm_args: JvmArgs = ""
+
+    @field_validator("env")
+    @classmethod
+    def _env_not_owned(cls, value: list[EnvVar]) -> list[EnvVar]:
+        return _env_names_not_owned(value, upstream.WEBHOOK_ENV_NAMES)
+
+
+class ExtraEgressConfig(_Model):
+    """Extra egress of the operator pod beyond the API server, JobManager REST and DNS."""
+
+    enabled: bool = Field(default=False)
+    dst_nets: list[Cidr] = Field(default_factory=list, description="Destination CIDRs (all destinations if empty).")
+    dst_ports: list[Port] = Field(default_factory=list, description="Destination TCP ports (all ports if empty).")
+
+    @model_validator(mode="after")
+    def _something_to_allow(self) -> ExtraEgressConfig:
+        if self.enabled and not self.dst_nets and not self.dst_ports:
+            raise ValueError("enabled extra egress needs dstNets, dstPorts or both (neither would allow everything)")
+        if not self.enabled and (self.dst_nets or self.dst_ports):
+            raise ValueError("dstNets/dstPorts are only allowed when enabled is true")
+        return self
 
 
 class OperatorSettings(_Model):
@@ -547,6 +839,7 @@ class OperatorSettings(_Model):
     image_pull_secrets: list[KubernetesSubdomain] = Field(
         default_factory=list, description="Names of Secrets to pull the image with (the chart's imagePullSecrets).")
     pod: OperatorPodConfig = Field(default_factory=OperatorPodConfig)
+    jvm_args: JvmArgs = ""
 
     @field_validator("config")
     @classmethod

@@ -26,16 +26,16 @@ from pydantic import BaseModel, ConfigDict
 
 from components.config import labels as L
 from components.operator import upstream
-from components.config.models import EgressRule, NetworkConfig, OperatorSettings
+from components.config.models import OPERATOR_TMP_VOLUME, EgressRule, ExtraContainer, NetworkConfig, OperatorSettings
 from components.operator.kube import declare
 from components.operator.network import NetworkPoliciesArgs, OperatorNetworkPolicies
 from components.operator.rbac import WatchedNamespaceRbac, WatchedNamespaceRbacArgs
 
 LEASE_NAME = "flink-operator-lease"
-CONFIG_VOLUME = "flink-operator-config-volume"
-ARTIFACTS_VOLUME = "flink-artifacts-volume"
-TMP_VOLUME = "tmp"
-KEYSTORE_VOLUME = "keystore"
+CONFIG_VOLUME = upstream.OPERATOR_CONFIG_VOLUME
+ARTIFACTS_VOLUME = upstream.OPERATOR_ARTIFACTS_VOLUME
+TMP_VOLUME = OPERATOR_TMP_VOLUME
+KEYSTORE_VOLUME = upstream.WEBHOOK_KEYSTORE_VOLUME
 METRICS_PATH = "/metrics"
 
 
@@ -213,6 +213,11 @@ def _probe(timings: Mapping[str, int]) -> dict[str, Any]:
     return {**timings, "httpGet": {"path": upstream.PROBE_PATH, "port": upstream.OPERATOR_HEALTH_PORT_NAME}}
 
 
+def _extra_container(args: FlinkOperatorArgs, container: ExtraContainer) -> dict[str, Any]:
+    """An init or sidecar container as the stack wrote it, with the platform's restricted security context."""
+    return {**container.to_k8s(), "securityContext": _container_security(args)}
+
+
 def _pull_secrets(names: Sequence[str]) -> dict[str, Any]:
     return {"imagePullSecrets": [{"name": n} for n in names]} if names else {}
 
@@ -237,17 +242,22 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
             {"name": "OPERATOR_NAME", "value": upstream.OPERATOR_DEPLOYMENT_NAME},
             *_common_env(),
             {"name": "LOG_CONFIG", "value": upstream.OPERATOR_LOG_CONFIG},
-            {"name": "JVM_ARGS", "value": ""},
+            {"name": "JVM_ARGS", "value": s.jvm_args},
+            *(e.to_k8s() for e in s.pod.env),
         ],
+        **({"envFrom": [e.to_k8s() for e in s.pod.env_from]} if s.pod.env_from else {}),
         "securityContext": _container_security(args),
         "volumeMounts": [
             {"name": CONFIG_VOLUME, "mountPath": upstream.FLINK_CONF_DIR},
-            {"name": ARTIFACTS_VOLUME, "mountPath": upstream.FLINK_ARTIFACTS_DIR},
+            *([m.to_k8s() for m in s.pod.volume_mounts]
+              or [{"name": ARTIFACTS_VOLUME, "mountPath": upstream.FLINK_ARTIFACTS_DIR}]),
             {"name": TMP_VOLUME, "mountPath": "/tmp"},
         ],
         "livenessProbe": _probe(upstream.LIVENESS_PROBE),
         "startupProbe": _probe(upstream.STARTUP_PROBE),
     }
+    if s.pod.post_start is not None:
+        operator["lifecycle"] = {"postStart": s.pod.post_start.to_k8s()}
     if s.resources.to_k8s():
         operator["resources"] = s.resources.to_k8s()
     containers = [operator]
@@ -255,7 +265,7 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
         {"name": CONFIG_VOLUME, "configMap": {"name": upstream.OPERATOR_CONFIGMAP_NAME, "items": [
             {"key": k, "path": k}
             for k in (upstream.CONFIG_FILE, upstream.OPERATOR_LOG4J_FILE, upstream.CONSOLE_LOG4J_FILE)]}},
-        {"name": ARTIFACTS_VOLUME, "emptyDir": {}},
+        *([v.to_k8s() for v in s.pod.volumes] or [{"name": ARTIFACTS_VOLUME, "emptyDir": {}}]),
         {"name": TMP_VOLUME, "emptyDir": {}},
     ]
     if s.webhook.enabled:
@@ -271,9 +281,10 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
                 {"name": "WEBHOOK_KEYSTORE_TYPE", "value": "pkcs12"},
                 {"name": "WEBHOOK_SERVER_PORT", "value": str(upstream.WEBHOOK_SERVER_PORT)},
                 {"name": "LOG_CONFIG", "value": upstream.OPERATOR_LOG_CONFIG},
-                {"name": "JVM_ARGS", "value": ""},
+                {"name": "JVM_ARGS", "value": s.webhook.jvm_args},
                 *_common_env(),
                 _field_env("OPERATOR_NAMESPACE", "metadata.namespace"),
+                *(e.to_k8s() for e in s.webhook.env),
             ],
             "securityContext": _container_security(args),
             "volumeMounts": [
@@ -288,6 +299,8 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
         volumes.append({"name": KEYSTORE_VOLUME, "secret": {
             "secretName": upstream.WEBHOOK_CERT_SECRET,
             "items": [{"key": upstream.WEBHOOK_KEYSTORE_KEY, "path": upstream.WEBHOOK_KEYSTORE_KEY}]}})
+    containers += [_extra_container(args, c) for c in s.pod.sidecar_containers]
+    init = {"initContainers": [_extra_container(args, c) for c in s.pod.init_containers]} if s.pod.init_containers else {}
     strategy: dict[str, Any] = {"type": "RollingUpdate" if args.leader_election else "Recreate"}
     if args.leader_election:
         strategy["rollingUpdate"] = {"maxSurge": 1, "maxUnavailable": 0}
@@ -313,6 +326,7 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
                     "serviceAccountName": upstream.OPERATOR_SERVICE_ACCOUNT,
                     **_pull_secrets(s.image_pull_secrets),
                     **s.pod.to_k8s(),
+                    **init,
                     "containers": containers,
                     "volumes": volumes,
                 },

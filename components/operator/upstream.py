@@ -213,6 +213,18 @@ CONFIG_FILE = "config.yaml"
 OPERATOR_LOG_CONFIG = f"-Dlog4j.configurationFile={FLINK_CONF_DIR}/{OPERATOR_LOG4J_FILE}"
 OPERATOR_COMMAND = ("/docker-entrypoint.sh", "operator")
 WEBHOOK_COMMAND = ("/docker-entrypoint.sh", "webhook")
+#: The env variables the chart sets in the operator and webhook containers (a stack's ``env`` may not repeat them).
+OPERATOR_ENV_NAMES = ("OPERATOR_NAMESPACE", "HOST_IP", "POD_IP", "POD_NAME", "OPERATOR_NAME", "FLINK_CONF_DIR",
+                      "FLINK_PLUGINS_DIR", "LOGGING_FRAMEWORK", "LOG_CONFIG", "JVM_ARGS", "OPERATOR_KEYSTORE_PATH",
+                      "OPERATOR_TRUSTSTORE_PATH", "OPERATOR_KEYSTORE_PASSWORD")
+WEBHOOK_ENV_NAMES = ("WEBHOOK_KEYSTORE_PASSWORD", "WEBHOOK_KEYSTORE_FILE", "WEBHOOK_KEYSTORE_TYPE",
+                     "WEBHOOK_SERVER_PORT", "LOG_CONFIG", "JVM_ARGS", "FLINK_CONF_DIR", "FLINK_PLUGINS_DIR",
+                     "LOGGING_FRAMEWORK", "OPERATOR_NAMESPACE")
+#: The chart's pod volumes: the ConfigMap, the artifacts emptyDir (replaced by ``operatorVolumes``; its mount by
+#: ``operatorVolumeMounts``) and the webhook keystore.
+OPERATOR_CONFIG_VOLUME = "flink-operator-config-volume"
+OPERATOR_ARTIFACTS_VOLUME = "flink-artifacts-volume"
+WEBHOOK_KEYSTORE_VOLUME = "keystore"
 #: Pod annotation naming the default container (kubectl logs/exec).
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 

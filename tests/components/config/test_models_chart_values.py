@@ -57,6 +57,57 @@ INVALID = [
      "needs dnsConfig.nameservers"),
     ("dns-too-many-nameservers", ("operator.pod", {"dnsConfig": {"nameservers": ["1.1.1.1"] * 4}}),
      "platform.operator.pod.dnsConfig.nameservers", "at most 3 items"),
+    # env, extra containers, volumes, JVM options
+    ("env-owned", ("operator.pod", {"env": [{"name": "JVM_ARGS", "value": "-Xmx1g"}]}), "platform.operator.pod.env",
+     "set by the platform"),
+    ("env-name-bad", ("operator.pod", {"env": [{"name": "A=B", "value": "x"}]}),
+     "platform.operator.pod.env[0].name", "environment variable name"),
+    ("env-value-and-source", ("operator.pod", {"env": [{"name": "A", "value": "x", "valueFrom": {
+        "fieldRef": {"fieldPath": "spec.nodeName"}}}]}), "platform.operator.pod.env[0]", "not both"),
+    ("env-two-sources", ("operator.pod", {"env": [{"name": "A", "valueFrom": {
+        "fieldRef": {"fieldPath": "spec.nodeName"}, "secretKeyRef": {"name": "s", "key": "k"}}}]}),
+     "platform.operator.pod.env[0].valueFrom", "exactly one of fieldRef"),
+    ("env-from-none", ("operator.pod", {"envFrom": [{"prefix": "X_"}]}), "platform.operator.pod.envFrom[0]",
+     "exactly one of configMapRef, secretRef"),
+    ("webhook-env-owned", ("operator.webhook", {"enabled": True, "env": [{"name": "WEBHOOK_SERVER_PORT",
+                                                                          "value": "1"}]}),
+     "platform.operator.webhook.env", "set by the platform"),
+    ("jvm-args-not-options", ("operator.jvmArgs", "Xmx1g"), "platform.operator.jvmArgs", "starting with '-'"),
+    ("jvm-args-yaml-key", ("operator.jvmArgs", "-Da: -Db"), "platform.operator.jvmArgs", "starting with '-'"),
+    ("webhook-jvm-args-spaces", ("operator.webhook", {"jvmArgs": " -Xmx1g"}), "platform.operator.webhook.jvmArgs",
+     "single spaces"),
+    ("post-start-two-actions", ("operator.pod", {"postStart": {"exec": {"command": ["a"]},
+                                                              "sleep": {"seconds": 1}}}),
+     "platform.operator.pod.postStart", "exactly one of exec, httpGet, tcpSocket, sleep"),
+    ("post-start-port-bad", ("operator.pod", {"postStart": {"httpGet": {"port": 0}}}),
+     "platform.operator.pod.postStart.httpGet.port", "port number 1..65535"),
+    ("volume-two-sources", ("operator.pod", {"volumes": [{"name": "flink-artifacts-volume", "emptyDir": {},
+                                                          "secret": {"secretName": "s"}}]}),
+     "platform.operator.pod.volumes[0]", "exactly one source"),
+    ("volume-unknown-source", ("operator.pod", {"volumes": [{"name": "v", "emptydir": {}}]}),
+     "platform.operator.pod.volumes[0]", "unknown volume key(s) ['emptydir']"),
+    ("volume-platform-name", ("operator.pod", {"volumes": [{"name": "tmp", "emptyDir": {}}]}),
+     "platform.operator.pod", "used twice or by the platform"),
+    ("volumes-without-artifacts", ("operator.pod", {"volumes": [{"name": "v", "emptyDir": {}}]}),
+     "platform.operator.pod", "or set volumeMounts"),
+    ("mounts-without-artifacts-dir", ("operator.pod", {"volumeMounts": [{"name": "flink-artifacts-volume",
+                                                                         "mountPath": "/data"}]}),
+     "platform.operator.pod", "one must mount /opt/flink/artifacts"),
+    ("mount-of-unknown-volume", ("operator.pod", {"volumes": [{"name": "a", "emptyDir": {}}], "volumeMounts": [
+        {"name": "a", "mountPath": "/opt/flink/artifacts"}, {"name": "b", "mountPath": "/b"}]}),
+     "platform.operator.pod", "mount of 'b', which is not a volume of the pod"),
+    ("mount-path-relative", ("operator.pod", {"volumeMounts": [{"name": "tmp", "mountPath": "data"}]}),
+     "platform.operator.pod.volumeMounts[0].mountPath", "absolute path"),
+    ("sidecar-without-image", ("operator.pod", {"sidecarContainers": [{"name": "s"}]}),
+     "platform.operator.pod.sidecarContainers[0].image", "required"),
+    ("sidecar-security-context", ("operator.pod", {"sidecarContainers": [
+        {"name": "s", "image": "busybox:1.36", "securityContext": {"privileged": True}}]}),
+     "platform.operator.pod.sidecarContainers[0].securityContext", "allowed keys here"),
+    ("sidecar-named-like-operator", ("operator.pod", {"sidecarContainers": [
+        {"name": "flink-webhook", "image": "busybox:1.36"}]}), "platform.operator.pod", "used twice or by the"),
+    ("init-mount-of-unknown-volume", ("operator.pod", {"initContainers": [
+        {"name": "i", "image": "busybox:1.36", "volumeMounts": [{"name": "nope", "mountPath": "/x"}]}]}),
+     "platform.operator.pod", "container 'i': mount of 'nope'"),
 ]
 
 
@@ -83,3 +134,56 @@ def test_a_tenant_operator_refuses_the_same_values(case: str, change: tuple[str,
     tenant_path = path.replace("platform.operator", "platform.tenants[0].operator", 1)
     assert any(p.path == tenant_path and allowed in str(p) for p in info.value.problems), \
         [str(p) for p in info.value.problems]
+
+
+def _definitions(version: str) -> dict[str, Any]:
+    import json
+    from importlib import resources
+
+    path = resources.files("kubernetes_validate") / "kubernetes-json-schema" / f"v{version}.0-local" / "_definitions.json"
+    data = json.loads(path.read_text())
+    return data.get("definitions", data.get("$defs"))
+
+
+def test_every_kubernetes_shape_has_only_fields_the_api_defines() -> None:
+    """Each typed Kubernetes shape of the stack config declares only fields of its core/v1 definition (newest
+    supported version), and the volume sources are exactly core/v1 Volume's."""
+    from components.config import models as m
+
+    definitions = _definitions(m.SUPPORTED_KUBERNETES_VERSIONS[-1])
+    shapes = {
+        "Affinity": m.Affinity, "NodeAffinity": m.NodeAffinity, "PodAffinity": m.PodAffinity,
+        "PodAntiAffinity": m.PodAffinity, "PodAffinityTerm": m.PodAffinityTerm,
+        "WeightedPodAffinityTerm": m.WeightedPodAffinityTerm, "NodeSelector": m.NodeSelector,
+        "NodeSelectorTerm": m.NodeSelectorTerm, "NodeSelectorRequirement": m.NodeSelectorRequirement,
+        "PreferredSchedulingTerm": m.PreferredSchedulingTerm, "Toleration": m.Toleration,
+        "TopologySpreadConstraint": m.TopologySpreadConstraint, "PodDNSConfig": m.PodDnsConfig,
+        "PodDNSConfigOption": m.PodDnsOption, "EnvVar": m.EnvVar, "EnvVarSource": m.EnvVarSource,
+        "ConfigMapKeySelector": m.ObjectKeyRef, "SecretKeySelector": m.ObjectKeyRef,
+        "ObjectFieldSelector": m.ObjectFieldRef, "ResourceFieldSelector": m.ResourceFieldRef,
+        "EnvFromSource": m.EnvFromSource, "ConfigMapEnvSource": m.ObjectRef, "SecretEnvSource": m.ObjectRef,
+        "LifecycleHandler": m.LifecycleHandler, "ExecAction": m.ExecAction, "HTTPGetAction": m.HttpGetAction,
+        "HTTPHeader": m.HttpHeader, "TCPSocketAction": m.TcpSocketAction, "SleepAction": m.SleepAction,
+        "VolumeMount": m.VolumeMount, "ContainerPort": m.ContainerPort, "Container": m.ExtraContainer,
+    }
+    for name, model in shapes.items():
+        declared = set(definitions[f"io.k8s.api.core.v1.{name}"]["properties"])
+        ours = {f.alias or n for n, f in model.model_fields.items()}
+        assert ours <= declared, (name, sorted(ours - declared))
+    selector = set(definitions["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"]["properties"])
+    assert {f.alias for f in m.LabelSelector.model_fields.values()} == selector
+    volume = set(definitions["io.k8s.api.core.v1.Volume"]["properties"]) - {"name"}
+    assert set(m.VOLUME_SOURCES) == volume
+
+
+def test_env_names_the_platform_refuses_are_the_ones_it_renders() -> None:
+    from tests.components.operator.test_chart_parity import VALUE_SETS, _plan_objects
+
+    objects, _ = _plan_objects(VALUE_SETS["ha-webhook"])
+    pod = next(o.obj for o in objects if o.kind == "Deployment")["spec"]["template"]["spec"]
+    from components.operator import upstream
+
+    rendered = {c["name"]: {e["name"] for e in c["env"]} for c in pod["containers"]}
+    tls = {"OPERATOR_KEYSTORE_PATH", "OPERATOR_TRUSTSTORE_PATH", "OPERATOR_KEYSTORE_PASSWORD"}  # with tls only
+    assert rendered[upstream.OPERATOR_CONTAINER_NAME] == set(upstream.OPERATOR_ENV_NAMES) - tls
+    assert rendered[upstream.WEBHOOK_CONTAINER_NAME] == set(upstream.WEBHOOK_ENV_NAMES)

@@ -100,11 +100,14 @@ def _pod_security(ours: Obj, up: Obj) -> None:
 
 
 def _container_security(ours: Obj, up: Obj) -> None:
-    for c, u in zip(ours["spec"]["template"]["spec"]["containers"], up["spec"]["template"]["spec"]["containers"]):
-        sc = c.pop("securityContext")
-        u.pop("securityContext", None)
-        assert sc == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False,
-                      "readOnlyRootFilesystem": True, "runAsNonRoot": True}
+    pod, up_pod = ours["spec"]["template"]["spec"], up["spec"]["template"]["spec"]
+    for field in ("initContainers", "containers"):
+        assert len(pod.get(field, [])) == len(up_pod.get(field, []))
+        for c, u in zip(pod.get(field, []), up_pod.get(field, [])):
+            sc = c.pop("securityContext")
+            assert "securityContext" not in u or u.pop("securityContext") == {}
+            assert sc == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False,
+                          "readOnlyRootFilesystem": True, "runAsNonRoot": True}
 
 
 def _tmp_volume(ours: Obj, up: Obj) -> None:
@@ -113,6 +116,8 @@ def _tmp_volume(ours: Obj, up: Obj) -> None:
     assert tmp == [{"name": "tmp", "emptyDir": {}}]
     pod["volumes"] = [v for v in pod["volumes"] if v["name"] != "tmp"]
     for c in pod["containers"]:
+        if c["name"] not in (upstream.OPERATOR_CONTAINER_NAME, upstream.WEBHOOK_CONTAINER_NAME):
+            continue  # a stack's sidecar is rendered as given
         mounts = [m for m in c["volumeMounts"] if m["name"] == "tmp"]
         assert mounts == [{"name": "tmp", "mountPath": "/tmp"}]
         c["volumeMounts"] = [m for m in c["volumeMounts"] if m["name"] != "tmp"]
@@ -168,7 +173,8 @@ DIFFERENCES: tuple[Difference, ...] = (
                "restricted pod security: runAsNonRoot, seccomp RuntimeDefault, fsGroup; upstream uid/gid 9999 kept",
                _pod_security),
     Difference(("Deployment",), "spec.template.spec.containers[*].securityContext",
-               "hardening: no privilege escalation, drop ALL capabilities, read-only root filesystem",
+               "hardening: no privilege escalation, drop ALL capabilities, read-only root filesystem (every "
+               "container, also a stack's init and sidecar containers: the namespace enforces restricted)",
                _container_security),
     Difference(("Deployment",), "volumes/volumeMounts 'tmp'",
                "the read-only root filesystem needs a writable emptyDir at /tmp", _tmp_volume),
@@ -274,6 +280,36 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
                           "options": [{"name": "ndots", "value": "2"}, {"name": "edns0"}]},
         },
         replicas=2, webhook={"enabled": True},
+    ),
+    "env-volumes-containers-jvm": _with(
+        jvmArgs="-Xmx1g -XX:+UseG1GC -Dcom.example.flag=on",
+        webhook={"enabled": True, "jvmArgs": "-Xmx256m", "env": [
+            {"name": "WEBHOOK_EXTRA", "value": "1"},
+            {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "webhook-extra", "key": "k"}}}]},
+        pod={
+            "env": [
+                {"name": "HTTPS_PROXY", "value": "http://proxy.example.com:3128"},
+                {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+                {"name": "MEM", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory", "divisor": "1Mi"}}},
+                {"name": "REGION", "valueFrom": {"configMapKeyRef": {"name": "cloud", "key": "region",
+                                                                      "optional": True}}},
+            ],
+            "envFrom": [{"configMapRef": {"name": "operator-env"}},
+                        {"prefix": "S3_", "secretRef": {"name": "s3-creds", "optional": True}}],
+            "postStart": {"exec": {"command": ["/bin/sh", "-c", "echo started"]}},
+            "initContainers": [{"name": "fetch-plugins", "image": "busybox:1.36",
+                                "command": ["sh", "-c", "cp -r /src/. /plugins"],
+                                "volumeMounts": [{"name": "plugins", "mountPath": "/plugins"}],
+                                "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}],
+            "sidecarContainers": [{"name": "log-shipper", "image": "fluent/fluent-bit:3.0",
+                                   "args": ["--quiet"], "ports": [{"containerPort": 2020, "name": "http"}],
+                                   "volumeMounts": [{"name": "flink-artifacts", "mountPath": "/artifacts",
+                                                     "readOnly": True}]}],
+            "volumes": [{"name": "flink-artifacts", "persistentVolumeClaim": {"claimName": "flink-artifacts"}},
+                        {"name": "plugins", "emptyDir": {"sizeLimit": "100Mi"}}],
+            "volumeMounts": [{"name": "flink-artifacts", "mountPath": "/opt/flink/artifacts"},
+                             {"name": "plugins", "mountPath": "/opt/flink/plugins/extra", "readOnly": True}],
+        },
     ),
 }
 
