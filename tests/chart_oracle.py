@@ -110,6 +110,19 @@ def chart_values(
         values["operatorVolumeMounts"] = {"create": True, "data": pod.pop("volumeMounts")}
     values["operatorPod"].update(pod)
     values["jvmArgs"] = {"operator": operator.jvm_args, "webhook": operator.webhook.jvm_args}
+    values["operatorServiceAccount"] = operator.service_account.model_dump(by_alias=True)
+    if operator.job_service_account.annotations:  # Helm merges them with the chart's default (keep) annotation
+        values["jobServiceAccount"] = {"annotations": dict(operator.job_service_account.annotations)}
+    rbac = operator.rbac
+    values["rbac"].update({
+        "create": rbac.create,
+        "operatorRole": {"create": True, "name": rbac.operator_role},
+        "operatorRoleBinding": {"create": True, "name": rbac.operator_role_binding},
+        "jobRole": {"create": True, "name": rbac.job_role},
+        "jobRoleBinding": {"create": True, "name": rbac.job_role_binding},
+    })
+    if operator.webhook.service_labels:
+        values["webhook"]["serviceLabels"] = dict(operator.webhook.service_labels)
     if operator.webhook.env:
         values["operatorPod"]["webhook"]["container"] = {
             "env": [e.model_dump(by_alias=True, exclude_unset=True, exclude_none=True) for e in operator.webhook.env]}

@@ -764,6 +764,45 @@ class OperatorPodConfig(SchedulingConfig):
         return out
 
 
+class OperatorServiceAccountConfig(_Model):
+    """The operator's ServiceAccount (the chart's ``operatorServiceAccount``); annotations carry workload identity
+    (``eks.amazonaws.com/role-arn``, ``iam.gke.io/gcp-service-account``, ``azure.workload.identity/client-id``)."""
+
+    create: bool = Field(default=True, description="False: the ServiceAccount `name` exists; it is not declared.")
+    name: KubernetesSubdomain = Field(default=upstream.OPERATOR_SERVICE_ACCOUNT)
+    annotations: dict[LabelKey, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _annotations_need_create(self) -> OperatorServiceAccountConfig:
+        if self.annotations and not self.create:
+            raise ValueError("annotations are only written on a ServiceAccount the platform creates (create: true)")
+        return self
+
+
+class JobServiceAccountConfig(_Model):
+    """The job ServiceAccount ``flink`` in each watched namespace (the chart's ``jobServiceAccount``): annotations for
+    workload identity, so JobManagers and TaskManagers reach checkpoint storage without keys."""
+
+    annotations: dict[LabelKey, str] = Field(default_factory=dict)
+
+
+class RbacConfig(_Model):
+    """The chart's ``rbac``: whether the Roles and bindings are declared, and their names (Roles, never a
+    ClusterRole referenced by a name with ':')."""
+
+    create: bool = Field(default=True, description="False: no Roles or bindings (they exist); job ServiceAccounts stay.")
+    operator_role: KubernetesSubdomain = Field(default=upstream.OPERATOR_ROLE)
+    operator_role_binding: KubernetesSubdomain = Field(default=upstream.OPERATOR_ROLE_BINDING)
+    job_role: KubernetesSubdomain = Field(default=upstream.JOB_ROLE)
+    job_role_binding: KubernetesSubdomain = Field(default=upstream.JOB_ROLE_BINDING)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> RbacConfig:
+        if self.operator_role == self.job_role or self.operator_role_binding == self.job_role_binding:
+            raise ValueError("the operator's and the job's Role (and RoleBinding) share namespaces: their names differ")
+        return self
+
+
 class WebhookConfig(_Model):
     """The operator's admission webhook (validating + mutating), served with a cert-manager certificate."""
 
@@ -784,6 +823,13 @@ class WebhookConfig(_Model):
     resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
     env: list[EnvVar] = Field(default_factory=list, description="Extra env of the webhook container.")
     jvm_args: JvmArgs = ""
+    service_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict, description="Labels of the webhook Service.")
+
+    @field_validator("service_labels")
+    @classmethod
+    def _service_labels_not_owned(cls, value: dict[str, str]) -> dict[str, str]:
+        return _no_platform_keys("label", value, (L.APP_NAME, L.APP_VERSION, L.APP_INSTANCE, L.APP_COMPONENT),
+                                 reserved=True)
 
     @field_validator("env")
     @classmethod
@@ -840,6 +886,9 @@ class OperatorSettings(_Model):
         default_factory=list, description="Names of Secrets to pull the image with (the chart's imagePullSecrets).")
     pod: OperatorPodConfig = Field(default_factory=OperatorPodConfig)
     jvm_args: JvmArgs = ""
+    service_account: OperatorServiceAccountConfig = Field(default_factory=OperatorServiceAccountConfig)
+    job_service_account: JobServiceAccountConfig = Field(default_factory=JobServiceAccountConfig)
+    rbac: RbacConfig = Field(default_factory=RbacConfig)
 
     @field_validator("config")
     @classmethod

@@ -323,7 +323,7 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
                 }},
                 "spec": {
                     "securityContext": _pod_security(args),
-                    "serviceAccountName": upstream.OPERATOR_SERVICE_ACCOUNT,
+                    "serviceAccountName": s.service_account.name,
                     **_pull_secrets(s.image_pull_secrets),
                     **s.pod.to_k8s(),
                     **init,
@@ -367,7 +367,8 @@ def webhook_manifests(args: FlinkOperatorArgs, password: Any) -> list[tuple[str,
     return [
         ("webhook-secret", {"apiVersion": "v1", "kind": "Secret", "metadata": meta(upstream.WEBHOOK_PASSWORD_SECRET),
                             "type": "Opaque", "stringData": {upstream.WEBHOOK_PASSWORD_SECRET_KEY: password}}),
-        ("webhook-service", {"apiVersion": "v1", "kind": "Service", "metadata": meta(service), "spec": {
+        ("webhook-service", {"apiVersion": "v1", "kind": "Service", "metadata": {
+            **meta(service), "labels": {**labels, **args.settings.webhook.service_labels}}, "spec": {
             "ports": [{"port": upstream.WEBHOOK_SERVICE_PORT, "targetPort": upstream.WEBHOOK_SERVER_PORT}],
             "selector": {L.APP_NAME: upstream.OPERATOR_APP_NAME}}}),
         ("webhook-issuer", {"apiVersion": upstream.CERT_MANAGER_API_VERSION, "kind": "Issuer",
@@ -421,14 +422,19 @@ class FlinkOperator(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, depends_on=deps)
         all_namespaces = {**(namespaces or {}), **({args.namespace: deps[0]} if deps else {})}
 
+        sa = s.service_account
         self.service_account = declare(f"{name}-sa", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {
-            "name": upstream.OPERATOR_SERVICE_ACCOUNT, "namespace": args.namespace,
-            "labels": labels_for(args, "operator")}}, child)
+            "name": sa.name, "namespace": args.namespace, "labels": labels_for(args, "operator"),
+            **({"annotations": dict(sa.annotations)} if sa.annotations else {})}}, child) if sa.create else None
         configmap = configmap_manifest(args)
         self.config_map = declare(f"{name}-config", configmap, child)
         self.rbac = WatchedNamespaceRbac(f"{name}-rbac", WatchedNamespaceRbacArgs(
             operator_namespace=args.namespace, watched=args.watched_names, cluster_wide=args.cluster_wide,
-            nodes_rule=s.nodes_rule, labels=labels_for(args, "rbac"),
+            nodes_rule=s.nodes_rule, labels=labels_for(args, "rbac"), create=s.rbac.create,
+            operator_role=s.rbac.operator_role, operator_role_binding=s.rbac.operator_role_binding,
+            job_role=s.rbac.job_role, job_role_binding=s.rbac.job_role_binding,
+            operator_service_account=s.service_account.name,
+            job_service_account_annotations=s.job_service_account.annotations,
         ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)
         webhook_objects: list[pulumi.Resource] = []
         if s.webhook.enabled:
@@ -436,7 +442,8 @@ class FlinkOperator(pulumi.ComponentResource):
                 webhook_objects.append(declare(f"{name}-{role}", manifest, child))
         self.deployment = declare(
             f"{name}-deployment", deployment_manifest(args, config_checksum(args, configmap["data"])),
-            pulumi.ResourceOptions(parent=self, depends_on=[*deps, self.service_account, self.config_map, self.rbac,
+            pulumi.ResourceOptions(parent=self, depends_on=[*deps, *([self.service_account] if sa.create else []),
+                                                            self.config_map, self.rbac,
                                                             *webhook_objects[:1]]),
         )
         if args.leader_election:

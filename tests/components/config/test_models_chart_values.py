@@ -108,6 +108,24 @@ INVALID = [
     ("init-mount-of-unknown-volume", ("operator.pod", {"initContainers": [
         {"name": "i", "image": "busybox:1.36", "volumeMounts": [{"name": "nope", "mountPath": "/x"}]}]}),
      "platform.operator.pod", "container 'i': mount of 'nope'"),
+    # identity, RBAC, webhook Service
+    ("sa-name-bad", ("operator.serviceAccount", {"name": "Flink_Operator"}), "platform.operator.serviceAccount.name",
+     "RFC 1123 subdomain"),
+    ("sa-annotations-without-create", ("operator.serviceAccount", {"create": False, "annotations": {"a": "b"}}),
+     "platform.operator.serviceAccount", "only written on a ServiceAccount the platform creates"),
+    ("sa-annotation-key-bad", ("operator.serviceAccount", {"annotations": {"bad key": "x"}}),
+     "platform.operator.serviceAccount.annotations['bad key'] (the key)", "name part"),
+    ("job-sa-unknown-key", ("operator.jobServiceAccount", {"name": "other"}), "platform.operator.jobServiceAccount.name",
+     "allowed keys here: annotations"),
+    ("rbac-role-cluster-role-ref", ("operator.rbac", {"operatorRole": "system:flink"}),
+     "platform.operator.rbac.operatorRole", "RFC 1123 subdomain"),
+    ("rbac-same-names", ("operator.rbac", {"jobRole": "flink-operator"}), "platform.operator.rbac",
+     "their names differ"),
+    ("rbac-create-not-bool", ("operator.rbac", {"create": "maybe"}), "platform.operator.rbac.create", "boolean"),
+    ("service-labels-owned", ("operator.webhook", {"serviceLabels": {"app.kubernetes.io/name": "x"}}),
+     "platform.operator.webhook.serviceLabels", "written by the platform"),
+    ("service-labels-value-bad", ("operator.webhook", {"serviceLabels": {"team": "-x"}}),
+     "platform.operator.webhook.serviceLabels.team", "label value"),
 ]
 
 

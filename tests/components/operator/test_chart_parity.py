@@ -79,6 +79,8 @@ def _labels(ours: Obj, up: Obj) -> None:
 
 def _keep_annotation(ours: Obj, up: Obj) -> None:
     annotations = up["metadata"].get("annotations", {})
+    if "helm.sh/resource-policy" not in annotations and up["kind"] != "ServiceAccount":
+        return  # the operator's own Role/RoleBinding (the job ones may be renamed: rbac.jobRole.name)
     assert annotations.pop("helm.sh/resource-policy") == "keep"
     if not annotations:
         up["metadata"].pop("annotations")
@@ -164,7 +166,7 @@ DIFFERENCES: tuple[Difference, ...] = (
     Difference(("*",), "metadata.labels",
                "recommended labels of the platform (part-of, instance, component, managed-by=pulumi, environment) "
                "instead of Helm's helm.sh/chart and managed-by=Helm; upstream's name/version labels kept", _labels),
-    Difference(("ServiceAccount:flink", "Role:flink", "RoleBinding:flink-role-binding"),
+    Difference(("ServiceAccount:flink", "Role", "RoleBinding"),
                "metadata.annotations[helm.sh/resource-policy]",
                "Helm's keep annotation becomes Pulumi's retainOnDelete on the same objects", _keep_annotation),
     Difference(("ClusterRole", "ClusterRoleBinding"), "metadata.namespace",
@@ -281,6 +283,22 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         },
         replicas=2, webhook={"enabled": True},
     ),
+    "identity-rbac-names-service-labels": _with(
+        serviceAccount={"name": "flink-operator-irsa", "annotations": {
+            "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/flink-operator"}},
+        jobServiceAccount={"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/flink-jobs",
+                                           "iam.gke.io/gcp-service-account": "flink@p.iam.gserviceaccount.com"}},
+        rbac={"operatorRole": "flink-op", "operatorRoleBinding": "flink-op-binding", "jobRole": "flink-job",
+              "jobRoleBinding": "flink-job-binding"},
+        webhook={"enabled": True, "serviceLabels": {"team": "platform", "example.com/scrape": "disabled"}},
+    ),
+    "identity-cluster-mode-names": _with(
+        watch="cluster", serviceAccount={"name": "op"}, rbac={"operatorRole": "op-role",
+                                                             "operatorRoleBinding": "op-binding"},
+        jobServiceAccount={"annotations": {"azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000"}},
+    ),
+    "existing-service-account-no-rbac": _with(serviceAccount={"create": False, "name": "preprovisioned"},
+                                              rbac={"create": False}),
     "env-volumes-containers-jvm": _with(
         jvmArgs="-Xmx1g -XX:+UseG1GC -Dcom.example.flag=on",
         webhook={"enabled": True, "jvmArgs": "-Xmx256m", "env": [
@@ -391,3 +409,16 @@ def test_differences_table_names_a_reason_for_each_entry() -> None:
     assert len({d.what for d in DIFFERENCES}) == len(DIFFERENCES)
     for d in DIFFERENCES:
         assert len(d.reason) > 20 and d.kinds
+
+
+def test_webhook_service_labels_stay_strings_where_the_chart_loses_them() -> None:
+    """The chart writes ``webhook.serviceLabels`` unquoted (``{{ $key }}: {{ $value }}``): a value YAML reads as a
+    boolean or number ("no", "1") renders as one, which the API server refuses. The platform keeps the string; no
+    value set uses such a value, so this is not an entry of DIFFERENCES."""
+    config = _with(webhook={"enabled": True, "serviceLabels": {"example.com/scrape": "no", "tier": "1"}})
+    objects, _ = _plan_objects(config)
+    ours = next(o for o in _component_objects(objects, "flink-operator") if o["kind"] == "Service")
+    chart = next(o for o in render_chart(*platform_chart_values(load_platform_config(config))) if o["kind"] == "Service")
+    assert chart["metadata"]["labels"] == {"example.com/scrape": False, "tier": 1}
+    assert {k: ours["metadata"]["labels"][k] for k in ("example.com/scrape", "tier")} == {
+        "example.com/scrape": "no", "tier": "1"}
