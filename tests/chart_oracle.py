@@ -51,6 +51,22 @@ def render_chart(values: dict[str, Any], namespace: str) -> list[dict[str, Any]]
     return docs
 
 
+def _yaml_line(key: str, value: Any) -> str:
+    return yaml.safe_dump({key: value}, width=10**6).strip()
+
+
+def _override_lines(text: str, config: dict[str, Any]) -> tuple[str, set[str]]:
+    """``text`` (YAML lines ``key: value``) with the lines of keys in ``config`` rewritten to its values."""
+    lines, overridden = [], set()
+    for line in text.splitlines():
+        key = line.partition(":")[0].strip()
+        if not line.startswith("#") and key in config:
+            line = _yaml_line(key, config[key])
+            overridden.add(key)
+        lines.append(line)
+    return "\n".join(lines) + "\n", overridden
+
+
 def chart_values(
     operator: OperatorSettings,
     *,
@@ -65,7 +81,11 @@ def chart_values(
         f"kubernetes.operator.metrics.reporter.prom.port: {operator.metrics_port}",
         f"kubernetes.operator.dynamic.namespaces.enabled: {str(operator.dynamic_namespaces).lower()}",
     ]
-    extra += [f"{k}: {v}" for k, v in sorted(operator.config.items())]
+    # A Helm user overriding a key of the chart's default overrides edits that line of defaultConfiguration (Helm
+    # replaces the whole string); any other key is a line of its own.
+    defaults_text, overridden = _override_lines(chart_default_values()["defaultConfiguration"]["flink-conf.yaml"],
+                                                operator.config)
+    extra += [_yaml_line(k, v) for k, v in sorted(operator.config.items()) if k not in overridden]
     if operator.dynamic_namespaces:
         extra.append("kubernetes.operator.dynamic.config.enabled: true")
     if leader:
@@ -73,7 +93,6 @@ def chart_values(
             "kubernetes.operator.leader-election.enabled: true",
             "kubernetes.operator.leader-election.lease-name: flink-operator-lease",
         ]
-    defaults = chart_default_values()["defaultConfiguration"]
     values: dict[str, Any] = {
         "watchNamespaces": [] if operator.watch == "cluster" else list(watched),
         "image": {
@@ -96,7 +115,7 @@ def chart_values(
         # flink-conf.yaml key is removed; the chart's own default overrides move along unchanged.
         "defaultConfiguration": {
             "flink-conf.yaml": None,
-            "config.yaml": defaults["flink-conf.yaml"] + "\n".join(extra) + "\n",
+            "config.yaml": defaults_text + "\n".join(extra) + "\n",
         },
     }
     # What the stack sets of the chart's own values, as the user wrote them (pydantic's round trip of the input,

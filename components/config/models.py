@@ -29,7 +29,7 @@ from pydantic.alias_generators import to_camel
 from components.config import labels as L
 from components.config import names
 from components.config import quantities
-from components.operator import upstream
+from components.operator import upstream, validation
 from components.workloads.config import WorkloadsConfig
 
 #: The stack config key (project namespace ``flink-platform``) holding the whole platform config.
@@ -643,6 +643,18 @@ class ExtraContainer(_KubeModel):
         return out
 
 
+def _config_scalar(value: Any) -> bool | int | float | str:
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError("must be a scalar: a string, a number or a boolean (config.yaml keys are flat)")
+
+
+ConfigScalar = Annotated[
+    Union[bool, int, float, str], PlainValidator(_config_scalar),
+    WithJsonSchema({"type": ["string", "number", "integer", "boolean"]}),
+]
+
+
 def _jvm_args(value: str) -> str:
     for token in value.split():
         if not token.startswith("-") or token.endswith(":"):
@@ -877,8 +889,10 @@ class OperatorSettings(_Model):
     )
     metrics_port: Port = Field(default=upstream.OPERATOR_METRICS_PORT_DEFAULT, description="Prometheus reporter port.")
     nodes_rule: bool = Field(default=False, description="Grant 'list nodes' (needed for NodePort REST services).")
-    config: dict[str, str] = Field(
-        default_factory=dict, description="Operator defaults added to config.yaml (key: value, e.g. reconcile interval)."
+    config: dict[str, ConfigScalar] = Field(
+        default_factory=dict,
+        description="Operator config (config.yaml): typed values (durations such as '30 s', booleans, numbers, "
+        "memory sizes) checked as the operator parses them; a key the chart sets by default is replaced in place.",
     )
     extra_egress: ExtraEgressConfig = Field(default_factory=ExtraEgressConfig)
     # the chart's values (issue 20)
@@ -904,6 +918,12 @@ class OperatorSettings(_Model):
                 f"config keys {clash} are set by the platform from replicas, watch, dynamicNamespaces, metricsPort; "
                 "use those fields"
             )
+        types = {**upstream.FLINK_DEFAULT_CONFIG_TYPES, **upstream.OPERATOR_CONFIG_TYPES}
+        wrong = [(k, v, validation.config_value_problem(k, v, types, upstream.OPERATOR_CONFIG_ENUMS))
+                 for k, v in sorted(config.items())]
+        wrong = [w for w in wrong if w[2]]
+        if wrong:
+            raise ValueError("; ".join(f"{k!r} = {v!r} {problem}" for k, v, problem in wrong))
         return config
 
 

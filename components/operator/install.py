@@ -88,10 +88,13 @@ def _scalar(value: Any) -> str:
     return json.dumps(text)
 
 
-def config_entries(args: FlinkOperatorArgs) -> list[tuple[str, str]]:
+def config_entries(args: FlinkOperatorArgs) -> list[tuple[str, Any]]:
     """config.yaml as ordered (key, value) pairs, without the watched-namespace list."""
     s = args.settings
-    entries = list(upstream.OPERATOR_DEFAULT_CONFIG) + sorted(s.config.items())
+    # A key of the chart's defaults is replaced where it stands (never written twice); the rest follow, sorted.
+    entries: list[tuple[str, Any]] = [(k, s.config.get(k, v)) for k, v in upstream.OPERATOR_DEFAULT_CONFIG]
+    defaults = {k for k, _ in upstream.OPERATOR_DEFAULT_CONFIG}
+    entries += sorted((k, v) for k, v in s.config.items() if k not in defaults)
     entries += [
         (upstream.KEY_PROM_FACTORY, upstream.PROM_REPORTER_FACTORY),
         (upstream.KEY_PROM_PORT, str(s.metrics_port)),
@@ -105,7 +108,7 @@ def config_entries(args: FlinkOperatorArgs) -> list[tuple[str, str]]:
     return entries
 
 
-def watched_entry(args: FlinkOperatorArgs) -> tuple[str, str] | None:
+def watched_entry(args: FlinkOperatorArgs) -> tuple[str, Any] | None:
     return None if args.cluster_wide else (upstream.KEY_WATCHED_NAMESPACES, ",".join(args.watched_names))
 
 

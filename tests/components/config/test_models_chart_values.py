@@ -126,6 +126,25 @@ INVALID = [
      "platform.operator.webhook.serviceLabels", "written by the platform"),
     ("service-labels-value-bad", ("operator.webhook", {"serviceLabels": {"team": "-x"}}),
      "platform.operator.webhook.serviceLabels.team", "label value"),
+    # operator.config typed as the operator parses it
+    ("config-duration-bare-number", ("operator.config", {"kubernetes.operator.reconcile.interval": 30}),
+     "platform.operator.config", "'kubernetes.operator.reconcile.interval' = 30 must be a Flink duration with its unit"),
+    ("config-duration-unit-bad", ("operator.config", {"kubernetes.operator.reconcile.interval": "5 mins"}),
+     "platform.operator.config", "has the unit 'mins', which Flink does not know"),
+    ("config-boolean-bad", ("operator.config", {"kubernetes.operator.savepoint.dispose-on-delete": "yes"}),
+     "platform.operator.config", "must be a boolean"),
+    ("config-int-bad", ("operator.config", {"kubernetes.operator.reconcile.parallelism": "ten"}),
+     "platform.operator.config", "must be a whole number"),
+    ("config-int-overflow", ("operator.config", {"parallelism.default": 2**31}), "platform.operator.config",
+     "a Java int"),
+    ("config-double-bad", ("operator.config", {"kubernetes.operator.retry.interval.multiplier": "fast"}),
+     "platform.operator.config", "must be a number"),
+    ("config-enum-bad", ("operator.config", {"kubernetes.operator.checkpoint.type": "partial"}),
+     "platform.operator.config", "must be one of FULL, INCREMENTAL, UNKNOWN"),
+    ("config-memory-bad", ("operator.config", {"taskmanager.memory.process.size": "2 GiB"}),
+     "platform.operator.config", "does not match any of"),
+    ("config-not-scalar", ("operator.config", {"kubernetes.operator.label.selector": ["a"]}),
+     "platform.operator.config['kubernetes.operator.label.selector']", "must be a scalar"),
 ]
 
 
@@ -205,3 +224,35 @@ def test_env_names_the_platform_refuses_are_the_ones_it_renders() -> None:
     tls = {"OPERATOR_KEYSTORE_PATH", "OPERATOR_TRUSTSTORE_PATH", "OPERATOR_KEYSTORE_PASSWORD"}  # with tls only
     assert rendered[upstream.OPERATOR_CONTAINER_NAME] == set(upstream.OPERATOR_ENV_NAMES) - tls
     assert rendered[upstream.WEBHOOK_CONTAINER_NAME] == set(upstream.WEBHOOK_ENV_NAMES)
+
+
+def test_the_option_types_are_the_ones_the_operator_declares() -> None:
+    """``upstream.OPERATOR_CONFIG_TYPES`` against ``KubernetesOperatorConfigOptions.java`` of the pinned release."""
+    import re
+
+    from components.operator import upstream
+    from tests.conftest import shared_path
+
+    source = shared_path("upstream", "flink-kubernetes-operator-1.15.0", "flink-kubernetes-operator", "src", "main",
+                         "java", "org", "apache", "flink", "kubernetes", "operator", "config",
+                         "KubernetesOperatorConfigOptions.java").read_text()
+    declared = {}
+    for fn, key, kind, arg, as_list in re.findall(
+            r'(operatorConfig|key)\(\s*"([^"]+)"\s*\)\s*\.(\w+?)Type\((\w*)(?:\.class)?\)(\s*\.asList\(\))?', source):
+        full = f"kubernetes.operator.{key}" if fn == "operatorConfig" else key
+        declared[full] = f"enum:{arg}" if kind == "enum" else kind + ("List" if as_list else "")
+    assert declared == upstream.OPERATOR_CONFIG_TYPES
+    assert len(declared) >= 75
+    for kind in set(declared.values()):
+        if kind.startswith("enum:"):
+            assert kind.removeprefix("enum:") in upstream.OPERATOR_CONFIG_ENUMS
+
+
+def test_typed_config_values_load_and_keep_their_type() -> None:
+    config = load_platform_config(_with("operator.config", {
+        "kubernetes.operator.reconcile.interval": "5 MINUTE", "kubernetes.operator.savepoint.dispose-on-delete": True,
+        "kubernetes.operator.reconcile.parallelism": "10", "kubernetes.operator.checkpoint.type": "full",
+        "taskmanager.memory.process.size": "2048m", "kubernetes.operator.retry.interval.multiplier": 2,
+        "my.own.key": 3}))
+    assert config.operator.config["kubernetes.operator.savepoint.dispose-on-delete"] is True
+    assert config.operator.config["my.own.key"] == 3

@@ -149,6 +149,8 @@ def _config_map(ours: Obj, up: Obj) -> None:
     for legacy in ("flink-conf.yaml", "logback-operator.xml", "logback-console.xml"):
         up_data.pop(legacy)
     assert sorted(data) == sorted(up_data)
+    keys = [line.partition(":")[0] for line in data["config.yaml"].splitlines() if line and not line.startswith("#")]
+    assert len(keys) == len(set(keys)), f"a key written twice in config.yaml: {sorted(k for k in keys if keys.count(k) > 1)}"
     assert yaml.safe_load(data["config.yaml"]) == yaml.safe_load(up_data["config.yaml"])
     for name in ("log4j-operator.properties", "log4j-console.properties"):
         assert _properties(data[name]) == _properties(up_data[name]), name
@@ -248,6 +250,21 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         resources={"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
         config={"kubernetes.operator.reconcile.interval": "30 s"},
     ),
+    # operator.config typed: a chart default replaced in place (duration), conf/flink-conf.yaml's parallelism
+    # (int), booleans, ints, a double, an enum, a memory size and a plain string
+    "typed-operator-config": _with(config={
+        "kubernetes.operator.reconcile.interval": "1 min",
+        "kubernetes.operator.observer.progress-check.interval": "10 s",
+        "kubernetes.operator.metrics.reporter.slf4j.interval": "1 MINUTE",
+        "parallelism.default": 2,
+        "kubernetes.operator.reconcile.parallelism": 10,
+        "kubernetes.operator.savepoint.dispose-on-delete": True,
+        "kubernetes.operator.cluster.health-check.enabled": False,
+        "kubernetes.operator.retry.interval.multiplier": 1.5,
+        "kubernetes.operator.checkpoint.type": "INCREMENTAL",
+        "taskmanager.memory.process.size": "2g",
+        "kubernetes.operator.label.selector": "team=platform",
+    }),
     # issue 20: the chart's pod metadata and scheduling values, each set
     "pod-scheduling-and-metadata": _with(
         imagePullSecrets=["registry-a", "registry-b"],
