@@ -147,8 +147,27 @@ def chart_values(
             "env": [e.model_dump(by_alias=True, exclude_unset=True, exclude_none=True) for e in operator.webhook.env]}
     if operator.image_pull_secrets:
         values["imagePullSecrets"] = [{"name": n} for n in operator.image_pull_secrets]
-    if operator.log_level != "INFO":
-        values["defaultConfiguration"]["log4j-operator.properties"] = f"rootLogger.level = {operator.log_level}\n"
+    log = operator.logging
+    operator_log4j = ({"rootLogger.level": operator.log_level} if operator.log_level != "INFO" else {}) | log.log4j_operator
+    if operator_log4j:
+        values["defaultConfiguration"]["log4j-operator.properties"] = "".join(
+            f"{k} = {v}\n" for k, v in operator_log4j.items())
+    if log.log4j_console:
+        values["defaultConfiguration"]["log4j-console.properties"] = "".join(
+            f"{k} = {v}\n" for k, v in log.log4j_console.items())
+    values["logging"] = {"framework": log.framework}
+    if log.logback_operator:
+        values["defaultConfiguration"]["logback-operator.xml"] = log.logback_operator
+    if log.logback_console:
+        values["defaultConfiguration"]["logback-console.xml"] = log.logback_console
+    health = operator.health
+    values["operatorHealth"] = {  # Helm merges these maps with the chart's defaults
+        "port": health.port,
+        "livenessProbe": health.liveness_probe.model_dump(by_alias=True, exclude_none=True),
+        "startupProbe": health.startup_probe.model_dump(by_alias=True, exclude_none=True),
+    }
+    values["tls"] = {"create": operator.tls.enabled, "secretName": operator.tls.secret_name,
+                     "secretKeyRef": operator.tls.secret_key_ref.model_dump(by_alias=True)}
     return values
 
 

@@ -815,6 +815,97 @@ class RbacConfig(_Model):
         return self
 
 
+_PROPERTY_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.$-]*")
+
+
+def _properties(value: dict[str, str]) -> dict[str, str]:
+    for key, text in value.items():
+        _fullmatch(_PROPERTY_KEY, "a log4j2 property key such as logger.operator.level")(key)
+        if "\n" in text or "\r" in text:
+            raise ValueError(f"the value of {key!r} spans lines; a property is one line")
+    return value
+
+
+def _logback_xml(value: str) -> str:
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(value)
+    except ET.ParseError as err:
+        raise ValueError(f"is not well-formed XML ({err})") from None
+    if root.tag != "configuration":
+        raise ValueError(f"a logback file's root element is <configuration>, not <{root.tag}>")
+    return value
+
+
+Log4jProperties = Annotated[dict[str, str], AfterValidator(_properties)]
+LogbackXml = Annotated[str, AfterValidator(_logback_xml)]
+
+
+class LoggingConfig(_Model):
+    """The operator's logging (the chart's ``logging.framework`` and ``defaultConfiguration`` log files)."""
+
+    framework: Literal["log4j2", "logback"] = Field(
+        default="log4j2", description="'logback' mounts logbackOperator/logbackConsole instead of the log4j2 files.")
+    log4j_operator: Log4jProperties = Field(
+        default_factory=dict, alias="log4jOperator", description="log4j-operator.properties entries over the chart's defaults.")
+    log4j_console: Log4jProperties = Field(
+        default_factory=dict, alias="log4jConsole", description="log4j-console.properties entries (Flink pods' default logging).")
+    logback_operator: LogbackXml | None = Field(default=None, description="logback-operator.xml (whole file).")
+    logback_console: LogbackXml | None = Field(default=None, description="logback-console.xml (whole file).")
+
+    @model_validator(mode="after")
+    def _files_of_the_framework(self) -> LoggingConfig:
+        if self.framework == "logback" and not (self.logback_operator and self.logback_console):
+            raise ValueError("framework 'logback' needs logbackOperator and logbackConsole (the platform ships no "
+                             "copy of the chart's logback files)")
+        if self.framework == "log4j2" and (self.logback_operator or self.logback_console):
+            raise ValueError("logbackOperator/logbackConsole are only mounted with framework 'logback'")
+        if self.framework == "logback" and (self.log4j_operator or self.log4j_console):
+            raise ValueError("log4jOperator/log4jConsole are only mounted with framework 'log4j2'")
+        return self
+
+
+class ProbeTimings(_KubeModel):
+    """Timings of a probe (the chart's ``operatorHealth.*Probe``, merged over its defaults as Helm merges values)."""
+
+    initial_delay_seconds: int | None = Field(default=None, ge=0)
+    period_seconds: int | None = Field(default=None, ge=1)
+    timeout_seconds: int | None = Field(default=None, ge=1)
+    failure_threshold: int | None = Field(default=None, ge=1)
+    success_threshold: Literal[1] | None = Field(default=None, description="must be 1 for liveness and startup")
+    termination_grace_period_seconds: int | None = Field(default=None, ge=1)
+
+
+class OperatorHealthConfig(_Model):
+    """The operator's health endpoint (the chart's ``operatorHealth``)."""
+
+    port: Port = Field(default=upstream.OPERATOR_HEALTH_PORT)
+    liveness_probe: ProbeTimings = Field(default_factory=ProbeTimings)
+    startup_probe: ProbeTimings = Field(default_factory=ProbeTimings)
+
+    def liveness(self) -> dict[str, int]:
+        return {**upstream.LIVENESS_PROBE, **self.liveness_probe.to_k8s()}
+
+    def startup(self) -> dict[str, int]:
+        return {**upstream.STARTUP_PROBE, **self.startup_probe.to_k8s()}
+
+
+class SecretKeyRef(_Model):
+    name: KubernetesSubdomain
+    key: str = Field(min_length=1, pattern=r"^[-._a-zA-Z0-9]+$")
+
+
+class OperatorTlsConfig(_Model):
+    """TLS between the operator and the Flink REST endpoints (the chart's ``tls``): a Secret with keystore.jks and
+    truststore.jks mounted at /opt/flink/tls-cert, the keystore password from another Secret's key."""
+
+    enabled: bool = Field(default=False, description="The chart's tls.create.")
+    secret_name: KubernetesSubdomain = Field(default=upstream.TLS_SECRET_NAME)
+    secret_key_ref: SecretKeyRef = Field(default_factory=lambda: SecretKeyRef(
+        name=upstream.TLS_PASSWORD_SECRET, key=upstream.TLS_PASSWORD_SECRET_KEY))
+
+
 class WebhookConfig(_Model):
     """The operator's admission webhook (validating + mutating), served with a cert-manager certificate."""
 
@@ -903,6 +994,22 @@ class OperatorSettings(_Model):
     service_account: OperatorServiceAccountConfig = Field(default_factory=OperatorServiceAccountConfig)
     job_service_account: JobServiceAccountConfig = Field(default_factory=JobServiceAccountConfig)
     rbac: RbacConfig = Field(default_factory=RbacConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    health: OperatorHealthConfig = Field(default_factory=OperatorHealthConfig)
+    tls: OperatorTlsConfig = Field(default_factory=OperatorTlsConfig)
+
+    @model_validator(mode="after")
+    def _ports_and_levels_agree(self) -> OperatorSettings:
+        if self.health.port in (self.metrics_port, upstream.WEBHOOK_SERVER_PORT):
+            raise ValueError(f"health.port {self.health.port} is also the metrics port or the webhook's "
+                             f"{upstream.WEBHOOK_SERVER_PORT}; each port of the pod is used once")
+        if "log_level" in self.model_fields_set and "rootLogger.level" in self.logging.log4j_operator:
+            raise ValueError("logLevel and logging.log4jOperator['rootLogger.level'] both set the root level; "
+                             "set one")
+        if self.logging.framework == "logback" and "log_level" in self.model_fields_set:
+            raise ValueError("logLevel sets the log4j2 root level; with framework 'logback' set the level in "
+                             "logging.logbackOperator")
+        return self
 
     @field_validator("config")
     @classmethod

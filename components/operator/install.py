@@ -104,7 +104,7 @@ def config_entries(args: FlinkOperatorArgs) -> list[tuple[str, Any]]:
         entries.append((upstream.KEY_DYNAMIC_CONFIG, "true"))
     if args.leader_election:
         entries += [(upstream.KEY_LEADER_ELECTION, "true"), (upstream.KEY_LEASE_NAME, LEASE_NAME)]
-    entries += [(upstream.KEY_HEALTH_PROBE_ENABLED, "true"), (upstream.KEY_HEALTH_PROBE_PORT, str(upstream.OPERATOR_HEALTH_PORT))]
+    entries += [(upstream.KEY_HEALTH_PROBE_ENABLED, "true"), (upstream.KEY_HEALTH_PROBE_PORT, str(s.health.port))]
     return entries
 
 
@@ -120,12 +120,20 @@ def render_config_yaml(args: FlinkOperatorArgs) -> str:
     return "".join(f"{k}: {_scalar(v)}\n" for k, v in entries)
 
 
-def render_properties(pairs: Sequence[tuple[str, str]], root_level: str | None = None) -> str:
+def render_properties(pairs: Sequence[tuple[str, str]], root_level: str | None = None,
+                      overrides: Mapping[str, str] | None = None) -> str:
+    """Java properties: upstream's pairs, a key of ``overrides`` replaced where it stands (its last occurrence, the
+    one Java reads; earlier repeats dropped), the other overrides after them."""
+    overrides = {**({"rootLogger.level": root_level} if root_level is not None else {}), **(overrides or {})}
+    last = {key: i for i, (key, _) in enumerate(pairs)}
     lines = []
-    for key, value in pairs:
-        if key == "rootLogger.level" and root_level is not None:
-            value = root_level
+    for i, (key, value) in enumerate(pairs):
+        if key in overrides:
+            if last[key] != i:
+                continue
+            value = overrides[key]
         lines.append(f"{key} = {value}")
+    lines += [f"{k} = {v}" for k, v in overrides.items() if k not in last]
     return "\n".join(lines) + "\n"
 
 
@@ -172,15 +180,23 @@ def namespace_manifest(args: FlinkOperatorArgs) -> dict[str, Any]:
     }}}
 
 
+def logging_files(args: FlinkOperatorArgs) -> dict[str, str]:
+    """The logging files of the chosen framework (the ones the Deployment mounts)."""
+    log = args.settings.logging
+    if log.framework == "logback":
+        assert log.logback_operator and log.logback_console
+        return {upstream.OPERATOR_LOGBACK_FILE: log.logback_operator, upstream.CONSOLE_LOGBACK_FILE: log.logback_console}
+    return {
+        upstream.OPERATOR_LOG4J_FILE: render_properties(upstream.OPERATOR_LOG4J, args.settings.log_level,
+                                                        log.log4j_operator),
+        upstream.CONSOLE_LOG4J_FILE: render_properties(upstream.CONSOLE_LOG4J, None, log.log4j_console),
+    }
+
+
 def configmap_manifest(args: FlinkOperatorArgs) -> dict[str, Any]:
-    level = args.settings.log_level
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
         "name": upstream.OPERATOR_CONFIGMAP_NAME, "namespace": args.namespace, "labels": labels_for(args, "operator")},
-        "data": {
-            upstream.CONFIG_FILE: render_config_yaml(args),
-            upstream.OPERATOR_LOG4J_FILE: render_properties(upstream.OPERATOR_LOG4J, level),
-            upstream.CONSOLE_LOG4J_FILE: render_properties(upstream.CONSOLE_LOG4J),
-        }}
+        "data": {upstream.CONFIG_FILE: render_config_yaml(args), **logging_files(args)}}
 
 
 def _container_security(args: FlinkOperatorArgs) -> dict[str, Any]:
@@ -204,11 +220,27 @@ def _field_env(name: str, path: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}
 
 
-def _common_env() -> list[dict[str, Any]]:
+def _common_env(s: OperatorSettings) -> list[dict[str, Any]]:
     return [
         {"name": "FLINK_CONF_DIR", "value": upstream.FLINK_CONF_DIR},
         {"name": "FLINK_PLUGINS_DIR", "value": upstream.FLINK_PLUGINS_DIR},
-        {"name": "LOGGING_FRAMEWORK", "value": upstream.LOGGING_FRAMEWORK},
+        {"name": "LOGGING_FRAMEWORK", "value": s.logging.framework},
+    ]
+
+
+def _log_config(s: OperatorSettings) -> str:
+    return upstream.OPERATOR_LOGBACK_CONFIG if s.logging.framework == "logback" else upstream.OPERATOR_LOG_CONFIG
+
+
+def _tls_env(s: OperatorSettings) -> list[dict[str, Any]]:
+    if not s.tls.enabled:
+        return []
+    ref = s.tls.secret_key_ref
+    return [
+        {"name": "OPERATOR_KEYSTORE_PATH", "value": f"{upstream.TLS_MOUNT}/keystore.jks"},
+        {"name": "OPERATOR_TRUSTSTORE_PATH", "value": f"{upstream.TLS_MOUNT}/truststore.jks"},
+        {"name": "OPERATOR_KEYSTORE_PASSWORD", "valueFrom": {"secretKeyRef": {
+            "name": ref.name, "key": ref.key, "optional": True}}},
     ]
 
 
@@ -235,7 +267,7 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
         "command": list(upstream.OPERATOR_COMMAND),
         "ports": [
             {"containerPort": s.metrics_port, "name": upstream.OPERATOR_METRICS_PORT_NAME, "protocol": "TCP"},
-            {"containerPort": upstream.OPERATOR_HEALTH_PORT, "name": upstream.OPERATOR_HEALTH_PORT_NAME, "protocol": "TCP"},
+            {"containerPort": s.health.port, "name": upstream.OPERATOR_HEALTH_PORT_NAME, "protocol": "TCP"},
         ],
         "env": [
             _field_env("OPERATOR_NAMESPACE", "metadata.namespace"),
@@ -243,9 +275,10 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
             _field_env("POD_IP", "status.podIP"),
             _field_env("POD_NAME", "metadata.name"),
             {"name": "OPERATOR_NAME", "value": upstream.OPERATOR_DEPLOYMENT_NAME},
-            *_common_env(),
-            {"name": "LOG_CONFIG", "value": upstream.OPERATOR_LOG_CONFIG},
+            *_common_env(s),
+            {"name": "LOG_CONFIG", "value": _log_config(s)},
             {"name": "JVM_ARGS", "value": s.jvm_args},
+            *_tls_env(s),
             *(e.to_k8s() for e in s.pod.env),
         ],
         **({"envFrom": [e.to_k8s() for e in s.pod.env_from]} if s.pod.env_from else {}),
@@ -254,10 +287,11 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
             {"name": CONFIG_VOLUME, "mountPath": upstream.FLINK_CONF_DIR},
             *([m.to_k8s() for m in s.pod.volume_mounts]
               or [{"name": ARTIFACTS_VOLUME, "mountPath": upstream.FLINK_ARTIFACTS_DIR}]),
+            *([{"name": upstream.TLS_VOLUME, "mountPath": upstream.TLS_MOUNT}] if s.tls.enabled else []),
             {"name": TMP_VOLUME, "mountPath": "/tmp"},
         ],
-        "livenessProbe": _probe(upstream.LIVENESS_PROBE),
-        "startupProbe": _probe(upstream.STARTUP_PROBE),
+        "livenessProbe": _probe(s.health.liveness()),
+        "startupProbe": _probe(s.health.startup()),
     }
     if s.pod.post_start is not None:
         operator["lifecycle"] = {"postStart": s.pod.post_start.to_k8s()}
@@ -267,7 +301,7 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
     volumes: list[dict[str, Any]] = [
         {"name": CONFIG_VOLUME, "configMap": {"name": upstream.OPERATOR_CONFIGMAP_NAME, "items": [
             {"key": k, "path": k}
-            for k in (upstream.CONFIG_FILE, upstream.OPERATOR_LOG4J_FILE, upstream.CONSOLE_LOG4J_FILE)]}},
+            for k in (upstream.CONFIG_FILE, *logging_files(args))]}},
         *([v.to_k8s() for v in s.pod.volumes] or [{"name": ARTIFACTS_VOLUME, "emptyDir": {}}]),
         {"name": TMP_VOLUME, "emptyDir": {}},
     ]
@@ -283,9 +317,9 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
                 {"name": "WEBHOOK_KEYSTORE_FILE", "value": f"{upstream.WEBHOOK_KEYSTORE_MOUNT}/{upstream.WEBHOOK_KEYSTORE_KEY}"},
                 {"name": "WEBHOOK_KEYSTORE_TYPE", "value": "pkcs12"},
                 {"name": "WEBHOOK_SERVER_PORT", "value": str(upstream.WEBHOOK_SERVER_PORT)},
-                {"name": "LOG_CONFIG", "value": upstream.OPERATOR_LOG_CONFIG},
+                {"name": "LOG_CONFIG", "value": _log_config(s)},
                 {"name": "JVM_ARGS", "value": s.webhook.jvm_args},
-                *_common_env(),
+                *_common_env(s),
                 _field_env("OPERATOR_NAMESPACE", "metadata.namespace"),
                 *(e.to_k8s() for e in s.webhook.env),
             ],
@@ -302,6 +336,8 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
         volumes.append({"name": KEYSTORE_VOLUME, "secret": {
             "secretName": upstream.WEBHOOK_CERT_SECRET,
             "items": [{"key": upstream.WEBHOOK_KEYSTORE_KEY, "path": upstream.WEBHOOK_KEYSTORE_KEY}]}})
+    if s.tls.enabled:
+        volumes.append({"name": upstream.TLS_VOLUME, "secret": {"secretName": s.tls.secret_name, "optional": True}})
     containers += [_extra_container(args, c) for c in s.pod.sidecar_containers]
     init = {"initContainers": [_extra_container(args, c) for c in s.pod.init_containers]} if s.pod.init_containers else {}
     strategy: dict[str, Any] = {"type": "RollingUpdate" if args.leader_election else "Recreate"}
@@ -455,7 +491,8 @@ class FlinkOperator(pulumi.ComponentResource):
             self.network = OperatorNetworkPolicies(f"{name}-network", NetworkPoliciesArgs(
                 operator_namespace=args.namespace, watched=args.watched_names,
                 egress={w.name: w.egress for w in args.watched}, cluster_wide=args.cluster_wide,
-                webhook=s.webhook.enabled, metrics_port=s.metrics_port, network=args.network,
+                webhook=s.webhook.enabled, metrics_port=s.metrics_port, health_port=s.health.port,
+                network=args.network,
                 extra_egress=s.extra_egress, labels=labels_for(args, "network"),
             ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)
         # What a workload in a watched namespace waits for: the running operator (Deployment, webhook) and the RBAC

@@ -225,6 +225,16 @@ WEBHOOK_ENV_NAMES = ("WEBHOOK_KEYSTORE_PASSWORD", "WEBHOOK_KEYSTORE_FILE", "WEBH
 OPERATOR_CONFIG_VOLUME = "flink-operator-config-volume"
 OPERATOR_ARTIFACTS_VOLUME = "flink-artifacts-volume"
 WEBHOOK_KEYSTORE_VOLUME = "keystore"
+#: ``tls.create``: the operator's keystore/truststore Secret, where it is mounted, and its password's Secret.
+TLS_SECRET_NAME = "flink-operator-cert"
+TLS_PASSWORD_SECRET = "operator-certificate-password"
+TLS_PASSWORD_SECRET_KEY = "password"
+TLS_VOLUME = "flink-operator-cert-secret"
+TLS_MOUNT = "/opt/flink/tls-cert"
+#: ``logging.framework: logback``: the files mounted instead of the log4j2 ones, and the JVM flag naming the file.
+OPERATOR_LOGBACK_FILE = "logback-operator.xml"
+CONSOLE_LOGBACK_FILE = "logback-console.xml"
+OPERATOR_LOGBACK_CONFIG = f"-Dlogback.configurationFile={FLINK_CONF_DIR}/{OPERATOR_LOGBACK_FILE}"
 #: Pod annotation naming the default container (kubectl logs/exec).
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 

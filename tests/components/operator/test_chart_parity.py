@@ -145,15 +145,23 @@ def _password_secret(ours: Obj, up: Obj) -> None:
 
 def _config_map(ours: Obj, up: Obj) -> None:
     data, up_data = ours.pop("data"), up.pop("data")
-    # The Deployment mounts exactly these keys on both sides (checked by the Deployment comparison).
-    for legacy in ("flink-conf.yaml", "logback-operator.xml", "logback-console.xml"):
-        up_data.pop(legacy)
+    # The Deployment mounts exactly these keys on both sides (checked by the Deployment comparison): config.yaml
+    # and the files of one logging framework.
+    up_data.pop("flink-conf.yaml")
+    frameworks = {"log4j2": ("log4j-operator.properties", "log4j-console.properties"),
+                  "logback": ("logback-operator.xml", "logback-console.xml")}
+    (framework,) = [f for f, files in frameworks.items() if set(files) <= set(data)]
+    for other in frameworks["logback" if framework == "log4j2" else "log4j2"]:
+        assert other not in data
+        up_data.pop(other)
     assert sorted(data) == sorted(up_data)
     keys = [line.partition(":")[0] for line in data["config.yaml"].splitlines() if line and not line.startswith("#")]
     assert len(keys) == len(set(keys)), f"a key written twice in config.yaml: {sorted(k for k in keys if keys.count(k) > 1)}"
     assert yaml.safe_load(data["config.yaml"]) == yaml.safe_load(up_data["config.yaml"])
-    for name in ("log4j-operator.properties", "log4j-console.properties"):
+    for name in frameworks["log4j2"] if framework == "log4j2" else ():
         assert _properties(data[name]) == _properties(up_data[name]), name
+    for name in frameworks["logback"] if framework == "logback" else ():
+        assert data[name].rstrip("\n") == up_data[name].rstrip("\n"), name
 
 
 @dataclass(frozen=True)
@@ -189,7 +197,8 @@ DIFFERENCES: tuple[Difference, ...] = (
                "the keystore password comes from a Pulumi secret config value, never upstream's literal", _password_secret),
     Difference(("ConfigMap",), "data",
                "config.yaml compared as parsed YAML, log4j files as Java properties; the legacy flink-conf.yaml and "
-               "the logback files are not rendered (config.yaml and log4j2 are what the Deployment mounts)",
+               "the other logging framework's files are not rendered (config.yaml and the files of "
+               "logging.framework are what the Deployment mounts)",
                _config_map),
 )
 #: Objects only the platform declares, by kind, and why.
@@ -316,6 +325,21 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
     ),
     "existing-service-account-no-rbac": _with(serviceAccount={"create": False, "name": "preprovisioned"},
                                               rbac={"create": False}),
+    "logging-health-tls": _with(
+        logging={"log4jOperator": {"logger.operator.name": "org.apache.flink.kubernetes.operator",
+                                   "logger.operator.level": "DEBUG", "rootLogger.level": "WARN"},
+                 "log4jConsole": {"rootLogger.level": "ERROR", "logger.kafka.level": "WARN"}},
+        health={"port": 8090, "livenessProbe": {"timeoutSeconds": 5, "failureThreshold": 6},
+                "startupProbe": {"periodSeconds": 5, "initialDelaySeconds": 3}},
+        tls={"enabled": True, "secretName": "operator-tls", "secretKeyRef": {"name": "tls-pass", "key": "pw"}},
+        webhook={"enabled": True}, metricsPort=9250,
+    ),
+    "logback": _with(
+        logging={"framework": "logback",
+                 "logbackOperator": '<configuration><root level="DEBUG"/></configuration>',
+                 "logbackConsole": '<configuration>\n  <root level="INFO"/>\n</configuration>\n'},
+        webhook={"enabled": True}, tls={"enabled": True},
+    ),
     "env-volumes-containers-jvm": _with(
         jvmArgs="-Xmx1g -XX:+UseG1GC -Dcom.example.flag=on",
         webhook={"enabled": True, "jvmArgs": "-Xmx256m", "env": [
@@ -384,6 +408,33 @@ def test_tenant_operator_equals_the_chart() -> None:
         ("flink-operator", platform_chart_values(load_platform_config(config))),
     ):
         compare(_component_objects(objects, component), render_chart(values, namespace))
+
+
+def test_a_tenant_operator_renders_its_own_chart_values() -> None:
+    """Every chart value is per release: a tenant operator sets its own, the shared operator keeps the defaults."""
+    config = copy.deepcopy(BASE)
+    config["tenants"][1]["operator"] = {
+        "namespace": "team-b-operator", "webhook": {"enabled": True, "jvmArgs": "-Xmx256m",
+                                                    "serviceLabels": {"team": "b"}},
+        "imagePullSecrets": ["team-b-registry"], "jvmArgs": "-Xmx512m",
+        "pod": {"nodeSelector": {"pool": "team-b"}, "tolerations": [{"key": "team", "operator": "Equal",
+                                                                     "value": "b", "effect": "NoSchedule"}],
+                "labels": {"team": "b"}, "env": [{"name": "TEAM", "value": "b"}]},
+        "serviceAccount": {"annotations": {"iam.gke.io/gcp-service-account": "op-b@p.iam.gserviceaccount.com"}},
+        "jobServiceAccount": {"annotations": {"iam.gke.io/gcp-service-account": "jobs-b@p.iam.gserviceaccount.com"}},
+        "rbac": {"jobRole": "flink-b"}, "config": {"kubernetes.operator.reconcile.interval": "20 s"},
+        "logging": {"log4jOperator": {"rootLogger.level": "DEBUG"}}, "health": {"port": 8086},
+        "tls": {"enabled": True},
+    }
+    objects, _ = _plan_objects(config)
+    loaded = load_platform_config(config)
+    for component, (values, namespace) in (
+        ("flink-team-b-operator", tenant_chart_values(loaded, "team-b")),
+        ("flink-operator", platform_chart_values(loaded)),
+    ):
+        compare(_component_objects(objects, component), render_chart(values, namespace))
+    shared = next(o for o in _component_objects(objects, "flink-operator") if o["kind"] == "Deployment")
+    assert "nodeSelector" not in shared["spec"]["template"]["spec"]
 
 
 def test_every_value_set_differs_from_the_others_in_the_chart() -> None:
