@@ -470,3 +470,77 @@ def excluded_period_problem(expression: str) -> str | None:
     if len(subs) == 2 and not (any(d for d, _ in kinds) and any(c for _, c in kinds)):
         return "two sub-expressions must be one daily expression && one cron expression"
     return None
+
+
+# --- operator config values, typed as the operator parses them (issue 20) ------------------------------------------
+
+#: Flink ``TimeUtils.parseDuration``: a long, optional whitespace, an optional unit label (lower-cased before the
+#: lookup; no unit means milliseconds). Labels per ``TimeUtils.TimeUnit``: singular-only ``d h min m s ms us µs ns``,
+#: and singular or plural ``day hour minute sec second milli millisecond micro microsecond nano nanosecond``.
+_DURATION_UNITS = ("d", "h", "min", "m", "s", "ms", "us", "µs", "ns") + tuple(
+    label + plural for label in ("day", "hour", "minute", "sec", "second", "milli", "millisecond", "micro",
+                                 "microsecond", "nano", "nanosecond") for plural in ("", "s"))
+FLINK_DURATION = re.compile(r"\s*(\d+)\s*([^\s\d]*)\s*")
+#: Memory-size options (``MemorySize``) among the keys the platform reads.
+MEMORY_SIZE_KEYS = tuple(k for keys in JM_MEMORY_KEYS + TM_MEMORY_KEYS for k in keys)
+_JAVA_INT = (-(1 << 31), (1 << 31) - 1)
+
+
+def flink_duration_problem(text: str) -> str | None:
+    m = FLINK_DURATION.fullmatch(text)
+    if not m:
+        return "is not a Flink duration (a whole number and a unit, e.g. '30 s', '5 min', '1 h', '500 ms')"
+    number, unit = m.groups()
+    if unit and unit.lower() not in _DURATION_UNITS:
+        return f"has the unit {unit!r}, which Flink does not know (units: {', '.join(_DURATION_UNITS)})"
+    if int(number) > JAVA_LONG_MAX:
+        return "overflows a Java long"
+    return None
+
+
+def config_value_problem(key: str, value: Any, types: Mapping[str, str], enums: Mapping[str, tuple[str, ...]]) -> str | None:
+    """Why the operator would not parse ``value`` for option ``key`` (None: it would, or the key is not typed here).
+
+    ``types`` maps option keys to ``duration``/``boolean``/``int``/``double``/``string``/``map``/``stringList``/
+    ``enum:<Class>`` (``upstream.OPERATOR_CONFIG_TYPES``); memory-size options are :data:`MEMORY_SIZE_KEYS`. A YAML
+    scalar reaches the operator as text, so a number for a duration is read as milliseconds: refused here, say the
+    unit."""
+    kind = "memory" if key in MEMORY_SIZE_KEYS else types.get(key)
+    if kind is None or kind in ("string", "map", "stringList"):
+        return None if isinstance(value, (str, int, float, bool)) else "must be a scalar"
+    if kind == "boolean":
+        if isinstance(value, bool) or (isinstance(value, str) and value.lower() in ("true", "false")):
+            return None
+        return "must be a boolean (true or false)"
+    if isinstance(value, bool):
+        return f"must be a {kind}, not a boolean"
+    if kind == "int":
+        try:
+            number = int(value) if isinstance(value, (int, str)) else None
+        except ValueError:
+            number = None
+        if number is None or not _JAVA_INT[0] <= number <= _JAVA_INT[1]:
+            return "must be a whole number (a Java int)"
+        return None
+    if kind == "double":
+        try:
+            float(value)
+        except ValueError:
+            return "must be a number"
+        return None
+    if kind == "duration":
+        if not isinstance(value, str):
+            return "must be a Flink duration with its unit, e.g. '30 s' (a bare number would mean milliseconds)"
+        return flink_duration_problem(value)
+    if kind == "memory":
+        try:
+            flink_memory_size(str(value))
+        except ValueError as err:
+            return str(err)
+        return None
+    if kind.startswith("enum:"):
+        allowed = enums[kind.removeprefix("enum:")]
+        if not isinstance(value, str) or value.upper() not in allowed:
+            return f"must be one of {', '.join(allowed)} (any case)"
+        return None
+    raise AssertionError(f"unknown option type {kind!r} of {key}")
