@@ -8,12 +8,14 @@ platform's shared operator.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict
 
 from components.config import labels as L
-from components.config.models import GuardRailsConfig, NetworkConfig, TenantConfig
+from components.config.models import EgressRule, GuardRailsConfig, NetworkConfig, TenantConfig
 from components.guardrails import NamespaceGuardRails, NamespaceGuardRailsArgs
 
 
@@ -27,6 +29,10 @@ class TenantArgs(BaseModel):
     operator_version: str
     guard_rails: GuardRailsConfig = GuardRailsConfig()
     network: NetworkConfig | None = None
+    #: What each Flink cluster of the tenant's namespaces needs from the network (by namespace), and the artifact
+    #: hosts its own operator downloads session-job jars from (:mod:`components.operator.network`).
+    clusters: dict[str, tuple[Any, ...]] = {}
+    artifact_hosts: tuple[EgressRule, ...] = ()
 
 
 class Tenant(pulumi.ComponentResource):
@@ -90,13 +96,15 @@ class Tenant(pulumi.ComponentResource):
                     namespace=tenant.operator.namespace,
                     operator_version=args.operator_version,
                     watched=tuple(
-                        WatchedNamespace(name=ns, tenant=tenant.name, egress=tuple(tenant.egress))
+                        WatchedNamespace(name=ns, tenant=tenant.name, egress=tuple(tenant.egress),
+                                         clusters=tuple(args.clusters.get(ns, ())))
                         for ns in tenant.namespaces
                     ),
                     network=args.network,
                     environment=args.environment,
                     kubernetes_version=args.kubernetes_version,
                     tenant=tenant.name,
+                    artifact_hosts=args.artifact_hosts,
                 ),
                 pulumi.ResourceOptions(parent=self, depends_on=operator_depends_on or []),
                 keystore_password=keystore_password,

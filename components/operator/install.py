@@ -28,7 +28,7 @@ from components.config import labels as L
 from components.operator import upstream
 from components.config.models import EgressRule, NetworkConfig, OperatorSettings
 from components.operator.kube import declare
-from components.operator.network import NetworkPoliciesArgs, OperatorNetworkPolicies
+from components.operator.network import ClusterFlows, NetworkPoliciesArgs, OperatorNetworkPolicies
 from components.operator.rbac import WatchedNamespaceRbac, WatchedNamespaceRbacArgs
 
 LEASE_NAME = "flink-operator-lease"
@@ -40,12 +40,14 @@ METRICS_PATH = "/metrics"
 
 
 class WatchedNamespace(BaseModel):
-    """A namespace an operator watches, the tenant owning it and its Flink egress rules."""
+    """A namespace an operator watches, the tenant owning it, its Flink egress rules and what each of its Flink
+    clusters needs from the network (:func:`components.operator.network.cluster_flows`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     name: str
     tenant: str
     egress: tuple[EgressRule, ...] = ()
+    clusters: tuple[ClusterFlows, ...] = ()
 
 
 class FlinkOperatorArgs(BaseModel):
@@ -60,6 +62,8 @@ class FlinkOperatorArgs(BaseModel):
     environment: str
     kubernetes_version: str
     tenant: str | None = None
+    #: Hosts the operator downloads session jobs' http(s) jars from (``network.artifactHosts``, when one needs it).
+    artifact_hosts: tuple[EgressRule, ...] = ()
 
     @property
     def cluster_wide(self) -> bool:
@@ -422,7 +426,9 @@ class FlinkOperator(pulumi.ComponentResource):
         if args.network.enabled:
             self.network = OperatorNetworkPolicies(f"{name}-network", NetworkPoliciesArgs(
                 operator_namespace=args.namespace, watched=args.watched_names,
-                egress={w.name: w.egress for w in args.watched}, cluster_wide=args.cluster_wide,
+                egress={w.name: w.egress for w in args.watched},
+                clusters={w.name: w.clusters for w in args.watched if w.clusters},
+                artifact_hosts=args.artifact_hosts, cluster_wide=args.cluster_wide,
                 webhook=s.webhook.enabled, metrics_port=s.metrics_port, network=args.network,
                 extra_egress=s.extra_egress, labels=labels_for(args, "network"),
             ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)

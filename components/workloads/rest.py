@@ -45,6 +45,7 @@ def cluster_properties(c: PlainSessionCluster) -> str:
         "jobmanager.rpc.port": str(upstream.JOBMANAGER_RPC_PORT),
         "blob.server.port": str(upstream.BLOB_PORT),
         "rest.port": str(upstream.REST_PORT),
+        upstream.TASKMANAGER_DATA_PORT_KEY: str(upstream.TASKMANAGER_DATA_PORT),
         "taskmanager.numberOfTaskSlots": str(c.task_slots),
         "jobmanager.memory.process.size": c.job_manager.memory,
         "taskmanager.memory.process.size": c.task_manager.memory,
