@@ -2,8 +2,9 @@
 
 It creates the namespaces with the tenant, environment and Pod Security labels. A tenant with its own operator
 (``tenants[].operator``) gets a :class:`~components.operator.install.FlinkOperator` under this component that watches exactly
-the tenant's namespaces (its RBAC and network policies come with it); the other tenants are watched by the
-platform's shared operator.
+the tenant's namespaces (its RBAC and network policies come with it, and its namespace, which carries the tenant
+label, gets the tenant's ResourceQuota and LimitRange and a default-deny policy like the tenant's other
+namespaces); the other tenants are watched by the platform's shared operator.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ class Tenant(pulumi.ComponentResource):
                     kubernetes_version=args.kubernetes_version,
                     tenant=tenant.name,
                     artifact_hosts=args.artifact_hosts,
+                    guard_rails=args.guard_rails,
                 ),
                 pulumi.ResourceOptions(parent=self, depends_on=operator_depends_on or []),
                 keystore_password=keystore_password,

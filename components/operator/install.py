@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from components.config import labels as L
 from components.operator import upstream
-from components.config.models import EgressRule, NetworkConfig, OperatorSettings
+from components.config.models import EgressRule, GuardRailsConfig, NetworkConfig, OperatorSettings
 from components.operator.kube import declare
 from components.operator.network import ClusterFlows, NetworkPoliciesArgs, OperatorNetworkPolicies
 from components.operator.rbac import WatchedNamespaceRbac, WatchedNamespaceRbacArgs
@@ -64,6 +64,9 @@ class FlinkOperatorArgs(BaseModel):
     tenant: str | None = None
     #: Hosts the operator downloads session jobs' http(s) jars from (``network.artifactHosts``, when one needs it).
     artifact_hosts: tuple[EgressRule, ...] = ()
+    #: A tenant's own operator: its namespace carries the tenant label and gets the tenant's ResourceQuota and
+    #: LimitRange like the tenant's other namespaces (issue 17 §8). None for the platform's shared operator.
+    guard_rails: GuardRailsConfig | None = None
 
     @property
     def cluster_wide(self) -> bool:
@@ -412,6 +415,15 @@ class FlinkOperator(pulumi.ComponentResource):
             operator_namespace=args.namespace, watched=args.watched_names, cluster_wide=args.cluster_wide,
             nodes_rule=s.nodes_rule, labels=labels_for(args, "rbac"),
         ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)
+        #: The tenant's guard rails in a tenant operator's namespace; the operator pods wait for the LimitRange (its
+        #: defaults fill the limits the quota asks of every container).
+        self.guard_rails = None
+        if args.guard_rails is not None and args.tenant:
+            from components.guardrails import NamespaceGuardRails, NamespaceGuardRailsArgs
+
+            self.guard_rails = NamespaceGuardRails(f"{name}-guard-rails", NamespaceGuardRailsArgs(
+                namespace=args.namespace, tenant=args.tenant, operator_version=args.operator_version,
+                guard_rails=args.guard_rails), child)
         webhook_objects: list[pulumi.Resource] = []
         if s.webhook.enabled:
             for role, manifest in webhook_manifests(args, keystore_password):
@@ -419,7 +431,8 @@ class FlinkOperator(pulumi.ComponentResource):
         self.deployment = declare(
             f"{name}-deployment", deployment_manifest(args, config_checksum(args, configmap["data"])),
             pulumi.ResourceOptions(parent=self, depends_on=[*deps, self.service_account, self.config_map, self.rbac,
-                                                            *webhook_objects[:1]]),
+                                                            *webhook_objects[:1],
+                                                            *([self.guard_rails.limit_range] if self.guard_rails else [])]),
         )
         if args.leader_election:
             self.pdb = declare(f"{name}-pdb", pdb_manifest(args), child)

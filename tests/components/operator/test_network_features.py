@@ -309,3 +309,35 @@ def test_the_readme_names_the_stack_key_for_runners() -> None:
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     assert "allow it in the tenant's network policy" not in readme
     assert "tenants[].restRunners" in readme
+
+
+# --- §8: operator namespaces deny by default; a tenant's operator namespace gets the tenant's guard rails -------------
+
+
+def test_operator_namespaces_deny_everything_but_the_operators_flows(committed_plans: dict[str, Path]) -> None:
+    plan = committed_plans["prod"]
+    objects = _objects(plan)
+    for ns in ("flink-operator", "search-flink-operator"):
+        policies = {o["metadata"]["name"]: o for o in objects
+                    if o["kind"] == "NetworkPolicy" and o["metadata"]["namespace"] == ns}
+        assert policies["default-deny"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+        operator = deployment_pod(objects, ns, "flink-kubernetes-operator")
+        other = f"{ns}:app=debug"
+        assert verdict(plan, operator, "kube-system:k8s-app=kube-dns", 53, "UDP") == ALLOW
+        assert verdict(plan, other, "kube-system:k8s-app=kube-dns", 53, "UDP") == DENY
+        assert verdict(plan, other, "ip:1.1.1.1", 443) == DENY
+        assert verdict(plan, "default:app=curl", other, 8080) == DENY
+        assert verdict(plan, PROMETHEUS, operator, upstream.OPERATOR_METRICS_PORT_DEFAULT) == ALLOW
+
+
+def test_a_tenant_operator_namespace_gets_the_tenants_guard_rails(committed_plans: dict[str, Path]) -> None:
+    objects = _objects(committed_plans["prod"])
+    ns = next(o for o in objects if o["kind"] == "Namespace" and o["metadata"]["name"] == "search-flink-operator")
+    assert ns["metadata"]["labels"]["flink-platform.io/tenant"] == "search"
+    in_ns = {o["kind"]: o for o in objects if o["metadata"].get("namespace") == "search-flink-operator"}
+    search = {o["kind"]: o for o in objects if o["metadata"].get("namespace") == "search-prod"}
+    for kind in ("ResourceQuota", "LimitRange"):
+        assert in_ns[kind]["spec"] == search[kind]["spec"], kind
+    # The shared operator's namespace is the platform's, not a tenant's.
+    assert not [o for o in objects if o["metadata"].get("namespace") == "flink-operator"
+                and o["kind"] in ("ResourceQuota", "LimitRange")]
