@@ -1062,6 +1062,18 @@ class EgressRule(_Model):
     dst_ports: list[Port] = Field(min_length=1)
 
 
+#: URI schemes of state/HA directories that live on the pods' own file system (no egress needed).
+LOCAL_STATE_SCHEMES = ("file", "local")
+
+
+class ObjectStorageEndpoint(EgressRule):
+    """An object store the Flink pods write checkpoints, savepoints and HA data to (issue 17 §5)."""
+
+    schemes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9+.-]*$")]] = Field(
+        default_factory=lambda: ["s3"], min_length=1,
+        description="State-directory URI schemes served by this endpoint (s3, s3a, gs, abfss, ...).")
+
+
 class NetworkConfig(_Model):
     """Network policies of the operator pods and of every Flink namespace."""
 
@@ -1073,8 +1085,18 @@ class NetworkConfig(_Model):
     dns: DnsConfig = Field(default_factory=DnsConfig)
     health_sources: list[NetworkPeer] = Field(default_factory=list, description="May reach the operator health port.")
     metrics_sources: list[NetworkPeer] = Field(
-        default_factory=list, description="May reach the operator metrics port (Prometheus)."
+        default_factory=list, description="May reach the operator metrics port (Prometheus), and Flink's Prometheus "
+        "reporter port of every workload when workloads.defaults.observability.prometheus is on."
     )
+    ingress_controllers: list[NetworkPeer] = Field(
+        default_factory=list, description="The ingress controller pods: they may reach the JobManager REST port of "
+        "the workloads that have an ingress (and only those).")
+    object_storage: list[ObjectStorageEndpoint] = Field(
+        default_factory=list, description="Object stores holding checkpoints, savepoints and HA data: the Flink pods "
+        "of a workload whose state directories use one of an endpoint's schemes may reach it.")
+    artifact_hosts: list[EgressRule] = Field(
+        default_factory=list, description="Hosts serving job jars by http(s): the operator (session jobs) and the "
+        "JobManager (applications) of a workload with such a jarURI may reach them.")
 
     @model_validator(mode="after")
     def _api_server_known(self) -> NetworkConfig:
@@ -1206,6 +1228,10 @@ class TenantConfig(_Model):
         description="Hosts outside the tenant's namespaces its gates and REST jobs may call (gate.restUrl, "
         "restJobs.restUrl), e.g. 'flink.payments.acme.internal'. Services in its own namespaces need no entry.",
     )
+    rest_runners: list[NetworkPeer] = Field(
+        default_factory=list, description="Where `pulumi up` runs for this tenant (a CI runner pod, or CIDRs): it may "
+        "reach the JobManager REST port of the tenant's gated workloads (SavepointGate) and plain session clusters "
+        "(REST jobs).")
 
     guard_rails: GuardRailsConfig | None = Field(
         default=None,

@@ -201,6 +201,11 @@ JOBMANAGER_REST_PORT = 8081
 JOBMANAGER_RPC_PORT = 6123
 BLOB_SERVER_PORT = 6124
 TASKMANAGER_RPC_PORT = 6122
+#: TaskManager data exchange (shuffle) port: Flink's ``taskmanager.data.port`` defaults to 0, an ephemeral port no
+#: NetworkPolicy can name; the platform sets it to 6121 (the port of Flink's docs and old default configs) and
+#: allows it between the TaskManagers of one cluster only.
+TASKMANAGER_DATA_PORT_KEY = "taskmanager.data.port"
+TASKMANAGER_DATA_PORT = 6121
 
 # --- paths and environment of the operator container -----------------------------------------------------------------
 FLINK_CONF_DIR = "/opt/flink/conf"
