@@ -38,12 +38,6 @@ SESSION_JOB_CLUSTER = "operator-session-job-cluster"
 
 #: Disagreements per rule area still open, as ``area: (false positives, misses)``; empty once the pack agrees.
 EXPECTED_DISAGREEMENTS: dict[str, tuple[int, int]] = {
-    'blue-green/jobmanager-memory-derived': (1, 5),
-    'blue-green/taskmanager-memory-derived': (0, 11),
-    'jobmanager-memory-derived': (1, 5),
-    'session-cluster/jobmanager-memory-derived': (1, 5),
-    'session-cluster/taskmanager-memory-derived': (0, 11),
-    'taskmanager-memory-derived': (0, 11),
 }
 
 
