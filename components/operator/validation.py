@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Sequence
 
-from components.operator.upstream import FLINK_DEPLOYMENT_NAME_PATTERN, FLINK_VERSIONS_KNOWN, FLINK_VERSIONS_SUPPORTED
+from components.operator.upstream import (  # noqa: F401 (DEPLOYMENT_MODES: re-exported for the pack)
+    DEPLOYMENT_MODES, FLINK_DEPLOYMENT_NAME_PATTERN, FLINK_VERSIONS_KNOWN, FLINK_VERSIONS_SUPPORTED, JOB_STATES,
+)
 
 OPERATOR_VERSION = "1.15.0"
 
@@ -83,8 +85,7 @@ DEFAULT_UPGRADE_MODE = "stateless"
 #: The spec fields the operator reads into Java enums and integers (``JobSpec``, ``AbstractFlinkSpec``,
 #: ``FlinkDeploymentSpec``, ``JobManagerSpec``, ``TaskManagerSpec``): a value Jackson cannot convert (an enum
 #: name in another case, a string that is not a whole number) makes the operator throw, so it refuses the resource.
-JOB_ENUM_FIELDS = {"upgradeMode": UPGRADE_MODES, "state": ("running", "suspended")}
-DEPLOYMENT_MODES = ("native", "standalone")
+JOB_ENUM_FIELDS = {"upgradeMode": UPGRADE_MODES, "state": JOB_STATES}
 JOB_INTEGER_FIELDS = ("parallelism", "savepointTriggerNonce", "checkpointTriggerNonce", "savepointRedeployNonce",
                       "autoscalerResetNonce")
 SPEC_INTEGER_FIELDS = ("restartNonce",)
