@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Sequence
 
+from components.operator import upstream
 from components.operator.upstream import (  # noqa: F401 (DEPLOYMENT_MODES: re-exported for the pack)
     DEPLOYMENT_MODES, FLINK_DEPLOYMENT_NAME_PATTERN, FLINK_VERSIONS_KNOWN, FLINK_VERSIONS_SUPPORTED, JOB_STATES,
 )
@@ -72,8 +73,10 @@ HEALTH_CHECK_ENABLED = ConfigKey("kubernetes.operator.cluster.health-check.enabl
 JM_DEPLOYMENT_RECOVERY_ENABLED = ConfigKey("kubernetes.operator.jm-deployment-recovery.enabled", (), "true")
 PERIODIC_SAVEPOINT_INTERVAL = ConfigKey("kubernetes.operator.periodic.savepoint.interval")
 CHECKPOINT_MAX_AGE = ConfigKey("kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age")
-JAR_URI_ALLOWED_SCHEMES = ConfigKey("kubernetes.operator.user.artifacts.allowed-schemes", (), "https")
-JAR_URI_DISALLOW_RESTRICTED_HOSTS = ConfigKey("kubernetes.operator.user.artifacts.disallow-restricted-hosts", (), "true")
+JAR_URI_ALLOWED_SCHEMES = ConfigKey(upstream.ARTIFACT_ALLOWED_SCHEMES_KEY, (),
+                                    ";".join(upstream.ARTIFACT_ALLOWED_SCHEMES_DEFAULT))
+JAR_URI_DISALLOW_RESTRICTED_HOSTS = ConfigKey(upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY, (),
+                                              str(upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT).lower())
 
 #: ``ALLOWED_LOG_CONF_KEYS`` (``Constants.CONFIG_FILE_LOG4J_NAME`` / ``CONFIG_FILE_LOGBACK_NAME``).
 ALLOWED_LOG_CONFIG_KEYS = ("log4j-console.properties", "logback-console.xml")

@@ -236,3 +236,51 @@ def test_each_rules_hand_written_examples_get_the_same_verdict_from_the_operator
     wrong = [f"{i}: {v.error or 'accepted'}" for (i, _), v in zip(rows, verdicts, strict=True)
              if v.accepted == violating]
     assert not wrong, "the operator disagrees with these examples:\n" + "\n".join(wrong)
+
+
+# --- the operator's artifact-host setting, from the stack to the operator and the pack -------------------------
+
+
+def _plan_with(tmp_path: Path, stack: str, operator_changes: Mapping[str, Any]) -> Path:
+    from planning import plan
+    from tests.conftest import stack_config, write_stack_file
+
+    config = stack_config(stack)
+    config["flink-platform:platform"]["operator"].update(operator_changes)
+    out = tmp_path / "plan"
+    assert plan.main(["--stack", stack, "--config-file", str(write_stack_file(tmp_path / f"Pulumi.{stack}.yaml", config)),
+                      "--out", str(out)]) == 0
+    return out
+
+
+def test_the_stack_key_for_restricted_artifact_hosts_reaches_the_operator(operator_validator, committed_plans,
+                                                                          tmp_path) -> None:
+    """``operator.disallowRestrictedArtifactHosts: false`` in a stack renders the operator's config.yaml so that the
+    real validator accepts a jar on a private address, which the committed dev stack's operator refuses."""
+    from tests.policies.resources import FSJ, mutate
+
+    job = mutate(FSJ, (("spec", "job", "jarURI"), "https://artifacts.acme.internal/job-1.0.jar"))
+    _, default_yaml = plan_cases(committed_plans["dev"])
+    _, allowed_yaml = plan_cases(_plan_with(tmp_path, "dev", {"disallowRestrictedArtifactHosts": False}))
+    assert "disallow-restricted-hosts: false" in allowed_yaml and "disallow-restricted-hosts" not in default_yaml
+    operator_validator.add_config("dev-default", default_yaml)
+    operator_validator.add_config("dev-private-artifacts", allowed_yaml)
+    refused, accepted = operator_validator.judge([harness.session_job(job, config="dev-default"),
+                                                  harness.session_job(job, config="dev-private-artifacts")])
+    assert refused.error.endswith("resolves to a restricted address") and accepted.accepted
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_packs_jar_rule_follows_each_stacks_operator_setting(stack) -> None:
+    """Each stack's policy config judges jar hosts as that stack's operators do (the platform's and every tenant's
+    own operator)."""
+    from components.config.models import PlatformConfig
+    from tests.conftest import platform_config
+
+    platform = PlatformConfig.model_validate(platform_config(stack))
+    settings = [platform.operator] + [t.operator for t in platform.tenants if t.operator is not None]
+    effective = {s.disallow_restricted_artifact_hosts for s in settings}
+    jar_rule = policy_gate.load_config_file(policy_gate.default_config_path(stack))["operator-jar-uri"]
+    assert effective == {jar_rule["disallowRestrictedHosts"]}, (
+        f"policies/config/{stack}.json operator-jar-uri.disallowRestrictedHosts is "
+        f"{jar_rule['disallowRestrictedHosts']}, the stack's operators use {sorted(effective)}")
