@@ -980,6 +980,12 @@ class OperatorSettings(_Model):
     )
     metrics_port: Port = Field(default=upstream.OPERATOR_METRICS_PORT_DEFAULT, description="Prometheus reporter port.")
     nodes_rule: bool = Field(default=False, description="Grant 'list nodes' (needed for NodePort REST services).")
+    disallow_restricted_artifact_hosts: bool = Field(
+        default=upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT,
+        description="The operator refuses session-job jars on http(s) hosts with a private, loopback, link-local, "
+        f"wildcard or multicast address ({upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY}). False for an internal "
+        "artifact server on a private address.",
+    )
     config: dict[str, ConfigScalar] = Field(
         default_factory=dict,
         description="Operator config (config.yaml): typed values (durations such as '30 s', booleans, numbers, "
@@ -1017,13 +1023,13 @@ class OperatorSettings(_Model):
         owned = {
             upstream.KEY_WATCHED_NAMESPACES, upstream.KEY_HEALTH_PROBE_PORT, upstream.KEY_HEALTH_PROBE_ENABLED,
             upstream.KEY_LEADER_ELECTION, upstream.KEY_LEASE_NAME, upstream.KEY_DYNAMIC_NAMESPACES,
-            upstream.KEY_PROM_PORT,
+            upstream.KEY_PROM_PORT, upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY,
         }
         clash = sorted(owned & set(config))
         if clash:
             raise ValueError(
-                f"config keys {clash} are set by the platform from replicas, watch, dynamicNamespaces, metricsPort; "
-                "use those fields"
+                f"config keys {clash} are set by the platform from replicas, watch, dynamicNamespaces, metricsPort, "
+                "disallowRestrictedArtifactHosts; use those fields"
             )
         types = {**upstream.FLINK_DEFAULT_CONFIG_TYPES, **upstream.OPERATOR_CONFIG_TYPES}
         wrong = [(k, v, validation.config_value_problem(k, v, types, upstream.OPERATOR_CONFIG_ENUMS))

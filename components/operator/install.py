@@ -109,6 +109,9 @@ def config_entries(args: FlinkOperatorArgs) -> list[tuple[str, Any]]:
     ]
     if s.dynamic_namespaces:
         entries.append((upstream.KEY_DYNAMIC_CONFIG, "true"))
+    if s.disallow_restricted_artifact_hosts != upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT:
+        entries.append((upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY,
+                        str(s.disallow_restricted_artifact_hosts).lower()))
     if args.leader_election:
         entries += [(upstream.KEY_LEADER_ELECTION, "true"), (upstream.KEY_LEASE_NAME, LEASE_NAME)]
     entries += [(upstream.KEY_HEALTH_PROBE_ENABLED, "true"), (upstream.KEY_HEALTH_PROBE_PORT, str(s.health.port))]

@@ -541,6 +541,11 @@ JOB_DIFF_IGNORED = (
 #: .allowed-schemes``, 1.15.0 default: https only, case-insensitive).
 ARTIFACT_ALLOWED_SCHEMES_KEY = "kubernetes.operator.user.artifacts.allowed-schemes"
 ARTIFACT_ALLOWED_SCHEMES_DEFAULT = ("https",)
+#: Operator config: refuse http(s) jar hosts whose address (``InetAddress.getByName``) is loopback, link-local,
+#: site-local (private), wildcard or multicast (``kubernetes.operator.user.artifacts.disallow-restricted-hosts``,
+#: 1.15.0 default: true; ``DefaultValidator.validateJarURI``).
+ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY = "kubernetes.operator.user.artifacts.disallow-restricted-hosts"
+ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT = True
 
 
 @dataclass(frozen=True)
