@@ -213,6 +213,30 @@ def _rest_urls_stay_in_their_tenant(config: PlatformConfig) -> list[Problem]:
     return problems
 
 
+def _no_literal_credentials_in_flink_configuration(config: PlatformConfig) -> list[Problem]:
+    """Secret-looking ``flinkConfiguration`` values of workloads the program renders into Kubernetes objects (the
+    custom resources, a plain session cluster's ``FLINK_PROPERTIES`` env) would be plaintext in ``manifests.yaml``,
+    ``resources.json`` and the cluster: only ``${VAR}`` references (from ``secretEnv``) are allowed there."""
+    from components.providers import secret_config
+    from components.workloads.render import flatten, flink_value
+
+    problems = []
+    w = config.workloads
+    for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters"),
+                           ("session_jobs", "sessionJobs"), ("plain_session_clusters", "plainSessionClusters")):
+        for i, workload in enumerate(getattr(w, section)):
+            for key, value in flatten(getattr(workload, "flink_configuration", None) or {}).items():
+                text = flink_value(value)
+                literal = [key] if secret_config.is_secret_key(key) and not secret_config.is_reference(text) \
+                    else secret_config.secrets_in_text(text)
+                if literal:
+                    problems.append(Problem(
+                        f"{CONFIG_ROOT}.workloads.{camel}[{i}].flinkConfiguration[{key!r}]", "a literal credential",
+                        f"would be written in plaintext into the rendered objects ({', '.join(literal)}); put the "
+                        "value in workloadSecrets, expose it with secretEnv and write ${VAR} here"))
+    return problems
+
+
 def _workloads_fit_the_platform(config: PlatformConfig) -> list[Problem]:
     return [Problem(*issue) for issue in workload_problems(config, CONFIG_ROOT)]
 
@@ -298,6 +322,7 @@ CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _pod_security_fits_the_environment,
     _workload_secrets_stay_in_their_tenant,
     _rest_urls_stay_in_their_tenant,
+    _no_literal_credentials_in_flink_configuration,
     _workloads_fit_the_platform,
     _workloads_fit_quotas,
 ]

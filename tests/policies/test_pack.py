@@ -45,7 +45,8 @@ def test_pack_runs_in_its_own_virtualenv_without_program_dependencies() -> None:
     assert out.stdout.strip() == "['components', 'components.config', 'components.config.labels', " \
                                  "'components.config.pod_security', 'components.operator', " \
                                  "'components.operator.pod_template', 'components.operator.upstream', " \
-                                 "'components.operator.validation']"
+                                 "'components.operator.validation', 'components.providers', " \
+                                 "'components.providers.secret_config']"
 
 
 def test_analyzer_info_lists_every_policy_with_schemas(policy_judge) -> None:

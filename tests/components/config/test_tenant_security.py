@@ -50,6 +50,14 @@ REFUSED = [
     ("gate-to-other-tenants-rest-host", [at("tenants.0.restHosts", ["flink.payments.acme.internal"]),
                                          at(GATE, "https://flink.payments.acme.internal")],
      "platform.workloads.sessionJobs[0].gate.restUrl", "platform.tenants[1].restHosts"),
+    ("s3-secret-in-plain-session-cluster", [at("workloads.plainSessionClusters", [{
+        "name": "legacy", "tenant": "analytics", "namespace": "analytics-prod", "image": "flink:1.20.1",
+        "jobManager": {"cpu": 1, "memory": "1024m"}, "taskManager": {"cpu": 1, "memory": "1024m"},
+        "flinkConfiguration": {"s3.secret-key": "AKIAplaintext"}}])],
+     "platform.workloads.plainSessionClusters[0].flinkConfiguration['s3.secret-key']", "plaintext"),
+    ("jaas-password-in-application", [at("workloads.applications.2.flinkConfiguration", {
+        "properties.sasl.jaas.config": 'PlainLoginModule required username="u" password="p";'})],
+     "platform.workloads.applications[2].flinkConfiguration['properties.sasl.jaas.config']", "(password)"),
     ("gate-to-metadata-ip", [at(GATE, "http://169.254.169.254:80")], "platform.workloads.sessionJobs[0].gate.restUrl",
      "neither a Service"),
 ]
@@ -64,6 +72,8 @@ ALLOWED = [
                           at("workloads.applications.2.secretEnv", [
                               {"name": "KAFKA_SASL_PASSWORD", "secret": "analytics-kafka-password"},
                               {"name": "AWS_SECRET_ACCESS_KEY", "secret": "analytics-s3-key"}])]),
+    ("secret-by-reference", [at("workloads.applications.2.flinkConfiguration", {
+        "s3.secret-key": "${AWS_SECRET_ACCESS_KEY}", "fs.s3a.aws.credentials.provider": "com.x.EnvProvider"})]),
     ("restricted-stays", [at("tenants.0.podSecurity", "restricted")]),
     ("baseline-in-staging", [at("environment", "staging"), at("tenants.1.podSecurity", "baseline")]),
 ]
