@@ -192,6 +192,42 @@ def check_service_exposure(res: Resource, cfg) -> Iterator[Finding]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Ingress: allowed classes, no configuration snippets
+
+#: ingress-nginx annotations that inject raw nginx configuration (a tenant could read other tenants' traffic or the
+#: controller's service-account token with them).
+SNIPPET_ANNOTATION_SUFFIXES = ("-snippet", "-snippets")
+
+
+def _ingress_parts(res: Resource) -> tuple[str, Any, Any]:
+    """(path prefix, class name, annotations) of an Ingress or a Flink kind's ``spec.ingress``."""
+    if res.kind == "Ingress":
+        return "spec", get(res.props, "spec", "ingressClassName", default=get(
+            res.props, "metadata", "annotations", "kubernetes.io/ingress.class")), get(
+            res.props, "metadata", "annotations", default={})
+    spec = get(res.props, "spec", "template", "spec") if res.kind == "FlinkBlueGreenDeployment" else get(res.props, "spec")
+    prefix = "spec.template.spec.ingress" if res.kind == "FlinkBlueGreenDeployment" else "spec.ingress"
+    ingress = get(spec, "ingress")
+    return prefix, get(ingress, "className"), get(ingress, "annotations", default={}) if ingress is not None else None
+
+
+def check_ingress(res: Resource, cfg) -> Iterator[Finding]:
+    prefix, class_name, annotations = _ingress_parts(res)
+    if annotations is None:
+        return
+    allowed = list(cfg["allowedClasses"])
+    if allowed and class_name is not None and str(class_name) not in allowed:
+        field = "ingressClassName" if res.kind == "Ingress" else "className"
+        yield Finding(f"{prefix}.{field}", f"ingress class {class_name!r} is not one of {allowed}",
+                      f"use one of {allowed}")
+    ann_path = "metadata.annotations" if res.kind == "Ingress" else f"{prefix}.annotations"
+    for key in (annotations or {}):
+        if str(key).endswith(SNIPPET_ANNOTATION_SUFFIXES):
+            yield Finding(f"{ann_path}[{key!r}]", "injects raw controller configuration",
+                          "remove the snippet annotation; ask the platform team for a controller setting")
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Kinds the pack cannot read
 
 
@@ -372,6 +408,40 @@ def check_tenant_network(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
                                              "NetworkPolicy"), urn
 
 
+def _hosts(o: Obj) -> Iterator[tuple[str, str]]:
+    if o.kind == "Ingress":
+        for i, rule in enumerate(items(get(o.props, "spec", "rules"))):
+            if get(rule, "host"):
+                yield f"spec.rules[{i}].host", str(get(rule, "host"))
+        for i, tls in enumerate(items(get(o.props, "spec", "tls"))):
+            for j, host in enumerate(items(get(tls, "hosts"))):
+                yield f"spec.tls[{i}].hosts[{j}]", str(host)
+        return
+    spec_path = ("spec", "template", "spec") if o.kind == "FlinkBlueGreenDeployment" else ("spec",)
+    template = get(o.props, *spec_path, "ingress", "template")
+    if template:
+        host = str(template).split("/", 1)[0].replace("{{name}}", o.name).replace("{{namespace}}", o.namespace)
+        yield ".".join((*spec_path, "ingress", "template")), host
+
+
+def check_tenant_ingress(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
+    """An Ingress host (or a FlinkDeployment's ingress template, rendered) names no other tenant's namespace or
+    tenant (the platform's hosts are ``<name>.<namespace>.<domain>``)."""
+    objs = objects(resources)
+    tenancy = Tenancy(objs)
+    for o in objs:
+        tenant = tenancy.tenant_of.get(o.namespace)
+        if tenant is None or o.kind not in ("Ingress", "FlinkDeployment", "FlinkBlueGreenDeployment"):
+            continue
+        for path, host in _hosts(o):
+            labels = host.lower().split(".")
+            others = sorted({lab for lab in labels if tenancy.tenant_of.get(lab, tenant) != tenant}
+                            | {lab for lab in labels if lab in tenancy.tenants and lab != tenant})
+            if others:
+                yield o.where, Finding(path, f"host {host!r} names {others} of another tenant than {tenant!r}",
+                                       "use a host of this namespace (<name>.<namespace>.<domain>)"), o.urn
+
+
 def check_operator_namespace_bindings(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
     objs = objects(resources)
     tenancy = Tenancy(objs)
@@ -400,6 +470,12 @@ def policies() -> list:
                                           "CustomResourceDefinition")}),
         P("security-service-exposure", "No Service, and no JobManager REST service, is exposed outside the cluster.",
           {k: (check_service_exposure,) for k in ("Service", "FlinkDeployment", "FlinkBlueGreenDeployment")}),
+        P("security-ingress", "Ingresses use an allowed class and no configuration snippets.",
+          {k: (check_ingress,) for k in ("Ingress", "FlinkDeployment", "FlinkBlueGreenDeployment")},
+          config_schema=PolicyConfigSchema(properties={"allowedClasses": {
+              "type": "array", "items": {"type": "string", "minLength": 1},
+              "description": "ingress classes tenants may use; empty: any"}}),
+          defaults={"allowedClasses": []}),
         P("security-readable-kinds", "No resource the pack cannot read (patches, Helm releases).",
           {k: (check_opaque,) for k in OPAQUE_KINDS}),
         S("stack-tenant-secrets", "Workloads name only their own tenant's workload secrets.", check_tenant_secrets,
@@ -411,6 +487,7 @@ def policies() -> list:
           "tenant prefix.", check_tenant_state),
         S("stack-tenant-network", "Every tenant namespace keeps its default-deny policy; no policy opens a tenant's "
           "pods to another tenant's namespaces.", check_tenant_network),
+        S("stack-tenant-ingress", "Ingress hosts name only the tenant's own namespaces.", check_tenant_ingress),
         S("stack-operator-namespace-bindings", "Only operator ServiceAccounts get rights in operator namespaces.",
           check_operator_namespace_bindings),
     ]

@@ -237,6 +237,34 @@ def _no_literal_credentials_in_flink_configuration(config: PlatformConfig) -> li
     return problems
 
 
+def _ingress_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
+    """A workload's ingress host names no other tenant's namespace or tenant, and no annotation injects raw
+    controller configuration (``*-snippet``)."""
+    owner = {ns: t.name for t in config.tenants for ns in t.namespaces}
+    tenants = {t.name for t in config.tenants}
+    problems = []
+    w = config.workloads
+    for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters")):
+        for i, workload in enumerate(getattr(w, section)):
+            ingress = getattr(workload, "ingress", None)
+            if ingress is None:
+                continue
+            where = f"{CONFIG_ROOT}.workloads.{camel}[{i}].ingress"
+            host = ingress.template.split("/", 1)[0].replace("{{name}}", workload.name).replace(
+                "{{namespace}}", workload.namespace).lower()
+            others = sorted({lab for lab in host.split(".") if owner.get(lab, workload.tenant) != workload.tenant}
+                            | {lab for lab in host.split(".") if lab in tenants and lab != workload.tenant})
+            if others:
+                problems.append(Problem(f"{where}.template", repr(ingress.template),
+                                        f"the host {host!r} names {others} of another tenant than {workload.tenant!r}; "
+                                        "use {{name}}.{{namespace}}.<domain>"))
+            for key in ingress.annotations:
+                if key.endswith(("-snippet", "-snippets")):
+                    problems.append(Problem(f"{where}.annotations[{key!r}]", "a configuration snippet",
+                                            "injects raw ingress-controller configuration; remove it"))
+    return problems
+
+
 def _workloads_fit_the_platform(config: PlatformConfig) -> list[Problem]:
     return [Problem(*issue) for issue in workload_problems(config, CONFIG_ROOT)]
 
@@ -323,6 +351,7 @@ CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _workload_secrets_stay_in_their_tenant,
     _rest_urls_stay_in_their_tenant,
     _no_literal_credentials_in_flink_configuration,
+    _ingress_stays_in_its_tenant,
     _workloads_fit_the_platform,
     _workloads_fit_quotas,
 ]

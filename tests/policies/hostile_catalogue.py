@@ -388,6 +388,22 @@ def hostile() -> list[Variant]:
     H("state-session-job-savepoint-other-tenant", "tenant-state", (FSJ, setp("spec", "job", "initialSavepointPath",
                                                                              value="s3://acme-flink-prod/state/"
                                                                              "payments/payments-prod/x/sp")))
+    # Ingress
+    IDX = ("FlinkDeployment", "search-prod", "search-indexer")
+    ing = lambda host, extra=None: {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {  # noqa: E731
+        "name": "web", "namespace": "analytics-prod", **(extra or {})}, "spec": {
+        "ingressClassName": "nginx", "rules": [{"host": host}]}}
+    H("ingress-other-tenant-host", "ingress", add=[ing("ledger.payments-prod.flink.acme.internal")])
+    H("ingress-other-tenant-name", "ingress", add=[ing("payments.flink.acme.internal")])
+    H("ingress-snippet", "ingress", add=[ing("sessionize.analytics-prod.flink.acme.internal", {"annotations": {
+        "nginx.ingress.kubernetes.io/server-snippet": "location / { proxy_pass http://10.0.0.1; }"}})])
+    H("ingress-internet-facing", "ingress", add=[{**ing("sessionize.analytics-prod.flink.acme.internal"), "spec": {
+        "ingressClassName": "internet-facing", "rules": [{"host": "sessionize.analytics-prod.flink.acme.internal"}]}}])
+    H("flink-ingress-class", "ingress", (IDX, setp("spec", "ingress", "className", value="internet-facing")))
+    H("flink-ingress-snippet", "ingress", (IDX, setp("spec", "ingress", "annotations", value={
+        "nginx.ingress.kubernetes.io/configuration-snippet": "more_set_headers x;"})))
+    H("flink-ingress-other-tenant-template", "ingress", (IDX, setp("spec", "ingress", "template",
+                                                                   value="{{name}}.payments-prod.flink.acme.internal")))
     # literal credentials (the shared word list and value shapes)
     for id_, key, value in [
         ("azure-account-key", "fs.azure.account.key.acct.dfs.core.windows.net", "bG9uZ2tleQ=="),
@@ -519,6 +535,11 @@ def harmless() -> list[Variant]:
         "name": "KAFKA_PASSWORD_FILE", "value": "/etc/kafka/password"})))
     H("env-token-refresh", (FD, append(*COMMON, "containers", 0, "env", value={
         "name": "TOKEN_REFRESH_INTERVAL_S", "value": "300"})))
+    H("ingress-own-host", add=[{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+        "name": "web", "namespace": "analytics-prod"}, "spec": {"ingressClassName": "nginx", "rules": [
+            {"host": "sessionize.analytics-prod.flink.acme.internal"}]}}])
+    H("flink-ingress-body-size", (("FlinkDeployment", "search-prod", "search-indexer"), setp(
+        "spec", "ingress", "annotations", value={"nginx.ingress.kubernetes.io/proxy-body-size": "16m"})))
     H("session-job-parallelism", (FSJ, setp("spec", "job", "parallelism", value=2)))
     H("session-job-own-savepoint", (FSJ, setp("spec", "job", "initialSavepointPath", value=(
         "s3://acme-flink-prod/state/analytics/analytics-reporting-prod/daily-revenue/savepoints/sp-3"))))

@@ -58,6 +58,13 @@ REFUSED = [
     ("jaas-password-in-application", [at("workloads.applications.2.flinkConfiguration", {
         "properties.sasl.jaas.config": 'PlainLoginModule required username="u" password="p";'})],
      "platform.workloads.applications[2].flinkConfiguration['properties.sasl.jaas.config']", "(password)"),
+    ("ingress-host-of-other-tenant", [at("workloads.applications.3.ingress.template",
+                                         "{{name}}.payments-prod.flink.acme.internal")],
+     "platform.workloads.applications[3].ingress.template", "names ['payments-prod'] of another tenant"),
+    ("ingress-snippet", [at("workloads.applications.3.ingress.annotations", {
+        "nginx.ingress.kubernetes.io/server-snippet": "location / {}"})],
+     "platform.workloads.applications[3].ingress.annotations['nginx.ingress.kubernetes.io/server-snippet']",
+     "raw ingress-controller configuration"),
     ("gate-to-metadata-ip", [at(GATE, "http://169.254.169.254:80")], "platform.workloads.sessionJobs[0].gate.restUrl",
      "neither a Service"),
 ]
@@ -74,6 +81,9 @@ ALLOWED = [
                               {"name": "AWS_SECRET_ACCESS_KEY", "secret": "analytics-s3-key"}])]),
     ("secret-by-reference", [at("workloads.applications.2.flinkConfiguration", {
         "s3.secret-key": "${AWS_SECRET_ACCESS_KEY}", "fs.s3a.aws.credentials.provider": "com.x.EnvProvider"})]),
+    ("ingress-own-host", [at("workloads.applications.3.ingress.template", "indexer.search-prod.flink.acme.internal"),
+                          at("workloads.applications.3.ingress.annotations", {
+                              "nginx.ingress.kubernetes.io/proxy-body-size": "16m"})]),
     ("restricted-stays", [at("tenants.0.podSecurity", "restricted")]),
     ("baseline-in-staging", [at("environment", "staging"), at("tenants.1.podSecurity", "baseline")]),
 ]
