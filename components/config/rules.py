@@ -301,7 +301,10 @@ def _workloads_fit_quotas(config: PlatformConfig) -> list[Problem]:
             deployments = sessions = 0
             for r in items:
                 obj = custom_resource(r)
-                total = total + demand.object_demand(obj, defaults)
+                try:
+                    total = total + demand.object_demand(obj, defaults)
+                except (quantities.QuantityError, ValueError, ArithmeticError):
+                    continue  # a value the field rules refuse with its path (they run in the same pass)
                 if r.kind == "FlinkSessionJob":
                     sessions += 1
                     continue
