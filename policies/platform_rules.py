@@ -292,14 +292,10 @@ def check_pod_security(res: Resource, cfg) -> Iterator[Finding]:
         yield from _flink_pod_config(res)
 
 
-#: Flink options that put the JobManager/TaskManager pods on the host network or under another ServiceAccount, or
-#: point them at a pod template file the platform did not render (Flink's KubernetesConfigOptions).
-HOST_NETWORK_KEY = "kubernetes.hostnetwork.enabled"
-SERVICE_ACCOUNT_KEYS = ("kubernetes.service-account", "kubernetes.jobmanager.service-account",
-                        "kubernetes.taskmanager.service-account")
-POD_TEMPLATE_FILE_KEYS = ("kubernetes.pod-template-file", "kubernetes.pod-template-file.default",
-                          "kubernetes.pod-template-file.jobmanager", "kubernetes.pod-template-file.taskmanager")
-ANNOTATION_KEYS = ("kubernetes.jobmanager.annotations", "kubernetes.taskmanager.annotations")
+HOST_NETWORK_KEY = upstream.FLINK_HOST_NETWORK_KEY
+SERVICE_ACCOUNT_KEYS = upstream.FLINK_SERVICE_ACCOUNT_KEYS
+POD_TEMPLATE_FILE_KEYS = upstream.FLINK_POD_TEMPLATE_FILE_KEYS
+ANNOTATION_KEYS = upstream.FLINK_POD_ANNOTATION_KEYS
 
 
 def _flink_pod_config(res: Resource) -> Iterator[Finding]:

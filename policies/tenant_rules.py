@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Any, Iterator
-from urllib.parse import urlsplit
 
 from pulumi_policy import PolicyConfigSchema
 
 from components.config import labels as L
+from components.config import tenancy as T
 from components.operator import upstream
 from components.operator import validation as V
 from policies.framework import Finding, KindPolicy, Resource, StackPolicy, get, is_map, items
@@ -172,7 +172,7 @@ def check_webhooks(res: Resource, cfg) -> Iterator[Finding]:
 # Services: nothing exposed outside the cluster
 
 EXPOSED_TYPES = ("LoadBalancer", "NodePort")
-REST_EXPOSED_TYPE_KEY = "kubernetes.rest-service.exposed.type"
+REST_EXPOSED_TYPE_KEY = upstream.FLINK_REST_EXPOSED_TYPE_KEY
 
 
 def check_service_exposure(res: Resource, cfg) -> Iterator[Finding]:
@@ -298,16 +298,12 @@ def check_tenant_secrets(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
                                        f"namespace of tenant {tenant!r}", "use a secret of this tenant"), o.urn
 
 
-STATE_KEYS = (*V.CHECKPOINTS_DIR.keys, *V.SAVEPOINT_DIR.keys, "high-availability.storageDir",
-              "high-availability.zookeeper.storageDir", "recovery.zookeeper.storageDir")
-
-
 def _state_paths(o: Obj) -> Iterator[tuple[str, str]]:
     prefix_path = ("spec", "template", "spec") if o.kind == "FlinkBlueGreenDeployment" else ("spec",)
     prefix = ".".join(prefix_path)
     spec = get(o.props, *prefix_path, default={})
     conf = V.flatten_config(get(spec, "flinkConfiguration"))
-    for key in STATE_KEYS:
+    for key in T.STATE_KEYS:
         if conf.get(key):
             yield f"{prefix}.flinkConfiguration[{key!r}]", conf[key]
     initial = get(spec, "job", "initialSavepointPath")
@@ -320,24 +316,6 @@ def _state_paths(o: Obj) -> Iterator[tuple[str, str]]:
                 yield f"spec.{field}.path", str(path)
 
 
-def state_path_problem(uri: str, tenant: str, tenancy: Tenancy) -> str | None:
-    """A state URI belongs to ``tenant``: its first path segment naming a tenant is ``tenant``, and the segment
-    after it, when it is a tenant namespace, is one of ``tenant``'s (the platform's
-    ``<baseUri>/<tenant>/<namespace>/<workload>/...`` layout)."""
-    parts = urlsplit(uri)
-    segments = [s for s in (parts.netloc + "/" + parts.path).split("/") if s][1:] if parts.scheme else \
-        [s for s in uri.split("/") if s]
-    for i, seg in enumerate(segments):
-        if seg in tenancy.tenants:
-            if seg != tenant:
-                return f"lies under tenant {seg!r}'s prefix"
-            nxt = segments[i + 1] if i + 1 < len(segments) else None
-            if nxt in tenancy.tenant_of and tenancy.tenant_of[nxt] != tenant:
-                return f"lies under namespace {nxt!r} of tenant {tenancy.tenant_of[nxt]!r}"
-            return None
-    return f"is outside every tenant prefix (no /{tenant}/ segment)"
-
-
 def check_tenant_state(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
     objs = objects(resources)
     tenancy = Tenancy(objs)
@@ -348,7 +326,7 @@ def check_tenant_state(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
         if tenant is None:
             continue
         for path, uri in _state_paths(o):
-            problem = state_path_problem(uri, tenant, tenancy)
+            problem = T.state_path_problem(uri, tenant, tenancy.tenant_of)
             if problem:
                 yield o.where, Finding(path, f"{uri!r} {problem}; the workload runs in a namespace of tenant "
                                        f"{tenant!r}", f"keep state under <baseUri>/{tenant}/{o.namespace}/"), o.urn

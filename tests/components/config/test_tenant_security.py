@@ -65,6 +65,21 @@ REFUSED = [
         "nginx.ingress.kubernetes.io/server-snippet": "location / {}"})],
      "platform.workloads.applications[3].ingress.annotations['nginx.ingress.kubernetes.io/server-snippet']",
      "raw ingress-controller configuration"),
+    ("initial-savepoint-of-other-tenant", [at("workloads.applications.2.job.initialSavepointPath",
+                                              "s3://acme-flink-prod/state/payments/payments-prod/payments-ledger/sp-1")],
+     "platform.workloads.applications[2].job.initialSavepointPath", "under tenant 'payments'"),
+    ("checkpoint-override-of-other-tenant", [at("workloads.applications.2.state", {
+        "checkpointDir": "s3://acme-flink-prod/state/search/search-prod/x/checkpoints"})],
+     "platform.workloads.applications[2] (rendered flinkConfiguration['execution.checkpointing.dir'])",
+     "under tenant 'search'"),
+    ("host-network-option", [at("workloads.applications.2.flinkConfiguration", {"kubernetes.hostnetwork.enabled": True})],
+     "platform.workloads.applications[2].flinkConfiguration['kubernetes.hostnetwork.enabled']", "platform owns"),
+    ("service-account-option", [at("workloads.applications.2.flinkConfiguration", {
+        "kubernetes.jobmanager.service-account": "flink-operator"})],
+     "platform.workloads.applications[2].flinkConfiguration['kubernetes.jobmanager.service-account']", "'flink'"),
+    ("rest-load-balancer-option", [at("workloads.applications.2.flinkConfiguration", {
+        "kubernetes.rest-service.exposed.type": "LoadBalancer"})],
+     "platform.workloads.applications[2].flinkConfiguration['kubernetes.rest-service.exposed.type']", "REST service"),
     ("gate-to-metadata-ip", [at(GATE, "http://169.254.169.254:80")], "platform.workloads.sessionJobs[0].gate.restUrl",
      "neither a Service"),
 ]
@@ -84,6 +99,8 @@ ALLOWED = [
     ("ingress-own-host", [at("workloads.applications.3.ingress.template", "indexer.search-prod.flink.acme.internal"),
                           at("workloads.applications.3.ingress.annotations", {
                               "nginx.ingress.kubernetes.io/proxy-body-size": "16m"})]),
+    ("initial-savepoint-own", [at("workloads.applications.2.job.initialSavepointPath",
+                                  "s3://acme-flink-prod/state/analytics/analytics-prod/sessionize/savepoints/sp-7")]),
     ("restricted-stays", [at("tenants.0.podSecurity", "restricted")]),
     ("baseline-in-staging", [at("environment", "staging"), at("tenants.1.podSecurity", "baseline")]),
 ]
