@@ -398,7 +398,7 @@ def _hosts(o: Obj) -> Iterator[tuple[str, str]]:
     spec_path = ("spec", "template", "spec") if o.kind == "FlinkBlueGreenDeployment" else ("spec",)
     template = get(o.props, *spec_path, "ingress", "template")
     if template:
-        host = str(template).split("/", 1)[0].replace("{{name}}", o.name).replace("{{namespace}}", o.namespace)
+        host = T.rendered_ingress_host(str(template), o.name, o.namespace)
         yield ".".join((*spec_path, "ingress", "template")), host
 
 
@@ -412,9 +412,7 @@ def check_tenant_ingress(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
         if tenant is None or o.kind not in ("Ingress", "FlinkDeployment", "FlinkBlueGreenDeployment"):
             continue
         for path, host in _hosts(o):
-            labels = host.lower().split(".")
-            others = sorted({lab for lab in labels if tenancy.tenant_of.get(lab, tenant) != tenant}
-                            | {lab for lab in labels if lab in tenancy.tenants and lab != tenant})
+            others = T.foreign_host_labels(host, tenant, tenancy.tenant_of)
             if others:
                 yield o.where, Finding(path, f"host {host!r} names {others} of another tenant than {tenant!r}",
                                        "use a host of this namespace (<name>.<namespace>.<domain>)"), o.urn

@@ -240,8 +240,9 @@ def _no_literal_credentials_in_flink_configuration(config: PlatformConfig) -> li
 def _ingress_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
     """A workload's ingress host names no other tenant's namespace or tenant, and no annotation injects raw
     controller configuration (``*-snippet``)."""
+    from components.config import tenancy
+
     owner = {ns: t.name for t in config.tenants for ns in t.namespaces}
-    tenants = {t.name for t in config.tenants}
     problems = []
     w = config.workloads
     for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters")):
@@ -250,10 +251,8 @@ def _ingress_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
             if ingress is None:
                 continue
             where = f"{CONFIG_ROOT}.workloads.{camel}[{i}].ingress"
-            host = ingress.template.split("/", 1)[0].replace("{{name}}", workload.name).replace(
-                "{{namespace}}", workload.namespace).lower()
-            others = sorted({lab for lab in host.split(".") if owner.get(lab, workload.tenant) != workload.tenant}
-                            | {lab for lab in host.split(".") if lab in tenants and lab != workload.tenant})
+            host = tenancy.rendered_ingress_host(ingress.template, workload.name, workload.namespace).lower()
+            others = tenancy.foreign_host_labels(host, workload.tenant, owner)
             if others:
                 problems.append(Problem(f"{where}.template", repr(ingress.template),
                                         f"the host {host!r} names {others} of another tenant than {workload.tenant!r}; "

@@ -33,3 +33,17 @@ def state_path_problem(uri: str, tenant: str, namespace_owner: Mapping[str, str]
                 return f"lies under namespace {nxt!r} of tenant {namespace_owner[nxt]!r}"
             return None
     return f"is outside every tenant prefix (no /{tenant}/ segment)"
+
+
+def foreign_host_labels(host: str, tenant: str, namespace_owner: Mapping[str, str]) -> list[str]:
+    """The DNS labels of ``host`` that name another tenant's namespace or another tenant (the platform's hosts
+    are ``<name>.<namespace>.<domain>``)."""
+    tenants = set(namespace_owner.values())
+    labels = host.lower().rstrip(".").split(".")
+    return sorted({lab for lab in labels if namespace_owner.get(lab, tenant) != tenant}
+                  | {lab for lab in labels if lab in tenants and lab != tenant})
+
+
+def rendered_ingress_host(template: str, name: str, namespace: str) -> str:
+    """The host of the operator's ingress template (``{{name}}``/``{{namespace}}`` substituted, path dropped)."""
+    return template.split("/", 1)[0].replace("{{name}}", name).replace("{{namespace}}", namespace)
