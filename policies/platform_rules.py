@@ -21,6 +21,7 @@ from components.operator import pod_template as PT
 from components.operator import upstream
 from components.operator import validation as V
 from components.operator.pod_template import plain
+from components.providers import secret_config as S
 from policies.framework import Finding, KindPolicy, Resource, get, is_list, is_map, items, per_resource
 
 FLINK_MAIN_CONTAINER = "flink-main-container"
@@ -291,14 +292,10 @@ def check_pod_security(res: Resource, cfg) -> Iterator[Finding]:
         yield from _flink_pod_config(res)
 
 
-#: Flink options that put the JobManager/TaskManager pods on the host network or under another ServiceAccount, or
-#: point them at a pod template file the platform did not render (Flink's KubernetesConfigOptions).
-HOST_NETWORK_KEY = "kubernetes.hostnetwork.enabled"
-SERVICE_ACCOUNT_KEYS = ("kubernetes.service-account", "kubernetes.jobmanager.service-account",
-                        "kubernetes.taskmanager.service-account")
-POD_TEMPLATE_FILE_KEYS = ("kubernetes.pod-template-file", "kubernetes.pod-template-file.default",
-                          "kubernetes.pod-template-file.jobmanager", "kubernetes.pod-template-file.taskmanager")
-ANNOTATION_KEYS = ("kubernetes.jobmanager.annotations", "kubernetes.taskmanager.annotations")
+HOST_NETWORK_KEY = upstream.FLINK_HOST_NETWORK_KEY
+SERVICE_ACCOUNT_KEYS = upstream.FLINK_SERVICE_ACCOUNT_KEYS
+POD_TEMPLATE_FILE_KEYS = upstream.FLINK_POD_TEMPLATE_FILE_KEYS
+ANNOTATION_KEYS = upstream.FLINK_POD_ANNOTATION_KEYS
 
 
 def _flink_pod_config(res: Resource) -> Iterator[Finding]:
@@ -433,28 +430,47 @@ def check_rbac_wildcards(res: Resource, cfg) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------------------------------------------
 # Plaintext secrets
 
-SECRET_NAME = re.compile(r"(pass(word|wd)?|secret|token|credential|private[-_.]?key|access[-_.]?key|api[-_.]?key)",
-                         re.IGNORECASE)
-_ENV_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
+def _text_findings(path: str, text: Any, what: str) -> Iterator[Finding]:
+    for key in S.secrets_in_text(text):
+        yield Finding(path, f"{what} holds a literal credential ({key})",
+                      "inject it from a Secret (an env var via secretKeyRef and ${VAR} substitution)")
 
 
 def check_plaintext_secrets(res: Resource, cfg) -> Iterator[Finding]:
+    """Literal credentials, found with the shared word list and value shapes (components/providers/secret_config.py):
+    env values (FLINK_PROPERTIES lines included), container command/args, flinkConfiguration (keys, and values such
+    as JVM options and JAAS strings), job args, ConfigMap data. Values are never echoed."""
+    if res.kind == "ConfigMap":
+        for file, text in (get(res.props, "data", default={}) or {}).items():
+            yield from _text_findings(f"data[{file!r}]", text, "a line")
+        return
     for view in pod_views(res) if res.kind in POD_KINDS else []:
         for rel, c in view.containers:
             for i, env in enumerate(items(get(c, "env"))):
                 name, value = get(env, "name", default=""), get(env, "value")
-                if value not in (None, "") and SECRET_NAME.search(str(name)):
-                    yield Finding(view.cpath((*rel, "env", i, "value")), f"env {name!r} holds a literal secret-looking value",
+                path = view.cpath((*rel, "env", i, "value"))
+                if not S.is_reference(value) and S.is_secret_env_name(str(name)):
+                    yield Finding(path, f"env {name!r} holds a literal secret-looking value",
                                   "use valueFrom.secretKeyRef")
+                elif isinstance(value, str):
+                    yield from _text_findings(path, value, f"env {name!r}")
+            for field in ("command", "args"):
+                for j, arg in enumerate(items(get(c, field))):
+                    yield from _text_findings(view.cpath((*rel, field, j)), arg, f"{field}[{j}]")
     if res.kind in ("FlinkDeployment", "FlinkBlueGreenDeployment", "FlinkSessionJob"):
         if res.kind == "FlinkSessionJob":
             spec, prefix = get(res.props, "spec", default={}), "spec"
         else:
             spec, prefix = _flink_prefix(res)
         for key, value in V.flatten_config(get(spec, "flinkConfiguration")).items():
-            if value and SECRET_NAME.search(key) and not _ENV_REF.match(value.strip()):
-                yield Finding(f"{prefix}.flinkConfiguration[{key!r}]", f"{key!r} holds a literal secret-looking value",
+            path = f"{prefix}.flinkConfiguration[{key!r}]"
+            if S.is_secret_key(key) and not S.is_reference(value):
+                yield Finding(path, f"{key!r} holds a literal secret-looking value",
                               "inject it from a Secret (env var via secretKeyRef and ${VAR} substitution)")
+            else:
+                yield from _text_findings(path, value, f"{key!r}")
+        for j, arg in enumerate(items(get(spec, "job", "args"))):
+            yield from _text_findings(f"{prefix}.job.args[{j}]", arg, f"job.args[{j}]")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -513,8 +529,9 @@ def policies() -> list[KindPolicy]:
           config_schema=PolicyConfigSchema(properties={"allowClusterScope": {"type": "boolean"}}),
           defaults={"allowClusterScope": False}),
         P("security-rbac-wildcards", "RBAC rules use no wildcards.", _for(("Role", "ClusterRole"), check_rbac_wildcards)),
-        P("security-plaintext-secrets", "No literal secret-looking values in env or flinkConfiguration.",
-          _for((*POD_KINDS, "FlinkSessionJob"), check_plaintext_secrets)),
+        P("security-plaintext-secrets", "No literal credentials in env, args, flinkConfiguration, job args or "
+                                        "ConfigMaps (the shared word list and value shapes).",
+          _for((*POD_KINDS, "FlinkSessionJob", "ConfigMap"), check_plaintext_secrets)),
         P("platform-required-labels", "Objects carry the labels this environment requires.",
           _for(LABELLED_KINDS, check_required_labels),
           config_schema=PolicyConfigSchema(properties={"labels": {

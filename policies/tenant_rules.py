@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Any, Iterator
-from urllib.parse import urlsplit
 
 from pulumi_policy import PolicyConfigSchema
 
 from components.config import labels as L
+from components.config import tenancy as T
 from components.operator import upstream
 from components.operator import validation as V
 from policies.framework import Finding, KindPolicy, Resource, StackPolicy, get, is_map, items
@@ -172,7 +172,7 @@ def check_webhooks(res: Resource, cfg) -> Iterator[Finding]:
 # Services: nothing exposed outside the cluster
 
 EXPOSED_TYPES = ("LoadBalancer", "NodePort")
-REST_EXPOSED_TYPE_KEY = "kubernetes.rest-service.exposed.type"
+REST_EXPOSED_TYPE_KEY = upstream.FLINK_REST_EXPOSED_TYPE_KEY
 
 
 def check_service_exposure(res: Resource, cfg) -> Iterator[Finding]:
@@ -189,6 +189,42 @@ def check_service_exposure(res: Resource, cfg) -> Iterator[Finding]:
     if value.strip() in EXPOSED_TYPES:
         yield Finding(f"{prefix}.flinkConfiguration[{REST_EXPOSED_TYPE_KEY!r}]", f"{value!r} exposes the "
                       "JobManager REST API outside the cluster", "use ClusterIP (the default)")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Ingress: allowed classes, no configuration snippets
+
+#: ingress-nginx annotations that inject raw nginx configuration (a tenant could read other tenants' traffic or the
+#: controller's service-account token with them).
+SNIPPET_ANNOTATION_SUFFIXES = ("-snippet", "-snippets")
+
+
+def _ingress_parts(res: Resource) -> tuple[str, Any, Any]:
+    """(path prefix, class name, annotations) of an Ingress or a Flink kind's ``spec.ingress``."""
+    if res.kind == "Ingress":
+        return "spec", get(res.props, "spec", "ingressClassName", default=get(
+            res.props, "metadata", "annotations", "kubernetes.io/ingress.class")), get(
+            res.props, "metadata", "annotations", default={})
+    spec = get(res.props, "spec", "template", "spec") if res.kind == "FlinkBlueGreenDeployment" else get(res.props, "spec")
+    prefix = "spec.template.spec.ingress" if res.kind == "FlinkBlueGreenDeployment" else "spec.ingress"
+    ingress = get(spec, "ingress")
+    return prefix, get(ingress, "className"), get(ingress, "annotations", default={}) if ingress is not None else None
+
+
+def check_ingress(res: Resource, cfg) -> Iterator[Finding]:
+    prefix, class_name, annotations = _ingress_parts(res)
+    if annotations is None:
+        return
+    allowed = list(cfg["allowedClasses"])
+    if allowed and class_name is not None and str(class_name) not in allowed:
+        field = "ingressClassName" if res.kind == "Ingress" else "className"
+        yield Finding(f"{prefix}.{field}", f"ingress class {class_name!r} is not one of {allowed}",
+                      f"use one of {allowed}")
+    ann_path = "metadata.annotations" if res.kind == "Ingress" else f"{prefix}.annotations"
+    for key in (annotations or {}):
+        if str(key).endswith(SNIPPET_ANNOTATION_SUFFIXES):
+            yield Finding(f"{ann_path}[{key!r}]", "injects raw controller configuration",
+                          "remove the snippet annotation; ask the platform team for a controller setting")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -262,16 +298,12 @@ def check_tenant_secrets(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
                                        f"namespace of tenant {tenant!r}", "use a secret of this tenant"), o.urn
 
 
-STATE_KEYS = (*V.CHECKPOINTS_DIR.keys, *V.SAVEPOINT_DIR.keys, "high-availability.storageDir",
-              "high-availability.zookeeper.storageDir", "recovery.zookeeper.storageDir")
-
-
 def _state_paths(o: Obj) -> Iterator[tuple[str, str]]:
     prefix_path = ("spec", "template", "spec") if o.kind == "FlinkBlueGreenDeployment" else ("spec",)
     prefix = ".".join(prefix_path)
     spec = get(o.props, *prefix_path, default={})
     conf = V.flatten_config(get(spec, "flinkConfiguration"))
-    for key in STATE_KEYS:
+    for key in T.STATE_KEYS:
         if conf.get(key):
             yield f"{prefix}.flinkConfiguration[{key!r}]", conf[key]
     initial = get(spec, "job", "initialSavepointPath")
@@ -284,24 +316,6 @@ def _state_paths(o: Obj) -> Iterator[tuple[str, str]]:
                 yield f"spec.{field}.path", str(path)
 
 
-def state_path_problem(uri: str, tenant: str, tenancy: Tenancy) -> str | None:
-    """A state URI belongs to ``tenant``: its first path segment naming a tenant is ``tenant``, and the segment
-    after it, when it is a tenant namespace, is one of ``tenant``'s (the platform's
-    ``<baseUri>/<tenant>/<namespace>/<workload>/...`` layout)."""
-    parts = urlsplit(uri)
-    segments = [s for s in (parts.netloc + "/" + parts.path).split("/") if s][1:] if parts.scheme else \
-        [s for s in uri.split("/") if s]
-    for i, seg in enumerate(segments):
-        if seg in tenancy.tenants:
-            if seg != tenant:
-                return f"lies under tenant {seg!r}'s prefix"
-            nxt = segments[i + 1] if i + 1 < len(segments) else None
-            if nxt in tenancy.tenant_of and tenancy.tenant_of[nxt] != tenant:
-                return f"lies under namespace {nxt!r} of tenant {tenancy.tenant_of[nxt]!r}"
-            return None
-    return f"is outside every tenant prefix (no /{tenant}/ segment)"
-
-
 def check_tenant_state(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
     objs = objects(resources)
     tenancy = Tenancy(objs)
@@ -312,7 +326,7 @@ def check_tenant_state(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
         if tenant is None:
             continue
         for path, uri in _state_paths(o):
-            problem = state_path_problem(uri, tenant, tenancy)
+            problem = T.state_path_problem(uri, tenant, tenancy.tenant_of)
             if problem:
                 yield o.where, Finding(path, f"{uri!r} {problem}; the workload runs in a namespace of tenant "
                                        f"{tenant!r}", f"keep state under <baseUri>/{tenant}/{o.namespace}/"), o.urn
@@ -372,6 +386,38 @@ def check_tenant_network(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
                                              "NetworkPolicy"), urn
 
 
+def _hosts(o: Obj) -> Iterator[tuple[str, str]]:
+    if o.kind == "Ingress":
+        for i, rule in enumerate(items(get(o.props, "spec", "rules"))):
+            if get(rule, "host"):
+                yield f"spec.rules[{i}].host", str(get(rule, "host"))
+        for i, tls in enumerate(items(get(o.props, "spec", "tls"))):
+            for j, host in enumerate(items(get(tls, "hosts"))):
+                yield f"spec.tls[{i}].hosts[{j}]", str(host)
+        return
+    spec_path = ("spec", "template", "spec") if o.kind == "FlinkBlueGreenDeployment" else ("spec",)
+    template = get(o.props, *spec_path, "ingress", "template")
+    if template:
+        host = T.rendered_ingress_host(str(template), o.name, o.namespace)
+        yield ".".join((*spec_path, "ingress", "template")), host
+
+
+def check_tenant_ingress(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
+    """An Ingress host (or a FlinkDeployment's ingress template, rendered) names no other tenant's namespace or
+    tenant (the platform's hosts are ``<name>.<namespace>.<domain>``)."""
+    objs = objects(resources)
+    tenancy = Tenancy(objs)
+    for o in objs:
+        tenant = tenancy.tenant_of.get(o.namespace)
+        if tenant is None or o.kind not in ("Ingress", "FlinkDeployment", "FlinkBlueGreenDeployment"):
+            continue
+        for path, host in _hosts(o):
+            others = T.foreign_host_labels(host, tenant, tenancy.tenant_of)
+            if others:
+                yield o.where, Finding(path, f"host {host!r} names {others} of another tenant than {tenant!r}",
+                                       "use a host of this namespace (<name>.<namespace>.<domain>)"), o.urn
+
+
 def check_operator_namespace_bindings(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
     objs = objects(resources)
     tenancy = Tenancy(objs)
@@ -400,6 +446,12 @@ def policies() -> list:
                                           "CustomResourceDefinition")}),
         P("security-service-exposure", "No Service, and no JobManager REST service, is exposed outside the cluster.",
           {k: (check_service_exposure,) for k in ("Service", "FlinkDeployment", "FlinkBlueGreenDeployment")}),
+        P("security-ingress", "Ingresses use an allowed class and no configuration snippets.",
+          {k: (check_ingress,) for k in ("Ingress", "FlinkDeployment", "FlinkBlueGreenDeployment")},
+          config_schema=PolicyConfigSchema(properties={"allowedClasses": {
+              "type": "array", "items": {"type": "string", "minLength": 1},
+              "description": "ingress classes tenants may use; empty: any"}}),
+          defaults={"allowedClasses": []}),
         P("security-readable-kinds", "No resource the pack cannot read (patches, Helm releases).",
           {k: (check_opaque,) for k in OPAQUE_KINDS}),
         S("stack-tenant-secrets", "Workloads name only their own tenant's workload secrets.", check_tenant_secrets,
@@ -411,6 +463,7 @@ def policies() -> list:
           "tenant prefix.", check_tenant_state),
         S("stack-tenant-network", "Every tenant namespace keeps its default-deny policy; no policy opens a tenant's "
           "pods to another tenant's namespaces.", check_tenant_network),
+        S("stack-tenant-ingress", "Ingress hosts name only the tenant's own namespaces.", check_tenant_ingress),
         S("stack-operator-namespace-bindings", "Only operator ServiceAccounts get rights in operator namespaces.",
           check_operator_namespace_bindings),
     ]

@@ -213,6 +213,113 @@ def _rest_urls_stay_in_their_tenant(config: PlatformConfig) -> list[Problem]:
     return problems
 
 
+def _no_literal_credentials_in_flink_configuration(config: PlatformConfig) -> list[Problem]:
+    """Secret-looking ``flinkConfiguration`` values of workloads the program renders into Kubernetes objects (the
+    custom resources, a plain session cluster's ``FLINK_PROPERTIES`` env) would be plaintext in ``manifests.yaml``,
+    ``resources.json`` and the cluster: only ``${VAR}`` references (from ``secretEnv``) are allowed there."""
+    from components.providers import secret_config
+    from components.workloads.render import flatten, flink_value
+
+    problems = []
+    w = config.workloads
+    for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters"),
+                           ("session_jobs", "sessionJobs"), ("plain_session_clusters", "plainSessionClusters")):
+        for i, workload in enumerate(getattr(w, section)):
+            for key, value in flatten(getattr(workload, "flink_configuration", None) or {}).items():
+                text = flink_value(value)
+                literal = [key] if secret_config.is_secret_key(key) and not secret_config.is_reference(text) \
+                    else secret_config.secrets_in_text(text)
+                if literal:
+                    problems.append(Problem(
+                        f"{CONFIG_ROOT}.workloads.{camel}[{i}].flinkConfiguration[{key!r}]", "a literal credential",
+                        f"would be written in plaintext into the rendered objects ({', '.join(literal)}); put the "
+                        "value in workloadSecrets, expose it with secretEnv and write ${VAR} here"))
+    return problems
+
+
+def _ingress_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
+    """A workload's ingress host names no other tenant's namespace or tenant, and no annotation injects raw
+    controller configuration (``*-snippet``)."""
+    from components.config import tenancy
+
+    owner = {ns: t.name for t in config.tenants for ns in t.namespaces}
+    problems = []
+    w = config.workloads
+    for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters")):
+        for i, workload in enumerate(getattr(w, section)):
+            ingress = getattr(workload, "ingress", None)
+            if ingress is None:
+                continue
+            where = f"{CONFIG_ROOT}.workloads.{camel}[{i}].ingress"
+            host = tenancy.rendered_ingress_host(ingress.template, workload.name, workload.namespace).lower()
+            others = tenancy.foreign_host_labels(host, workload.tenant, owner)
+            if others:
+                problems.append(Problem(f"{where}.template", repr(ingress.template),
+                                        f"the host {host!r} names {others} of another tenant than {workload.tenant!r}; "
+                                        "use {{name}}.{{namespace}}.<domain>"))
+            for key in ingress.annotations:
+                if key.endswith(("-snippet", "-snippets")):
+                    problems.append(Problem(f"{where}.annotations[{key!r}]", "a configuration snippet",
+                                            "injects raw ingress-controller configuration; remove it"))
+    return problems
+
+
+def _state_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
+    """Checkpoint, savepoint and HA directories and ``job.initialSavepointPath``, as rendered, lie under the
+    workload's tenant prefix (``components/config/tenancy.py``, the rule the pack's stack-tenant-state applies)."""
+    from components.config import tenancy
+
+    try:
+        rendered = render(config.workloads, config.environment)
+    except Exception:  # noqa: BLE001 - an inconsistent workload config is reported by _workloads_fit_the_platform
+        return []
+    owner = {ns: t.name for t in config.tenants for ns in t.namespaces}
+    w = config.workloads
+    index = {id(x): f"{camel}[{i}]" for section, camel in (("applications", "applications"),
+                                                           ("session_clusters", "sessionClusters"),
+                                                           ("session_jobs", "sessionJobs"))
+             for i, x in enumerate(getattr(w, section))}
+    problems = []
+    for r in rendered:
+        spec = r.spec["template"]["spec"] if r.kind == "FlinkBlueGreenDeployment" else r.spec
+        where = f"{CONFIG_ROOT}.workloads.{index.get(id(r.workload), r.name)}"
+        conf = spec.get("flinkConfiguration") or {}
+        found = [(f"{where} (rendered flinkConfiguration[{k!r}])", conf[k]) for k in tenancy.STATE_KEYS if conf.get(k)]
+        if (spec.get("job") or {}).get("initialSavepointPath"):
+            found.append((f"{where}.job.initialSavepointPath", spec["job"]["initialSavepointPath"]))
+        for path, uri in found:
+            problem = tenancy.state_path_problem(str(uri), r.workload.tenant, owner)
+            if problem:
+                problems.append(Problem(path, repr(uri), f"{problem}; workload state stays under <baseUri>/"
+                                        f"{r.workload.tenant}/<namespace>/ of its tenant"))
+    return problems
+
+
+def _flink_pod_options_stay_platform_owned(config: PlatformConfig) -> list[Problem]:
+    """A workload's flinkConfiguration does not put its pods on the host network, under another ServiceAccount, on
+    a pod template file, or behind an exposed REST service (the pack refuses the rendered resource likewise)."""
+    from components.operator import upstream as U
+    from components.workloads.render import flatten, flink_value
+
+    problems = []
+    for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters")):
+        for i, workload in enumerate(getattr(config.workloads, section)):
+            conf = {k: flink_value(v) for k, v in flatten(workload.flink_configuration).items()}
+            where = f"{CONFIG_ROOT}.workloads.{camel}[{i}].flinkConfiguration"
+            refused = {U.FLINK_HOST_NETWORK_KEY: conf.get(U.FLINK_HOST_NETWORK_KEY, "").strip().lower() == "true",
+                       U.FLINK_REST_EXPOSED_TYPE_KEY: conf.get(U.FLINK_REST_EXPOSED_TYPE_KEY, "").strip()
+                       in ("LoadBalancer", "NodePort")}
+            refused.update({k: conf[k].strip() != U.JOB_SERVICE_ACCOUNT for k in U.FLINK_SERVICE_ACCOUNT_KEYS
+                            if k in conf})
+            refused.update({k: True for k in U.FLINK_POD_TEMPLATE_FILE_KEYS if k in conf})
+            for key, bad in refused.items():
+                if bad:
+                    problems.append(Problem(f"{where}[{key!r}]", repr(conf[key]),
+                                            "the platform owns how the pods run (network, ServiceAccount "
+                                            f"{U.JOB_SERVICE_ACCOUNT!r}, pod templates, REST service type); remove it"))
+    return problems
+
+
 def _workloads_fit_the_platform(config: PlatformConfig) -> list[Problem]:
     return [Problem(*issue) for issue in workload_problems(config, CONFIG_ROOT)]
 
@@ -309,6 +416,10 @@ CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _pod_security_fits_the_environment,
     _workload_secrets_stay_in_their_tenant,
     _rest_urls_stay_in_their_tenant,
+    _no_literal_credentials_in_flink_configuration,
+    _ingress_stays_in_its_tenant,
+    _state_stays_in_its_tenant,
+    _flink_pod_options_stay_platform_owned,
     _workloads_fit_the_platform,
     _workloads_fit_quotas,
     _features_have_their_flows,

@@ -583,3 +583,17 @@ AWAIT_CONDITIONS: dict[str, tuple[tuple[str, str], ...]] = {
 PROMETHEUS_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
 PROMETHEUS_REPORTER_PREFIX = "metrics.reporter.prom"
 PROMETHEUS_PORT = 9249
+
+# --- Flink options that place the JobManager/TaskManager pods (Flink ``KubernetesConfigOptions``) -----------------
+#: ``kubernetes.hostnetwork.enabled``: the pods share the node's network namespace.
+FLINK_HOST_NETWORK_KEY = "kubernetes.hostnetwork.enabled"
+#: ServiceAccount overrides; the operator sets ``kubernetes.service-account`` from ``spec.serviceAccount``.
+FLINK_SERVICE_ACCOUNT_KEYS = ("kubernetes.service-account", "kubernetes.jobmanager.service-account",
+                              "kubernetes.taskmanager.service-account")
+#: Pod template files (the operator writes the jobmanager/taskmanager ones from ``podTemplate``).
+FLINK_POD_TEMPLATE_FILE_KEYS = ("kubernetes.pod-template-file", "kubernetes.pod-template-file.default",
+                                "kubernetes.pod-template-file.jobmanager", "kubernetes.pod-template-file.taskmanager")
+#: Pod annotations set from Flink config (``key:value,key:value``).
+FLINK_POD_ANNOTATION_KEYS = ("kubernetes.jobmanager.annotations", "kubernetes.taskmanager.annotations")
+#: ``kubernetes.rest-service.exposed.type``: ClusterIP (default), NodePort, LoadBalancer, Headless_ClusterIP.
+FLINK_REST_EXPOSED_TYPE_KEY = "kubernetes.rest-service.exposed.type"

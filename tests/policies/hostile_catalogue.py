@@ -8,8 +8,8 @@ four operator CRDs (~600 kB each) are replaced by their metadata, which is all t
 variant costs a fraction of a second.
 
 Classes (hostile): pod-template merge, restricted profile, Flink options, Namespace Pod Security, tenant secrets,
-RBAC, NetworkPolicies, webhooks and CRDs, Service exposure, unreadable kinds, tenant state. Classes the branch does
-not cover yet (secret detection word list, Ingress hosts, job-id fingerprints, jar-URI hosts) are not listed here.
+RBAC, NetworkPolicies, webhooks and CRDs, Service exposure, unreadable kinds, tenant state, literal credentials.
+Classes the branch does not cover yet (Ingress hosts, job-id fingerprints, jar-URI hosts) are not listed here.
 """
 
 from __future__ import annotations
@@ -388,6 +388,43 @@ def hostile() -> list[Variant]:
     H("state-session-job-savepoint-other-tenant", "tenant-state", (FSJ, setp("spec", "job", "initialSavepointPath",
                                                                              value="s3://acme-flink-prod/state/"
                                                                              "payments/payments-prod/x/sp")))
+    # Ingress
+    IDX = ("FlinkDeployment", "search-prod", "search-indexer")
+    ing = lambda host, extra=None: {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {  # noqa: E731
+        "name": "web", "namespace": "analytics-prod", **(extra or {})}, "spec": {
+        "ingressClassName": "nginx", "rules": [{"host": host}]}}
+    H("ingress-other-tenant-host", "ingress", add=[ing("ledger.payments-prod.flink.acme.internal")])
+    H("ingress-other-tenant-name", "ingress", add=[ing("payments.flink.acme.internal")])
+    H("ingress-snippet", "ingress", add=[ing("sessionize.analytics-prod.flink.acme.internal", {"annotations": {
+        "nginx.ingress.kubernetes.io/server-snippet": "location / { proxy_pass http://10.0.0.1; }"}})])
+    H("ingress-internet-facing", "ingress", add=[{**ing("sessionize.analytics-prod.flink.acme.internal"), "spec": {
+        "ingressClassName": "internet-facing", "rules": [{"host": "sessionize.analytics-prod.flink.acme.internal"}]}}])
+    H("flink-ingress-class", "ingress", (IDX, setp("spec", "ingress", "className", value="internet-facing")))
+    H("flink-ingress-snippet", "ingress", (IDX, setp("spec", "ingress", "annotations", value={
+        "nginx.ingress.kubernetes.io/configuration-snippet": "more_set_headers x;"})))
+    H("flink-ingress-other-tenant-template", "ingress", (IDX, setp("spec", "ingress", "template",
+                                                                   value="{{name}}.payments-prod.flink.acme.internal")))
+    # literal credentials (the shared word list and value shapes)
+    for id_, key, value in [
+        ("azure-account-key", "fs.azure.account.key.acct.dfs.core.windows.net", "bG9uZ2tleQ=="),
+        ("s3-secret-key", "s3.secret-key", "wJalrXUtnFEMI"),
+        ("sas-token", "fs.azure.sas.fixed.token.acct", "sv=2022-11-02&ss=b&sig=" + "Q" * 43),
+        ("java-opts-password", "env.java.opts.all", "-Djavax.net.ssl.keyStorePassword=changeit"),
+        ("jaas-password", "properties.sasl.jaas.config",
+         'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";'),
+        ("reporter-apikey", "metrics.reporter.dghttp.apikey", "0123456789abcdef"),
+    ]:
+        H(f"conf-{id_}", "secret-detection", (FD, setp(*CONF, key, value=value)))
+    H("env-github-pat", "secret-detection", (FD, append(*COMMON, "containers", 0, "env", value={
+        "name": "GITHUB_PAT", "value": "ghp_0123456789"})))
+    H("env-flink-properties", "secret-detection", (FD, append(*COMMON, "containers", 0, "env", value={
+        "name": "FLINK_PROPERTIES", "value": "rest.port: 8081\ns3.secret-key: wJalrXUtnFEMI"})))
+    H("job-args-password", "secret-detection", (FD, setp("spec", "job", "args", value=["--db-password=hunter2"])))
+    H("container-args-token", "secret-detection", (OP, setp(*OPPOD, "containers", 0, "args", value=[
+        "--api-token=abc123"])))
+    H("operator-config-secret", "secret-detection", (("ConfigMap", "flink-operator", "flink-operator-config"),
+                                                     lambda o: o["data"].__setitem__("config.yaml", o["data"][
+                                                         "config.yaml"] + "\ns3.secret-key: wJalrXUtnFEMI\n")))
     return out
 
 
@@ -490,6 +527,19 @@ def harmless() -> list[Variant]:
                                                "ports": [{"port": 9200, "protocol": "TCP"}]}]}}])
     H("rest-from-own-namespace", (REST_NP, append("spec", "ingress", 0, "from", value={
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "analytics-reporting-prod"}}})))
+    H("secret-by-reference", (FD, setp(*CONF, "s3.secret-key", value="${AWS_SECRET_ACCESS_KEY}")))
+    H("credentials-provider", (FD, setp(*CONF, "fs.s3a.aws.credentials.provider",
+                                        value="com.amazonaws.auth.WebIdentityTokenCredentialsProvider")))
+    H("delegation-tokens", (FD, setp(*CONF, "security.delegation.tokens.enabled", value="false")))
+    H("env-password-file", (FD, append(*COMMON, "containers", 0, "env", value={
+        "name": "KAFKA_PASSWORD_FILE", "value": "/etc/kafka/password"})))
+    H("env-token-refresh", (FD, append(*COMMON, "containers", 0, "env", value={
+        "name": "TOKEN_REFRESH_INTERVAL_S", "value": "300"})))
+    H("ingress-own-host", add=[{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+        "name": "web", "namespace": "analytics-prod"}, "spec": {"ingressClassName": "nginx", "rules": [
+            {"host": "sessionize.analytics-prod.flink.acme.internal"}]}}])
+    H("flink-ingress-body-size", (("FlinkDeployment", "search-prod", "search-indexer"), setp(
+        "spec", "ingress", "annotations", value={"nginx.ingress.kubernetes.io/proxy-body-size": "16m"})))
     H("session-job-parallelism", (FSJ, setp("spec", "job", "parallelism", value=2)))
     H("session-job-own-savepoint", (FSJ, setp("spec", "job", "initialSavepointPath", value=(
         "s3://acme-flink-prod/state/analytics/analytics-reporting-prod/daily-revenue/savepoints/sp-3"))))

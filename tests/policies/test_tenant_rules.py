@@ -43,6 +43,9 @@ PEER = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ka
 CRD = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
        "metadata": {"name": "flinkdeployments.flink.apache.org"}, "spec": {"group": "flink.apache.org"}}
 
+INGRESS = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i", "namespace": "team-a"},
+           "spec": {"ingressClassName": "nginx", "rules": [{"host": "orders.team-a.flink.example"}]}}
+
 # (id, object, policy, text in the message)
 VIOLATIONS = [
     ("widened-job-role", mutate(JOB_ROLE, (("rules", 0, "resources"), ["pods", "configmaps", "secrets"])),
@@ -94,6 +97,14 @@ VIOLATIONS = [
     ("service-external-ip", service({"externalIPs": ["203.0.113.9"]}), "security-service-exposure", "externalIPs"),
     ("rest-service-exposed", mutate(FD, (("spec", "flinkConfiguration", "kubernetes.rest-service.exposed.type"),
                                          "LoadBalancer")), "security-service-exposure", "REST API"),
+    ("ingress-class", mutate(INGRESS, (("spec", "ingressClassName"), "internet-facing")), "security-ingress",
+     "'internet-facing' is not one of ['nginx']"),
+    ("ingress-snippet", mutate(INGRESS, (("metadata", "annotations"), {
+        "nginx.ingress.kubernetes.io/server-snippet": "location /x { proxy_pass http://10.0.0.1; }"})),
+     "security-ingress", "server-snippet"),
+    ("flink-ingress-class", mutate(FD, (("spec", "ingress"), {"template": "{{name}}.{{namespace}}.flink.example",
+                                                              "className": "internet-facing"})),
+     "security-ingress", "spec.ingress.className"),
     ("deployment-patch", {"apiVersion": "apps/v1", "kind": "DeploymentPatch", "metadata": {"name": "x"}},
      "security-readable-kinds", "cannot read"),
     ("helm-release", {"apiVersion": "helm.sh/v3", "kind": "Release", "metadata": {"name": "x"}},
@@ -101,6 +112,10 @@ VIOLATIONS = [
 ]
 
 PASSES = [
+    ("ingress-nginx", INGRESS),
+    ("flink-ingress-nginx", mutate(FD, (("spec", "ingress"), {"template": "{{name}}.{{namespace}}.flink.example",
+                                                              "className": "nginx", "annotations": {
+                                                                  "nginx.ingress.kubernetes.io/proxy-body-size": "8m"}}))),
     ("job-role", JOB_ROLE), ("operator-role", OPERATOR_ROLE),
     ("app-role", role("app", [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}])),
     ("sa-binding", binding([SA])),
@@ -117,12 +132,12 @@ PASSES = [
                                             "ClusterIP"))),
 ]
 
-MINE = ("security-rbac-grants", "security-rbac-subjects", "security-network-policy", "security-admission-webhooks",
+MINE = ("security-ingress", "security-rbac-grants", "security-rbac-subjects", "security-network-policy", "security-admission-webhooks",
         "security-service-exposure", "security-readable-kinds")
 
 
 def _only_mine(judge):
-    return judge.only(*MINE)
+    return judge.only(*MINE, security_ingress={"allowedClasses": ["nginx"]})
 
 
 @pytest.mark.parametrize("case_id,obj,policy,text", VIOLATIONS, ids=[c[0] for c in VIOLATIONS])
@@ -164,7 +179,8 @@ SECRET = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "orders-env
 BASE = [ns("flink-operator"), OPERATOR_CM, ns("team-a", "alpha"), ns("team-b", "beta"), DENY_A, DENY_B, APP, SECRET]
 TENANT_SECRETS = {"stack_tenant_secrets": {"tenantSecrets": {"alpha": ["alpha-kafka-password"],
                                                              "beta": ["beta-kafka-password"]}}}
-STACK = ("stack-tenant-secrets", "stack-tenant-state", "stack-tenant-network", "stack-operator-namespace-bindings")
+STACK = ("stack-tenant-secrets", "stack-tenant-state", "stack-tenant-network", "stack-operator-namespace-bindings",
+         "stack-tenant-ingress")
 CONF = ("spec", "flinkConfiguration")
 
 
@@ -197,6 +213,12 @@ STACK_VIOLATIONS = [
      "stack-tenant-network", "['team-b'] of another tenant"),
     ("egress-to-other-tenant-label", BASE + [netpol({"egress": [{"to": [{"namespaceSelector": {"matchLabels": {
         "flink-platform.io/tenant": "beta"}}}]}]}, name="out")], "stack-tenant-network", "['beta']"),
+    ("ingress-host-of-other-tenant", BASE + [{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                                              "metadata": {"name": "i", "namespace": "team-a"},
+                                              "spec": {"rules": [{"host": "pay.team-b.flink.example"}]}}],
+     "stack-tenant-ingress", "names ['team-b']"),
+    ("flink-ingress-template-of-other-tenant", replace(APP, mutate(APP, (("spec", "ingress"), {
+        "template": "orders.team-b.flink.example"}))), "stack-tenant-ingress", "spec.ingress.template"),
     ("tenant-sa-in-operator-namespace", BASE + [binding([SA], ref=("Role", "flink-operator"), ns="flink-operator")],
      "stack-operator-namespace-bindings", "namespace 'team-a' rights in the operator namespace"),
 ]

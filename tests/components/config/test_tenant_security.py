@@ -50,6 +50,36 @@ REFUSED = [
     ("gate-to-other-tenants-rest-host", [at("tenants.0.restHosts", ["flink.payments.acme.internal"]),
                                          at(GATE, "https://flink.payments.acme.internal")],
      "platform.workloads.sessionJobs[0].gate.restUrl", "platform.tenants[1].restHosts"),
+    ("s3-secret-in-plain-session-cluster", [at("workloads.plainSessionClusters", [{
+        "name": "legacy", "tenant": "analytics", "namespace": "analytics-prod", "image": "flink:1.20.1",
+        "jobManager": {"cpu": 1, "memory": "1024m"}, "taskManager": {"cpu": 1, "memory": "1024m"},
+        "flinkConfiguration": {"s3.secret-key": "AKIAplaintext"}}])],
+     "platform.workloads.plainSessionClusters[0].flinkConfiguration['s3.secret-key']", "plaintext"),
+    ("jaas-password-in-application", [at("workloads.applications.2.flinkConfiguration", {
+        "properties.sasl.jaas.config": 'PlainLoginModule required username="u" password="p";'})],
+     "platform.workloads.applications[2].flinkConfiguration['properties.sasl.jaas.config']", "(password)"),
+    ("ingress-host-of-other-tenant", [at("workloads.applications.3.ingress.template",
+                                         "{{name}}.payments-prod.flink.acme.internal")],
+     "platform.workloads.applications[3].ingress.template", "names ['payments-prod'] of another tenant"),
+    ("ingress-snippet", [at("workloads.applications.3.ingress.annotations", {
+        "nginx.ingress.kubernetes.io/server-snippet": "location / {}"})],
+     "platform.workloads.applications[3].ingress.annotations['nginx.ingress.kubernetes.io/server-snippet']",
+     "raw ingress-controller configuration"),
+    ("initial-savepoint-of-other-tenant", [at("workloads.applications.2.job.initialSavepointPath",
+                                              "s3://acme-flink-prod/state/payments/payments-prod/payments-ledger/sp-1")],
+     "platform.workloads.applications[2].job.initialSavepointPath", "under tenant 'payments'"),
+    ("checkpoint-override-of-other-tenant", [at("workloads.applications.2.state", {
+        "checkpointDir": "s3://acme-flink-prod/state/search/search-prod/x/checkpoints"})],
+     "platform.workloads.applications[2] (rendered flinkConfiguration['execution.checkpointing.dir'])",
+     "under tenant 'search'"),
+    ("host-network-option", [at("workloads.applications.2.flinkConfiguration", {"kubernetes.hostnetwork.enabled": True})],
+     "platform.workloads.applications[2].flinkConfiguration['kubernetes.hostnetwork.enabled']", "platform owns"),
+    ("service-account-option", [at("workloads.applications.2.flinkConfiguration", {
+        "kubernetes.jobmanager.service-account": "flink-operator"})],
+     "platform.workloads.applications[2].flinkConfiguration['kubernetes.jobmanager.service-account']", "'flink'"),
+    ("rest-load-balancer-option", [at("workloads.applications.2.flinkConfiguration", {
+        "kubernetes.rest-service.exposed.type": "LoadBalancer"})],
+     "platform.workloads.applications[2].flinkConfiguration['kubernetes.rest-service.exposed.type']", "REST service"),
     ("gate-to-metadata-ip", [at(GATE, "http://169.254.169.254:80")], "platform.workloads.sessionJobs[0].gate.restUrl",
      "neither a Service"),
 ]
@@ -64,6 +94,13 @@ ALLOWED = [
                           at("workloads.applications.2.secretEnv", [
                               {"name": "KAFKA_SASL_PASSWORD", "secret": "analytics-kafka-password"},
                               {"name": "AWS_SECRET_ACCESS_KEY", "secret": "analytics-s3-key"}])]),
+    ("secret-by-reference", [at("workloads.applications.2.flinkConfiguration", {
+        "s3.secret-key": "${AWS_SECRET_ACCESS_KEY}", "fs.s3a.aws.credentials.provider": "com.x.EnvProvider"})]),
+    ("ingress-own-host", [at("workloads.applications.3.ingress.template", "indexer.search-prod.flink.acme.internal"),
+                          at("workloads.applications.3.ingress.annotations", {
+                              "nginx.ingress.kubernetes.io/proxy-body-size": "16m"})]),
+    ("initial-savepoint-own", [at("workloads.applications.2.job.initialSavepointPath",
+                                  "s3://acme-flink-prod/state/analytics/analytics-prod/sessionize/savepoints/sp-7")]),
     ("restricted-stays", [at("tenants.0.podSecurity", "restricted")]),
     ("baseline-in-staging", [at("environment", "staging"), at("tenants.1.podSecurity", "baseline")]),
 ]
