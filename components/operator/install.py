@@ -95,11 +95,10 @@ def config_entries(args: FlinkOperatorArgs) -> list[tuple[str, Any]]:
     entries: list[tuple[str, Any]] = [(k, s.config.get(k, v)) for k, v in upstream.OPERATOR_DEFAULT_CONFIG]
     defaults = {k for k, _ in upstream.OPERATOR_DEFAULT_CONFIG}
     entries += sorted((k, v) for k, v in s.config.items() if k not in defaults)
-    entries += [
-        (upstream.KEY_PROM_FACTORY, upstream.PROM_REPORTER_FACTORY),
-        (upstream.KEY_PROM_PORT, str(s.metrics_port)),
-        (upstream.KEY_DYNAMIC_NAMESPACES, str(s.dynamic_namespaces).lower()),
-    ]
+    if s.metrics_reporter == "prometheus":
+        entries += [(upstream.KEY_PROM_FACTORY, upstream.PROM_REPORTER_FACTORY),
+                    (upstream.KEY_PROM_PORT, str(s.metrics_port))]
+    entries.append((upstream.KEY_DYNAMIC_NAMESPACES, str(s.dynamic_namespaces).lower()))
     if s.dynamic_namespaces:
         entries.append((upstream.KEY_DYNAMIC_CONFIG, "true"))
     if args.leader_election:
@@ -266,7 +265,8 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
         "imagePullPolicy": s.image.pull_policy,
         "command": list(upstream.OPERATOR_COMMAND),
         "ports": [
-            {"containerPort": s.metrics_port, "name": upstream.OPERATOR_METRICS_PORT_NAME, "protocol": "TCP"},
+            *([{"containerPort": s.metrics_port, "name": upstream.OPERATOR_METRICS_PORT_NAME, "protocol": "TCP"}]
+              if s.metrics_reporter == "prometheus" else []),
             {"containerPort": s.health.port, "name": upstream.OPERATOR_HEALTH_PORT_NAME, "protocol": "TCP"},
         ],
         "env": [
@@ -356,9 +356,8 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
                     upstream.DEFAULT_CONTAINER_ANNOTATION: upstream.OPERATOR_CONTAINER_NAME,
                     **s.pod.annotations,
                     L.CONFIG_CHECKSUM: checksum,
-                    L.PROMETHEUS_SCRAPE: "true",
-                    L.PROMETHEUS_PORT: str(s.metrics_port),
-                    L.PROMETHEUS_PATH: METRICS_PATH,
+                    **({L.PROMETHEUS_SCRAPE: "true", L.PROMETHEUS_PORT: str(s.metrics_port),
+                        L.PROMETHEUS_PATH: METRICS_PATH} if s.metrics_reporter == "prometheus" else {}),
                 }},
                 "spec": {
                     "securityContext": _pod_security(args),
@@ -491,7 +490,8 @@ class FlinkOperator(pulumi.ComponentResource):
             self.network = OperatorNetworkPolicies(f"{name}-network", NetworkPoliciesArgs(
                 operator_namespace=args.namespace, watched=args.watched_names,
                 egress={w.name: w.egress for w in args.watched}, cluster_wide=args.cluster_wide,
-                webhook=s.webhook.enabled, metrics_port=s.metrics_port, health_port=s.health.port,
+                webhook=s.webhook.enabled, health_port=s.health.port,
+                metrics_port=s.metrics_port if s.metrics_reporter == "prometheus" else None,
                 network=args.network,
                 extra_egress=s.extra_egress, labels=labels_for(args, "network"),
             ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)

@@ -145,6 +145,12 @@ INVALID = [
      "platform.operator.config", "does not match any of"),
     ("config-not-scalar", ("operator.config", {"kubernetes.operator.label.selector": ["a"]}),
      "platform.operator.config['kubernetes.operator.label.selector']", "must be a scalar"),
+    # metrics
+    ("metrics-reporter-bad", ("operator.metricsReporter", "statsd"), "platform.operator.metricsReporter",
+     "'prometheus' or 'none'"),
+    ("metrics-port-without-reporter", ("operator", {"version": "1.15.0", "metricsReporter": "none",
+                                                    "metricsPort": 9249}),
+     "platform.operator", "with metricsReporter 'none' leave it unset"),
     # logging, health, TLS
     ("logging-framework-bad", ("operator.logging", {"framework": "jul"}), "platform.operator.logging.framework",
      "'log4j2' or 'logback'"),

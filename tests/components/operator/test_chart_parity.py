@@ -129,9 +129,12 @@ def _pod_metadata(ours: Obj, up: Obj) -> None:
     meta, up_meta = ours["spec"]["template"]["metadata"], up["spec"]["template"]["metadata"]
     annotations = meta["annotations"]
     assert len(annotations.pop(L.CONFIG_CHECKSUM)) == 64
-    assert annotations.pop(L.PROMETHEUS_SCRAPE) == "true"
-    assert annotations.pop(L.PROMETHEUS_PORT) == str(up["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"])
-    assert annotations.pop(L.PROMETHEUS_PATH) == "/metrics"
+    up_ports = {p["name"]: p["containerPort"] for p in up["spec"]["template"]["spec"]["containers"][0]["ports"]}
+    if "metrics" in up_ports:  # scrape annotations exactly when the chart exposes a metrics port
+        assert annotations.pop(L.PROMETHEUS_SCRAPE) == "true"
+        assert annotations.pop(L.PROMETHEUS_PORT) == str(up_ports["metrics"])
+        assert annotations.pop(L.PROMETHEUS_PATH) == "/metrics"
+    assert not {L.PROMETHEUS_SCRAPE, L.PROMETHEUS_PORT, L.PROMETHEUS_PATH} & set(annotations)
     assert meta["labels"].pop(L.APP_INSTANCE) == ours["metadata"]["namespace"]
     assert meta["labels"].pop(L.APP_PART_OF) == L.PART_OF
     assert meta == up_meta
@@ -334,6 +337,8 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         tls={"enabled": True, "secretName": "operator-tls", "secretKeyRef": {"name": "tls-pass", "key": "pw"}},
         webhook={"enabled": True}, metricsPort=9250,
     ),
+    "metrics-reporter-none": _with(metricsReporter="none", config={
+        "kubernetes.operator.metrics.reporter.jmx.factory.class": "org.apache.flink.metrics.jmx.JMXReporterFactory"}),
     "logback": _with(
         logging={"framework": "logback",
                  "logbackOperator": '<configuration><root level="DEBUG"/></configuration>',
