@@ -35,6 +35,11 @@ C0 = (*POD, "containers", 0)
 
 # (id, object, policy, path fragment, config for that policy)
 VIOLATIONS = [
+    ("static-s3-keys", mutate(SECURE_FD, (conf("s3.access-key"), "${S3_ACCESS_KEY}")),
+     "security-workload-identity", "flinkConfiguration['s3.access-key']", {"preferWorkloadIdentity": True}),
+    ("static-aws-env", mutate(SECURE_FD, (("spec", "podTemplate", "spec", "containers", 0, "env"), [
+        {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": "s3", "key": "secret"}}}])),
+     "security-workload-identity", "containers[0].env[0]", {"preferWorkloadIdentity": True}),
     ("image-latest", mutate(DEPLOYMENT, ((*C0, "image"), "ghcr.io/example/app:latest")), "platform-image-pinned",
      "containers[0].image", {}),
     ("image-untagged", mutate(DEPLOYMENT, ((*C0, "image"), "ghcr.io/example/app")), "platform-image-pinned",
@@ -129,6 +134,8 @@ PASSES = [
     ("env-secret-ref", mutate(DEPLOYMENT, ((*C0, "env"), [{"name": "DB_PASSWORD", "valueFrom": {
         "secretKeyRef": {"name": "db", "key": "password"}}}, {"name": "PASSWORD_FILE", "value": ""}])), {}),
     ("flink-conf-env-ref", mutate(SECURE_FD, (conf("s3.secret-key"), "${S3_SECRET_KEY}")), {}),
+    ("workload-identity", mutate(SECURE_FD, (conf("execution.checkpointing.dir"), "s3://bucket/checkpoints")),
+     {"security-workload-identity": {"preferWorkloadIdentity": True}}),
     ("labels-present", mutate(DEPLOYMENT, (("metadata", "labels"), {"app.kubernetes.io/part-of": "x"})),
      {"platform-required-labels": {"labels": ["app.kubernetes.io/part-of"]}}),
 ]
