@@ -30,7 +30,7 @@ from components.config import labels as L
 from components.config import names
 from components.config import quantities
 from components.operator import upstream, validation
-from components.workloads.config import WorkloadsConfig
+from components.workloads.config import SECRETS_CONFIG_KEY, SecretName, WorkloadsConfig
 
 #: The stack config key (project namespace ``flink-platform``) holding the whole platform config.
 CONFIG_KEY = "platform"
@@ -1175,6 +1175,14 @@ class GuardRailsConfig(_Model):
         return out
 
 
+#: A DNS host name (lower case) a tenant's REST calls may go to.
+RestHost = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", max_length=253,
+          description="a lower-case DNS host name"),
+]
+
+
 class TenantConfig(_Model):
     """A team that owns namespaces."""
 
@@ -1194,6 +1202,16 @@ class TenantConfig(_Model):
     )
     egress: list[EgressRule] = Field(
         default_factory=list, description="Egress of the tenant's Flink pods (Kafka, S3, ZooKeeper) by CIDR and port."
+    )
+    secrets: list[SecretName] = Field(
+        default_factory=list,
+        description=f"Keys of {SECRETS_CONFIG_KEY} this tenant's workloads may use (secretEnv); a key belongs to one "
+        "tenant.",
+    )
+    rest_hosts: list[RestHost] = Field(
+        default_factory=list,
+        description="Hosts outside the tenant's namespaces its gates and REST jobs may call (gate.restUrl, "
+        "restJobs.restUrl), e.g. 'flink.payments.acme.internal'. Services in its own namespaces need no entry.",
     )
 
     guard_rails: GuardRailsConfig | None = Field(
@@ -1289,12 +1307,28 @@ def _problem(error: dict[str, Any]) -> Problem:
         message = message.removeprefix(prefix)
     value = error.get("input")
     if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        field = str(loc[-1]) if loc else "value"
-        message += (
-            f"; YAML read an unquoted value as the number {value!r}: quote it in the stack file, e.g. "
-            f'{field}: "{value}" (and mind that unquoted YAML drops trailing zeros: 1.30 becomes 1.3)'
-        )
+        message += _quote_hint(loc, value)
     return Problem(_path(loc), _show(value), message)
+
+
+def _quote_hint(loc: tuple[Any, ...], value: int | float) -> str:
+    """What to write instead of a number YAML read where a string belongs: the right unit for a memory size, the
+    supported versions for a Kubernetes version, else the number quoted."""
+    field = str(loc[-1]) if loc else "value"
+    said = f"; YAML read an unquoted value as the number {value!r}"
+    if field == "kubernetesVersion":
+        meant = [v for v in SUPPORTED_KUBERNETES_VERSIONS if float(v) == value]
+        example = meant[0] if meant else SUPPORTED_KUBERNETES_VERSIONS[-1]
+        return (f'{said}: quote it, e.g. {field}: "{example}" (unquoted YAML drops trailing zeros: 1.30 becomes '
+                f"1.3); supported: {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}")
+    if field.lower().endswith("memory") and isinstance(value, int):
+        if loc and loc[0] == "workloads":  # a Flink memory size: m is MiB, a bare number is bytes
+            return (f'{said}, which would be {value} bytes: give the unit, e.g. {field}: "{value}m" ({value} MiB; '
+                    "Flink units b, k, m, g, t are 1024-based)")
+        return (f'{said}, which would be {value} bytes: give the unit, e.g. {field}: "{value}Mi" ({value} MiB; '
+                "Kubernetes units Ki, Mi, Gi are 1024-based, k, M, G 1000-based)")
+    return (f"{said}: quote it in the stack file, e.g. "
+            f'{field}: "{value}" (and mind that unquoted YAML drops trailing zeros: 1.30 becomes 1.3)')
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> set[str]:
