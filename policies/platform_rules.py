@@ -475,12 +475,15 @@ _IDENTITY_FIX = ("give the job ServiceAccount a cloud identity instead (stack ke
 def check_workload_identity(res: Resource, cfg) -> Iterator[Finding]:
     if not cfg["preferWorkloadIdentity"]:
         return
+    seen = set()
     for view in pod_views(res):
-        for path, c in view.containers:
+        for rel, c in view.containers:
             for i, env in enumerate(items(get(c, "env"))):
-                if get(env, "name") in STATIC_CREDENTIAL_ENV:
-                    yield Finding(f"{path}.env[{i}]", f"env {get(env, 'name')!r} hands the pod static cloud "
-                                  "credentials", _IDENTITY_FIX)
+                where = view.cpath((*rel, "env", i))
+                if get(env, "name") in STATIC_CREDENTIAL_ENV and where not in seen:
+                    seen.add(where)
+                    yield Finding(where, f"env {get(env, 'name')!r} hands the pod static cloud credentials",
+                                  _IDENTITY_FIX)
     if res.kind in FLINK_KINDS:
         spec, prefix = _flink_prefix(res)
         for key in V.flatten_config(get(spec, "flinkConfiguration")):
