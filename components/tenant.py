@@ -90,7 +90,8 @@ class Tenant(pulumi.ComponentResource):
                     namespace=tenant.operator.namespace,
                     operator_version=args.operator_version,
                     watched=tuple(
-                        WatchedNamespace(name=ns, tenant=tenant.name, egress=tuple(tenant.egress))
+                        WatchedNamespace(name=ns, tenant=tenant.name, egress=tuple(tenant.egress),
+                                         job_service_account_annotations=tenant.job_service_account_annotations())
                         for ns in tenant.namespaces
                     ),
                     network=args.network,

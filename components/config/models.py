@@ -1218,6 +1218,14 @@ class TenantConfig(_Model):
         default=None,
         description="Overrides of the platform's guardRails for this tenant's namespaces (only the fields set here).",
     )
+    job_service_account: JobServiceAccountConfig | None = Field(
+        default=None,
+        description="Annotations of the `flink` ServiceAccount in this tenant's namespaces (workload identity per "
+        "tenant), over its operator's jobServiceAccount.annotations.",
+    )
+
+    def job_service_account_annotations(self) -> dict[str, str]:
+        return dict(self.job_service_account.annotations) if self.job_service_account else {}
 
     @field_validator("labels")
     @classmethod

@@ -46,6 +46,8 @@ class WatchedNamespace(BaseModel):
     name: str
     tenant: str
     egress: tuple[EgressRule, ...] = ()
+    #: The tenant's own annotations of the job ServiceAccount (over the operator's jobServiceAccount.annotations).
+    job_service_account_annotations: dict[str, str] = {}
 
 
 class FlinkOperatorArgs(BaseModel):
@@ -473,6 +475,8 @@ class FlinkOperator(pulumi.ComponentResource):
             job_role=s.rbac.job_role, job_role_binding=s.rbac.job_role_binding,
             operator_service_account=s.service_account.name,
             job_service_account_annotations=s.job_service_account.annotations,
+            job_service_account_annotations_by_namespace={
+                w.name: w.job_service_account_annotations for w in args.watched if w.job_service_account_annotations},
         ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)
         webhook_objects: list[pulumi.Resource] = []
         if s.webhook.enabled:

@@ -214,6 +214,13 @@ def test_a_tenant_operator_refuses_the_same_values(case: str, change: tuple[str,
         [str(p) for p in info.value.problems]
 
 
+def test_a_tenants_job_service_account_annotations_are_checked() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(_with("tenants.0.jobServiceAccount", {"annotations": {"bad key": "x"}}))
+    assert [p.path for p in info.value.problems] == [
+        "platform.tenants[0].jobServiceAccount.annotations['bad key'] (the key)"]
+
+
 def _definitions(version: str) -> dict[str, Any]:
     import json
     from importlib import resources

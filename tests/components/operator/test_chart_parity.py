@@ -495,3 +495,18 @@ def test_webhook_service_labels_stay_strings_where_the_chart_loses_them() -> Non
     assert chart["metadata"]["labels"] == {"example.com/scrape": False, "tier": 1}
     assert {k: ours["metadata"]["labels"][k] for k in ("example.com/scrape", "tier")} == {
         "example.com/scrape": "no", "tier": "1"}
+
+
+def test_a_tenant_on_the_shared_operator_annotates_its_own_job_service_accounts() -> None:
+    """Workload identity per tenant: the chart has one jobServiceAccount.annotations per release; a tenant of the
+    shared operator adds its own on the `flink` ServiceAccount of its namespaces (only there), over the operator's.
+    Beyond the chart, so checked here directly; with no tenant annotations the chart comparison above holds."""
+    config = _with(jobServiceAccount={"annotations": {"eks.amazonaws.com/sts-regional-endpoints": "true"}})
+    config["tenants"][0]["jobServiceAccount"] = {"annotations": {
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/team-a-flink"}}
+    objects, _ = _plan_objects(config)
+    accounts = {o.obj["metadata"]["namespace"]: o.obj["metadata"].get("annotations")
+                for o in objects if o.kind == "ServiceAccount" and o.obj["metadata"]["name"] == "flink"}
+    shared = {"eks.amazonaws.com/sts-regional-endpoints": "true"}
+    team_a = {**shared, "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/team-a-flink"}
+    assert accounts == {"team-a-dev": team_a, "team-a-batch": team_a, "team-b-dev": shared}
