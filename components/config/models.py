@@ -985,6 +985,12 @@ class OperatorSettings(_Model):
         "'none': no metrics port, as the chart without metrics.port (other reporters go in config, "
         "kubernetes.operator.metrics.reporter.<name>.*).")
     nodes_rule: bool = Field(default=False, description="Grant 'list nodes' (needed for NodePort REST services).")
+    disallow_restricted_artifact_hosts: bool = Field(
+        default=upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT,
+        description="The operator refuses session-job jars on http(s) hosts with a private, loopback, link-local, "
+        f"wildcard or multicast address ({upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY}). False for an internal "
+        "artifact server on a private address.",
+    )
     config: dict[str, ConfigScalar] = Field(
         default_factory=dict,
         description="Operator config (config.yaml): typed values (durations such as '30 s', booleans, numbers, "
@@ -1024,13 +1030,13 @@ class OperatorSettings(_Model):
         owned = {
             upstream.KEY_WATCHED_NAMESPACES, upstream.KEY_HEALTH_PROBE_PORT, upstream.KEY_HEALTH_PROBE_ENABLED,
             upstream.KEY_LEADER_ELECTION, upstream.KEY_LEASE_NAME, upstream.KEY_DYNAMIC_NAMESPACES,
-            upstream.KEY_PROM_PORT,
+            upstream.KEY_PROM_PORT, upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY,
         }
         clash = sorted(owned & set(config))
         if clash:
             raise ValueError(
-                f"config keys {clash} are set by the platform from replicas, watch, dynamicNamespaces, metricsPort; "
-                "use those fields"
+                f"config keys {clash} are set by the platform from replicas, watch, dynamicNamespaces, metricsPort, "
+                "disallowRestrictedArtifactHosts; use those fields"
             )
         types = {**upstream.FLINK_DEFAULT_CONFIG_TYPES, **upstream.OPERATOR_CONFIG_TYPES}
         wrong = [(k, v, validation.config_value_problem(k, v, types, upstream.OPERATOR_CONFIG_ENUMS))
@@ -1069,6 +1075,18 @@ class EgressRule(_Model):
     dst_ports: list[Port] = Field(min_length=1)
 
 
+#: URI schemes of state/HA directories that live on the pods' own file system (no egress needed).
+LOCAL_STATE_SCHEMES = ("file", "local")
+
+
+class ObjectStorageEndpoint(EgressRule):
+    """An object store the Flink pods write checkpoints, savepoints and HA data to (issue 17 §5)."""
+
+    schemes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9+.-]*$")]] = Field(
+        default_factory=lambda: ["s3"], min_length=1,
+        description="State-directory URI schemes served by this endpoint (s3, s3a, gs, abfss, ...).")
+
+
 class NetworkConfig(_Model):
     """Network policies of the operator pods and of every Flink namespace."""
 
@@ -1080,8 +1098,18 @@ class NetworkConfig(_Model):
     dns: DnsConfig = Field(default_factory=DnsConfig)
     health_sources: list[NetworkPeer] = Field(default_factory=list, description="May reach the operator health port.")
     metrics_sources: list[NetworkPeer] = Field(
-        default_factory=list, description="May reach the operator metrics port (Prometheus)."
+        default_factory=list, description="May reach the operator metrics port (Prometheus), and Flink's Prometheus "
+        "reporter port of every workload when workloads.defaults.observability.prometheus is on."
     )
+    ingress_controllers: list[NetworkPeer] = Field(
+        default_factory=list, description="The ingress controller pods: they may reach the JobManager REST port of "
+        "the workloads that have an ingress (and only those).")
+    object_storage: list[ObjectStorageEndpoint] = Field(
+        default_factory=list, description="Object stores holding checkpoints, savepoints and HA data: the Flink pods "
+        "of a workload whose state directories use one of an endpoint's schemes may reach it.")
+    artifact_hosts: list[EgressRule] = Field(
+        default_factory=list, description="Hosts serving job jars by http(s): the operator (session jobs) and the "
+        "JobManager (applications) of a workload with such a jarURI may reach them.")
 
     @model_validator(mode="after")
     def _api_server_known(self) -> NetworkConfig:
@@ -1213,6 +1241,10 @@ class TenantConfig(_Model):
         description="Hosts outside the tenant's namespaces its gates and REST jobs may call (gate.restUrl, "
         "restJobs.restUrl), e.g. 'flink.payments.acme.internal'. Services in its own namespaces need no entry.",
     )
+    rest_runners: list[NetworkPeer] = Field(
+        default_factory=list, description="Where `pulumi up` runs for this tenant (a CI runner pod, or CIDRs): it may "
+        "reach the JobManager REST port of the tenant's gated workloads (SavepointGate) and plain session clusters "
+        "(REST jobs).")
 
     guard_rails: GuardRailsConfig | None = Field(
         default=None,

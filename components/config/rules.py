@@ -292,6 +292,14 @@ def _workloads_fit_quotas(config: PlatformConfig) -> list[Problem]:
     return problems
 
 
+def _features_have_their_flows(config: PlatformConfig) -> list[Problem]:
+    """Every feature switched on can work under the network policies: the peers and endpoints it needs are declared
+    (object storage for remote state, ingress controllers, REST runners, metrics sources, artifact hosts)."""
+    from components.operator.network import feature_problems
+
+    return feature_problems(config)
+
+
 #: Rules relating several fields; each returns its problems with exact paths. Run after the field rules passed.
 CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _tenant_names_unique,
@@ -303,6 +311,7 @@ CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _rest_urls_stay_in_their_tenant,
     _workloads_fit_the_platform,
     _workloads_fit_quotas,
+    _features_have_their_flows,
 ]
 
 

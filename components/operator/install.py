@@ -26,9 +26,9 @@ from pydantic import BaseModel, ConfigDict
 
 from components.config import labels as L
 from components.operator import upstream
-from components.config.models import OPERATOR_TMP_VOLUME, EgressRule, ExtraContainer, NetworkConfig, OperatorSettings
+from components.config.models import OPERATOR_TMP_VOLUME, EgressRule, ExtraContainer, GuardRailsConfig, NetworkConfig, OperatorSettings
 from components.operator.kube import declare
-from components.operator.network import NetworkPoliciesArgs, OperatorNetworkPolicies
+from components.operator.network import ClusterFlows, NetworkPoliciesArgs, OperatorNetworkPolicies
 from components.operator.rbac import WatchedNamespaceRbac, WatchedNamespaceRbacArgs
 
 LEASE_NAME = "flink-operator-lease"
@@ -40,12 +40,14 @@ METRICS_PATH = "/metrics"
 
 
 class WatchedNamespace(BaseModel):
-    """A namespace an operator watches, the tenant owning it and its Flink egress rules."""
+    """A namespace an operator watches, the tenant owning it, its Flink egress rules and what each of its Flink
+    clusters needs from the network (:func:`components.operator.network.cluster_flows`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     name: str
     tenant: str
     egress: tuple[EgressRule, ...] = ()
+    clusters: tuple[ClusterFlows, ...] = ()
     #: The tenant's own annotations of the job ServiceAccount (over the operator's jobServiceAccount.annotations).
     job_service_account_annotations: dict[str, str] = {}
 
@@ -62,6 +64,11 @@ class FlinkOperatorArgs(BaseModel):
     environment: str
     kubernetes_version: str
     tenant: str | None = None
+    #: Hosts the operator downloads session jobs' http(s) jars from (``network.artifactHosts``, when one needs it).
+    artifact_hosts: tuple[EgressRule, ...] = ()
+    #: A tenant's own operator: its namespace carries the tenant label and gets the tenant's ResourceQuota and
+    #: LimitRange like the tenant's other namespaces (issue 17 §8). None for the platform's shared operator.
+    guard_rails: GuardRailsConfig | None = None
 
     @property
     def cluster_wide(self) -> bool:
@@ -103,6 +110,9 @@ def config_entries(args: FlinkOperatorArgs) -> list[tuple[str, Any]]:
     entries.append((upstream.KEY_DYNAMIC_NAMESPACES, str(s.dynamic_namespaces).lower()))
     if s.dynamic_namespaces:
         entries.append((upstream.KEY_DYNAMIC_CONFIG, "true"))
+    if s.disallow_restricted_artifact_hosts != upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT:
+        entries.append((upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY,
+                        str(s.disallow_restricted_artifact_hosts).lower()))
     if args.leader_election:
         entries += [(upstream.KEY_LEADER_ELECTION, "true"), (upstream.KEY_LEASE_NAME, LEASE_NAME)]
     entries += [(upstream.KEY_HEALTH_PROBE_ENABLED, "true"), (upstream.KEY_HEALTH_PROBE_PORT, str(s.health.port))]
@@ -478,6 +488,15 @@ class FlinkOperator(pulumi.ComponentResource):
             job_service_account_annotations_by_namespace={
                 w.name: w.job_service_account_annotations for w in args.watched if w.job_service_account_annotations},
         ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)
+        #: The tenant's guard rails in a tenant operator's namespace; the operator pods wait for the LimitRange (its
+        #: defaults fill the limits the quota asks of every container).
+        self.guard_rails = None
+        if args.guard_rails is not None and args.tenant:
+            from components.guardrails import NamespaceGuardRails, NamespaceGuardRailsArgs
+
+            self.guard_rails = NamespaceGuardRails(f"{name}-guard-rails", NamespaceGuardRailsArgs(
+                namespace=args.namespace, tenant=args.tenant, operator_version=args.operator_version,
+                guard_rails=args.guard_rails), child)
         webhook_objects: list[pulumi.Resource] = []
         if s.webhook.enabled:
             for role, manifest in webhook_manifests(args, keystore_password):
@@ -486,14 +505,17 @@ class FlinkOperator(pulumi.ComponentResource):
             f"{name}-deployment", deployment_manifest(args, config_checksum(args, configmap["data"])),
             pulumi.ResourceOptions(parent=self, depends_on=[*deps, *([self.service_account] if sa.create else []),
                                                             self.config_map, self.rbac,
-                                                            *webhook_objects[:1]]),
+                                                            *webhook_objects[:1],
+                                                            *([self.guard_rails.limit_range] if self.guard_rails else [])]),
         )
         if args.leader_election:
             self.pdb = declare(f"{name}-pdb", pdb_manifest(args), child)
         if args.network.enabled:
             self.network = OperatorNetworkPolicies(f"{name}-network", NetworkPoliciesArgs(
                 operator_namespace=args.namespace, watched=args.watched_names,
-                egress={w.name: w.egress for w in args.watched}, cluster_wide=args.cluster_wide,
+                egress={w.name: w.egress for w in args.watched},
+                clusters={w.name: w.clusters for w in args.watched if w.clusters},
+                artifact_hosts=args.artifact_hosts, cluster_wide=args.cluster_wide,
                 webhook=s.webhook.enabled, health_port=s.health.port,
                 metrics_port=s.metrics_port if s.metrics_reporter == "prometheus" else None,
                 network=args.network,

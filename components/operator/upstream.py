@@ -201,6 +201,11 @@ JOBMANAGER_REST_PORT = 8081
 JOBMANAGER_RPC_PORT = 6123
 BLOB_SERVER_PORT = 6124
 TASKMANAGER_RPC_PORT = 6122
+#: TaskManager data exchange (shuffle) port: Flink's ``taskmanager.data.port`` defaults to 0, an ephemeral port no
+#: NetworkPolicy can name; the platform sets it to 6121 (the port of Flink's docs and old default configs) and
+#: allows it between the TaskManagers of one cluster only.
+TASKMANAGER_DATA_PORT_KEY = "taskmanager.data.port"
+TASKMANAGER_DATA_PORT = 6121
 
 # --- paths and environment of the operator container -----------------------------------------------------------------
 FLINK_CONF_DIR = "/opt/flink/conf"
@@ -536,6 +541,11 @@ JOB_DIFF_IGNORED = (
 #: .allowed-schemes``, 1.15.0 default: https only, case-insensitive).
 ARTIFACT_ALLOWED_SCHEMES_KEY = "kubernetes.operator.user.artifacts.allowed-schemes"
 ARTIFACT_ALLOWED_SCHEMES_DEFAULT = ("https",)
+#: Operator config: refuse http(s) jar hosts whose address (``InetAddress.getByName``) is loopback, link-local,
+#: site-local (private), wildcard or multicast (``kubernetes.operator.user.artifacts.disallow-restricted-hosts``,
+#: 1.15.0 default: true; ``DefaultValidator.validateJarURI``).
+ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY = "kubernetes.operator.user.artifacts.disallow-restricted-hosts"
+ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT = True
 
 
 @dataclass(frozen=True)

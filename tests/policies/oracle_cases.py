@@ -196,6 +196,20 @@ JM_MEMORY_CONFIG = [
     [("jobmanager.memory.process.size", "2g"), ("jobmanager.memory.jvm-overhead.fraction", "1.5")],
     [("jobmanager.memory.process.size", "2g"), ("jobmanager.memory.flink.size", "3g")],
     [("jobmanager.memory.process.size", "2g"), ("jobmanager.memory.heap.size", "1g")],
+    *([(total_key, total), (k, v)] for (total_key, total), (k, v) in itertools.product(
+        [("jobmanager.memory.process.size", t) for t in ("600m", "1g", "1600m", "12g")]
+        + [("jobmanager.memory.flink.size", t) for t in ("200m", "1g")]
+        + [("jobmanager.memory.heap.size", t) for t in ("100m", "1g")],
+        [("jobmanager.memory.off-heap.size", "512m"), ("jobmanager.memory.jvm-overhead.min", "600m"),
+         ("jobmanager.memory.jvm-overhead.max", "100m"), ("jobmanager.memory.jvm-overhead.fraction", "0.5"),
+         ("jobmanager.memory.jvm-metaspace.size", "512m"), ("jobmanager.memory.process.size", "1g"),
+         ("jobmanager.memory.flink.size", "800m"), ("jobmanager.heap.mb", "512")])),
+    [("jobmanager.memory.heap.size", "1g"), ("jobmanager.memory.flink.size", "1600m")],
+    [("jobmanager.memory.heap.size", "1g"), ("jobmanager.memory.flink.size", "1600m"),
+     ("jobmanager.memory.off-heap.size", "128m")],
+    [("jobmanager.memory.heap.size", "1g"), ("jobmanager.memory.flink.size", "1152m"),
+     ("jobmanager.memory.off-heap.size", "128m")],
+    [("jobmanager.memory.heap.size", "1g"), ("jobmanager.memory.flink.size", "1g")],
 ]
 TM_MEMORY_CONFIG = [
     *([(k, v)] for k in ("taskmanager.memory.process.size", "taskmanager.memory.flink.size",
@@ -215,6 +229,20 @@ TM_MEMORY_CONFIG = [
     [("taskmanager.memory.flink.size", "1g"), ("taskmanager.memory.network.min", "1g"),
      ("taskmanager.memory.network.max", "2g")],
     [("taskmanager.memory.process.size", "2g"), ("taskmanager.memory.flink.size", "3g")],
+    # each knob of the model on several total sizes (process, Flink, or task heap + managed)
+    *([(total_key, total), (k, v)] for (total_key, total), (k, v) in itertools.product(
+        [("taskmanager.memory.process.size", t) for t in ("800m", "1g", "1600m", "12g")]
+        + [("taskmanager.memory.flink.size", t) for t in ("600m", "1g", "12g")],
+        [("taskmanager.memory.network.min", "256m"), ("taskmanager.memory.network.max", "128m"),
+         ("taskmanager.memory.network.max", "2g"), ("taskmanager.memory.network.fraction", "0.3"),
+         ("taskmanager.memory.managed.fraction", "0.7"), ("taskmanager.memory.managed.size", "512m"),
+         ("taskmanager.memory.task.heap.size", "300m"), ("taskmanager.memory.jvm-overhead.min", "600m"),
+         ("taskmanager.memory.jvm-overhead.max", "100m"), ("taskmanager.memory.jvm-metaspace.size", "512m")])),
+    *([("taskmanager.memory.task.heap.size", heap), ("taskmanager.memory.managed.size", managed), (k, v)]
+      for heap, managed, (k, v) in itertools.product(("64m", "1g"), ("0", "512m"), [
+          ("taskmanager.memory.flink.size", "1600m"), ("taskmanager.memory.flink.size", "1g"),
+          ("taskmanager.memory.process.size", "2g"), ("taskmanager.memory.network.min", "1g"),
+          ("taskmanager.memory.network.fraction", "0.5")])),
 ]
 
 

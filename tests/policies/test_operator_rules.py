@@ -241,6 +241,15 @@ VIOLATIONS += [
      "operator-spec-types", "spec.job.savepointRedeployNonce"),
     ("bluegreen-template-without-job", "FBG", [(("spec", "template", "spec", "job"), DELETE)],
      "operator-spec-types", "spec.template.spec.job"),
+    # Flink's memory model: shares that do not fit the configured total.
+    ("tm-network-min-exceeds-process", "FD", [(("spec", "taskManager", "resource", "memory"), DELETE),
+                                              (conf("taskmanager.memory.process.size"), "2g"),
+                                              (conf("taskmanager.memory.network.min"), "1g")],
+     "operator-taskmanager", "spec.taskManager.resource.memory"),
+    ("jm-off-heap-exceeds-flink", "FD", [(("spec", "jobManager", "resource", "memory"), DELETE),
+                                         (conf("jobmanager.memory.flink.size"), "1g"),
+                                         (conf("jobmanager.memory.off-heap.size"), "2g")],
+     "operator-jobmanager", "spec.jobManager.resource.memory"),
 ]
 PASSES += [
     # ... and any value that is not an enum name (an empty one too) is a factory class: HA is on.
@@ -255,6 +264,12 @@ PASSES += [
     ("tm-memory-with-space", "FD", [(("spec", "taskManager", "resource", "memory"), "2 Gi")]),
     ("jar-uri-ipv4-mapped-public", "FSJ", [(("spec", "job", "jarURI"), "https://[::ffff:8.8.8.8]/job.jar")]),
     ("jar-uri-escape", "FSJ", [(("spec", "job", "jarURI"), "https://repo1.maven.org/a%20b.jar")]),
+    # ... and the legacy jobmanager.heap.mb read as the heap; a managed fraction of 0 leaves more to the task heap.
+    ("jm-legacy-heap-mb", "FD", [(("spec", "jobManager", "resource", "memory"), DELETE),
+                                 (conf("jobmanager.heap.mb"), "1024")]),
+    ("tm-no-managed-memory", "FD", [(("spec", "taskManager", "resource", "memory"), DELETE),
+                                    (conf("taskmanager.memory.process.size"), "2g"),
+                                    (conf("taskmanager.memory.managed.fraction"), "0")]),
     ("parallelism-as-string", "FD", [(("spec", "job", "parallelism"), " 3")]),
     ("restart-nonce-as-string", "FD", [(("spec", "restartNonce"), "2")]),
     ("bluegreen-ingress-without-template", "FBG", [(("spec", "template", "spec", "ingress"), {"className": "nginx"})]),

@@ -209,6 +209,8 @@ ONLY_OURS = {
     "Namespace": "the operator namespace is created and labelled (Pod Security restricted) unless marked existing",
     "NetworkPolicy": "the chart has no network policies (components/operator/network.py)",
     "PodDisruptionBudget": "with replicas > 1 a PDB keeps one leader candidate during node drains",
+    "ResourceQuota": "a tenant operator's namespace carries the tenant label and gets the tenant's guard rails",
+    "LimitRange": "a tenant operator's namespace carries the tenant label and gets the tenant's guard rails",
 }
 
 
