@@ -65,7 +65,8 @@ class FlinkPlatform(pulumi.ComponentResource):
         # The shared operator watches every tenant without an operator of its own (or, when asked explicitly,
         # the whole cluster). With nothing to watch it is not deployed: an empty list would mean "all namespaces".
         shared = tuple(
-            WatchedNamespace(name=ns, tenant=t.name, egress=tuple(t.egress), clusters=flows.get(ns, ()))
+            WatchedNamespace(name=ns, tenant=t.name, egress=tuple(t.egress), clusters=flows.get(ns, ()),
+                             job_service_account_annotations=t.job_service_account_annotations())
             for t in config.tenants if t.operator is None for ns in t.namespaces
         )
         self.operator: FlinkOperator | None = None

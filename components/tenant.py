@@ -98,7 +98,8 @@ class Tenant(pulumi.ComponentResource):
                     operator_version=args.operator_version,
                     watched=tuple(
                         WatchedNamespace(name=ns, tenant=tenant.name, egress=tuple(tenant.egress),
-                                         clusters=tuple(args.clusters.get(ns, ())))
+                                         clusters=tuple(args.clusters.get(ns, ())),
+                                         job_service_account_annotations=tenant.job_service_account_annotations())
                         for ns in tenant.namespaces
                     ),
                     network=args.network,

@@ -474,6 +474,41 @@ def check_plaintext_secrets(res: Resource, cfg) -> Iterator[Finding]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Workload identity (issue 20)
+
+#: Static cloud credentials a Flink pod can be given instead of its ServiceAccount's identity: the environment the
+#: AWS, Google and Azure SDKs read, and the flinkConfiguration keys of Flink's S3 (flink-s3-fs-*, Hadoop s3a), GCS
+#: and Azure filesystems.
+STATIC_CREDENTIAL_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GOOGLE_APPLICATION_CREDENTIALS",
+                         "AZURE_CLIENT_SECRET", "AZURE_STORAGE_KEY")
+STATIC_CREDENTIAL_KEYS = re.compile(r"(s3\.access[-.]key|s3\.secret[-.]key|fs\.s3a\.(access|secret)\.key|"
+                                    r"fs\.azure\.account\.key(\..+)?|fs\.gs\.auth\.service\.account\.json\.keyfile|"
+                                    r"google\.cloud\.auth\.service\.account\.json\.keyfile)")
+_IDENTITY_FIX = ("give the job ServiceAccount a cloud identity instead (stack key operator.jobServiceAccount"
+                 ".annotations, e.g. eks.amazonaws.com/role-arn or iam.gke.io/gcp-service-account) and drop the keys")
+
+
+def check_workload_identity(res: Resource, cfg) -> Iterator[Finding]:
+    if not cfg["preferWorkloadIdentity"]:
+        return
+    seen = set()
+    for view in pod_views(res):
+        for rel, c in view.containers:
+            for i, env in enumerate(items(get(c, "env"))):
+                where = view.cpath((*rel, "env", i))
+                if get(env, "name") in STATIC_CREDENTIAL_ENV and where not in seen:
+                    seen.add(where)
+                    yield Finding(where, f"env {get(env, 'name')!r} hands the pod static cloud credentials",
+                                  _IDENTITY_FIX)
+    if res.kind in FLINK_KINDS:
+        spec, prefix = _flink_prefix(res)
+        for key in V.flatten_config(get(spec, "flinkConfiguration")):
+            if STATIC_CREDENTIAL_KEYS.fullmatch(key):
+                yield Finding(f"{prefix}.flinkConfiguration[{key!r}]", f"{key!r} is a static storage credential",
+                              _IDENTITY_FIX)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Labels
 
 
@@ -532,6 +567,10 @@ def policies() -> list[KindPolicy]:
         P("security-plaintext-secrets", "No literal credentials in env, args, flinkConfiguration, job args or "
                                         "ConfigMaps (the shared word list and value shapes).",
           _for((*POD_KINDS, "FlinkSessionJob", "ConfigMap"), check_plaintext_secrets)),
+        P("security-workload-identity", "Flink pods reach cloud storage with their ServiceAccount's identity, not "
+          "static keys (when preferWorkloadIdentity).", _for(FLINK_KINDS, check_workload_identity),
+          config_schema=PolicyConfigSchema(properties={"preferWorkloadIdentity": {"type": "boolean"}}),
+          defaults={"preferWorkloadIdentity": False}),
         P("platform-required-labels", "Objects carry the labels this environment requires.",
           _for(LABELLED_KINDS, check_required_labels),
           config_schema=PolicyConfigSchema(properties={"labels": {

@@ -5,7 +5,8 @@ How the stack is read (upstream chart layout, operator-1.15 facts §a/§b):
 
 - an operator = a ConfigMap ``flink-operator-config``; its ``config.yaml``/``flink-conf.yaml`` line
   ``kubernetes.operator.watched.namespaces`` lists the namespaces it watches; without it, it watches all of them;
-- a namespace's job RBAC = ServiceAccount ``flink``, Role ``flink``, RoleBinding ``flink-role-binding``;
+- a namespace's job RBAC = ServiceAccount ``flink`` bound by a RoleBinding to a Role of the namespace (the chart's
+  names ``flink`` and ``flink-role-binding``, renamed by ``operator.rbac``);
 - a tenant = the ``flink-platform.io/tenant`` label of a Namespace.
 """
 
@@ -77,12 +78,30 @@ def check_watched_namespaces(resources, cfg) -> Iterator[tuple[str, Finding, str
                                    "operator must watch it", "add the namespace to exactly one tenant operator's "
                                    "watched namespaces"), w.urn
         if w.kind in ("FlinkDeployment", "FlinkBlueGreenDeployment"):
-            for kind, name in (("ServiceAccount", JOB_SERVICE_ACCOUNT), ("Role", JOB_ROLE),
-                               ("RoleBinding", JOB_ROLE_BINDING)):
-                if (kind, ns, name) not in present:
-                    yield w.where, Finding("metadata.namespace", f"namespace {ns!r} has no {kind} {name!r} (the job "
-                                           "RBAC the JobManager uses)", "watch the namespace with the platform's "
-                                           "operator RBAC (WatchedNamespaceRbac)"), w.urn
+            if ("ServiceAccount", ns, JOB_SERVICE_ACCOUNT) not in present:
+                yield w.where, Finding("metadata.namespace", f"namespace {ns!r} has no ServiceAccount "
+                                       f"{JOB_SERVICE_ACCOUNT!r} (the job RBAC the JobManager uses)",
+                                       "watch the namespace with the platform's operator RBAC (WatchedNamespaceRbac)"), w.urn
+            elif not _job_account_bound(objs, present, ns):
+                yield w.where, Finding("metadata.namespace", f"namespace {ns!r} has no RoleBinding of ServiceAccount "
+                                       f"{JOB_SERVICE_ACCOUNT!r} to a Role of the namespace (the chart names them "
+                                       f"{JOB_ROLE!r} and {JOB_ROLE_BINDING!r}; operator.rbac may rename them)",
+                                       "watch the namespace with the platform's operator RBAC (WatchedNamespaceRbac)"), w.urn
+
+
+def _job_account_bound(objs: list[Obj], present: set[tuple[str, str, str]], ns: str) -> bool:
+    """A RoleBinding in ``ns`` binds the job ServiceAccount of ``ns`` to a Role declared in ``ns`` (any names)."""
+    for b in objs:
+        if b.kind != "RoleBinding" or b.namespace != ns:
+            continue
+        role = get(b.props, "roleRef", default={})
+        if not is_map(role) or role.get("kind") != "Role" or ("Role", ns, role.get("name")) not in present:
+            continue
+        for subject in items(get(b.props, "subjects", default=[])):
+            if is_map(subject) and subject.get("kind") == "ServiceAccount" and subject.get(
+                    "name") == JOB_SERVICE_ACCOUNT and subject.get("namespace", ns) == ns:
+                return True
+    return False
 
 
 def _tenants(objs: list[Obj]) -> dict[str, set[str]]:

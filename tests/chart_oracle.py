@@ -75,12 +75,13 @@ def chart_values(
 ) -> dict[str, Any]:
     """The chart values that correspond to one operator of a stack."""
     leader = operator.replicas > 1
+    prometheus = operator.metrics_reporter == "prometheus"
     extra = [
         "kubernetes.operator.metrics.reporter.prom.factory.class: "
         "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
         f"kubernetes.operator.metrics.reporter.prom.port: {operator.metrics_port}",
-        f"kubernetes.operator.dynamic.namespaces.enabled: {str(operator.dynamic_namespaces).lower()}",
-    ]
+    ] if prometheus else []
+    extra.append(f"kubernetes.operator.dynamic.namespaces.enabled: {str(operator.dynamic_namespaces).lower()}")
     # A Helm user overriding a key of the chart's default overrides edits that line of defaultConfiguration (Helm
     # replaces the whole string); any other key is a line of its own.
     defaults_text, overridden = _override_lines(chart_default_values()["defaultConfiguration"]["flink-conf.yaml"],
@@ -109,7 +110,7 @@ def chart_values(
             "resources": operator.resources.to_k8s(),
             "webhook": {"resources": operator.webhook.resources.to_k8s()},
         },
-        "metrics": {"port": operator.metrics_port},
+        "metrics": {"port": operator.metrics_port if prometheus else None},
         "webhook": {"create": operator.webhook.enabled},
         # config.yaml (Flink 2 style) instead of the legacy flink-conf.yaml: the chart mounts config.yaml when the
         # flink-conf.yaml key is removed; the chart's own default overrides move along unchanged.

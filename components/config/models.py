@@ -979,6 +979,11 @@ class OperatorSettings(_Model):
         description="'openshift' leaves runAsUser/runAsGroup/fsGroup to the cluster's security context constraints.",
     )
     metrics_port: Port = Field(default=upstream.OPERATOR_METRICS_PORT_DEFAULT, description="Prometheus reporter port.")
+    metrics_reporter: Literal["prometheus", "none"] = Field(
+        default="prometheus",
+        description="'prometheus': the Prometheus reporter on metricsPort (container port, scrape annotations); "
+        "'none': no metrics port, as the chart without metrics.port (other reporters go in config, "
+        "kubernetes.operator.metrics.reporter.<name>.*).")
     nodes_rule: bool = Field(default=False, description="Grant 'list nodes' (needed for NodePort REST services).")
     disallow_restricted_artifact_hosts: bool = Field(
         default=upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT,
@@ -1006,6 +1011,8 @@ class OperatorSettings(_Model):
 
     @model_validator(mode="after")
     def _ports_and_levels_agree(self) -> OperatorSettings:
+        if self.metrics_reporter == "none" and "metrics_port" in self.model_fields_set:
+            raise ValueError("metricsPort is the Prometheus reporter's port; with metricsReporter 'none' leave it unset")
         if self.health.port in (self.metrics_port, upstream.WEBHOOK_SERVER_PORT):
             raise ValueError(f"health.port {self.health.port} is also the metrics port or the webhook's "
                              f"{upstream.WEBHOOK_SERVER_PORT}; each port of the pod is used once")
@@ -1243,6 +1250,14 @@ class TenantConfig(_Model):
         default=None,
         description="Overrides of the platform's guardRails for this tenant's namespaces (only the fields set here).",
     )
+    job_service_account: JobServiceAccountConfig | None = Field(
+        default=None,
+        description="Annotations of the `flink` ServiceAccount in this tenant's namespaces (workload identity per "
+        "tenant), over its operator's jobServiceAccount.annotations.",
+    )
+
+    def job_service_account_annotations(self) -> dict[str, str]:
+        return dict(self.job_service_account.annotations) if self.job_service_account else {}
 
     @field_validator("labels")
     @classmethod

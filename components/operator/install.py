@@ -48,6 +48,8 @@ class WatchedNamespace(BaseModel):
     tenant: str
     egress: tuple[EgressRule, ...] = ()
     clusters: tuple[ClusterFlows, ...] = ()
+    #: The tenant's own annotations of the job ServiceAccount (over the operator's jobServiceAccount.annotations).
+    job_service_account_annotations: dict[str, str] = {}
 
 
 class FlinkOperatorArgs(BaseModel):
@@ -102,11 +104,10 @@ def config_entries(args: FlinkOperatorArgs) -> list[tuple[str, Any]]:
     entries: list[tuple[str, Any]] = [(k, s.config.get(k, v)) for k, v in upstream.OPERATOR_DEFAULT_CONFIG]
     defaults = {k for k, _ in upstream.OPERATOR_DEFAULT_CONFIG}
     entries += sorted((k, v) for k, v in s.config.items() if k not in defaults)
-    entries += [
-        (upstream.KEY_PROM_FACTORY, upstream.PROM_REPORTER_FACTORY),
-        (upstream.KEY_PROM_PORT, str(s.metrics_port)),
-        (upstream.KEY_DYNAMIC_NAMESPACES, str(s.dynamic_namespaces).lower()),
-    ]
+    if s.metrics_reporter == "prometheus":
+        entries += [(upstream.KEY_PROM_FACTORY, upstream.PROM_REPORTER_FACTORY),
+                    (upstream.KEY_PROM_PORT, str(s.metrics_port))]
+    entries.append((upstream.KEY_DYNAMIC_NAMESPACES, str(s.dynamic_namespaces).lower()))
     if s.dynamic_namespaces:
         entries.append((upstream.KEY_DYNAMIC_CONFIG, "true"))
     if s.disallow_restricted_artifact_hosts != upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT:
@@ -276,7 +277,8 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
         "imagePullPolicy": s.image.pull_policy,
         "command": list(upstream.OPERATOR_COMMAND),
         "ports": [
-            {"containerPort": s.metrics_port, "name": upstream.OPERATOR_METRICS_PORT_NAME, "protocol": "TCP"},
+            *([{"containerPort": s.metrics_port, "name": upstream.OPERATOR_METRICS_PORT_NAME, "protocol": "TCP"}]
+              if s.metrics_reporter == "prometheus" else []),
             {"containerPort": s.health.port, "name": upstream.OPERATOR_HEALTH_PORT_NAME, "protocol": "TCP"},
         ],
         "env": [
@@ -366,9 +368,8 @@ def deployment_manifest(args: FlinkOperatorArgs, checksum: str) -> dict[str, Any
                     upstream.DEFAULT_CONTAINER_ANNOTATION: upstream.OPERATOR_CONTAINER_NAME,
                     **s.pod.annotations,
                     L.CONFIG_CHECKSUM: checksum,
-                    L.PROMETHEUS_SCRAPE: "true",
-                    L.PROMETHEUS_PORT: str(s.metrics_port),
-                    L.PROMETHEUS_PATH: METRICS_PATH,
+                    **({L.PROMETHEUS_SCRAPE: "true", L.PROMETHEUS_PORT: str(s.metrics_port),
+                        L.PROMETHEUS_PATH: METRICS_PATH} if s.metrics_reporter == "prometheus" else {}),
                 }},
                 "spec": {
                     "securityContext": _pod_security(args),
@@ -484,6 +485,8 @@ class FlinkOperator(pulumi.ComponentResource):
             job_role=s.rbac.job_role, job_role_binding=s.rbac.job_role_binding,
             operator_service_account=s.service_account.name,
             job_service_account_annotations=s.job_service_account.annotations,
+            job_service_account_annotations_by_namespace={
+                w.name: w.job_service_account_annotations for w in args.watched if w.job_service_account_annotations},
         ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)
         #: The tenant's guard rails in a tenant operator's namespace; the operator pods wait for the LimitRange (its
         #: defaults fill the limits the quota asks of every container).
@@ -513,7 +516,8 @@ class FlinkOperator(pulumi.ComponentResource):
                 egress={w.name: w.egress for w in args.watched},
                 clusters={w.name: w.clusters for w in args.watched if w.clusters},
                 artifact_hosts=args.artifact_hosts, cluster_wide=args.cluster_wide,
-                webhook=s.webhook.enabled, metrics_port=s.metrics_port, health_port=s.health.port,
+                webhook=s.webhook.enabled, health_port=s.health.port,
+                metrics_port=s.metrics_port if s.metrics_reporter == "prometheus" else None,
                 network=args.network,
                 extra_egress=s.extra_egress, labels=labels_for(args, "network"),
             ), pulumi.ResourceOptions(parent=self), namespaces=all_namespaces)

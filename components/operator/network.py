@@ -135,7 +135,7 @@ def operator_policy(
     watched: Sequence[str],
     cluster_wide: bool,
     webhook: bool,
-    metrics_port: int,
+    metrics_port: int | None,
     network: NetworkConfig,
     extra_egress: ExtraEgressConfig,
     health_port: int = upstream.OPERATOR_HEALTH_PORT,
@@ -145,7 +145,7 @@ def operator_policy(
     """The operator pod's policy (ingress and egress) in its namespace."""
     ingress = []
     for sources, port in ((network.health_sources, health_port), (network.metrics_sources, metrics_port)):
-        if sources:
+        if sources and port is not None:
             ingress.append({"from": [p for s in sources for p in _peer(s)], "ports": _tcp(port)})
     if webhook:
         ingress.append({"from": _cidrs(network.api_server_cidrs), "ports": _tcp(upstream.WEBHOOK_SERVER_PORT)})
@@ -437,7 +437,7 @@ class NetworkPoliciesArgs(BaseModel):
     artifact_hosts: tuple[EgressRule, ...] = ()
     cluster_wide: bool = False
     webhook: bool = False
-    metrics_port: int = upstream.OPERATOR_METRICS_PORT_DEFAULT
+    metrics_port: int | None = upstream.OPERATOR_METRICS_PORT_DEFAULT  # None: no metrics endpoint
     health_port: int = upstream.OPERATOR_HEALTH_PORT
     network: NetworkConfig
     extra_egress: ExtraEgressConfig = ExtraEgressConfig()

@@ -40,6 +40,7 @@ class WatchedNamespaceRbacArgs(BaseModel):
     job_role_binding: str = upstream.JOB_ROLE_BINDING
     operator_service_account: str = upstream.OPERATOR_SERVICE_ACCOUNT
     job_service_account_annotations: dict[str, str] = {}
+    job_service_account_annotations_by_namespace: dict[str, dict[str, str]] = {}
 
 
 def _meta(name: str, namespace: str | None, labels: Mapping[str, str]) -> dict[str, Any]:
@@ -93,8 +94,10 @@ def operator_rbac_manifests(args: WatchedNamespaceRbacArgs) -> list[tuple[str, d
         job_namespaces = args.watched
     for ns in job_namespaces:
         job_sa = _meta(upstream.JOB_SERVICE_ACCOUNT, ns, labels)
-        if args.job_service_account_annotations:
-            job_sa["annotations"] = dict(args.job_service_account_annotations)
+        annotations = {**args.job_service_account_annotations,
+                       **args.job_service_account_annotations_by_namespace.get(ns, {})}
+        if annotations:
+            job_sa["annotations"] = annotations
         out.append((f"job-sa-{ns}", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": job_sa}, True))
         out.append((f"job-role-{ns}", {"apiVersion": RBAC_API, "kind": "Role",
                                        "metadata": _meta(args.job_role, ns, labels),

@@ -87,7 +87,11 @@ def test_prod_config_is_mandatory_and_dev_advisory(policy_judge) -> None:
     dev = policy_check.resolve_config(policy_judge.info, policy_check.load_config_file(ROOT / "policies/config/dev.json"))
     prod = policy_check.resolve_config(policy_judge.info, policy_check.load_config_file(ROOT / "policies/config/prod.json"))
     assert {level for level, _ in dev.values()} == {policy_check.LEVELS["advisory"]}
-    assert {level for level, _ in prod.values()} == {policy_check.LEVELS["mandatory"]}
+    # prod: every policy mandatory, except that it *prefers* workload identity (advisory: a stack may still hand a
+    # job static keys from a Secret, and is told so)
+    advisory = {name for name, (level, _) in prod.items() if level != policy_check.LEVELS["mandatory"]}
+    assert advisory == {"security-workload-identity"}
+    assert prod["security-workload-identity"] == (policy_check.LEVELS["advisory"], {"preferWorkloadIdentity": True})
     assert prod["platform-upgrade-mode"][1] == {"forbiddenModes": ["stateless"]}
 
 

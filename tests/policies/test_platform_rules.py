@@ -39,6 +39,11 @@ C0 = (*POD, "containers", 0)
 
 # (id, object, policy, path fragment, config for that policy)
 VIOLATIONS = [
+    ("static-s3-keys", mutate(SECURE_FD, (conf("s3.access-key"), "${S3_ACCESS_KEY}")),
+     "security-workload-identity", "flinkConfiguration['s3.access-key']", {"preferWorkloadIdentity": True}),
+    ("static-aws-env", mutate(SECURE_FD, (("spec", "podTemplate", "spec", "containers", 0, "env"), [
+        {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": "s3", "key": "secret"}}}])),
+     "security-workload-identity", "containers[0].env[0]", {"preferWorkloadIdentity": True}),
     ("image-latest", mutate(DEPLOYMENT, ((*C0, "image"), "ghcr.io/example/app:latest")), "platform-image-pinned",
      "containers[0].image", {}),
     ("image-untagged", mutate(DEPLOYMENT, ((*C0, "image"), "ghcr.io/example/app")), "platform-image-pinned",
@@ -260,6 +265,8 @@ PASSES = [
         {"name": "JAVA_OPTS", "value": "-Dpassword.file=/etc/pw -Xmx1g"}])), {}),
     ("configmap-plain", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "team-a"},
                          "data": {"config.yaml": "s3.secret-key: ${S3_SECRET_KEY}\nrest.port: 8081\n"}}, {}),
+    ("workload-identity", mutate(SECURE_FD, (conf("execution.checkpointing.dir"), "s3://bucket/checkpoints")),
+     {"security-workload-identity": {"preferWorkloadIdentity": True}}),
     ("labels-present", mutate(DEPLOYMENT, (("metadata", "labels"), {"app.kubernetes.io/part-of": "x"})),
      {"platform-required-labels": {"labels": ["app.kubernetes.io/part-of"]}}),
 ]

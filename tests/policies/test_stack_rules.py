@@ -108,6 +108,18 @@ def test_missing_job_rbac(policy_judge, good_stack) -> None:
     assert [d for d in found if "ServiceAccount 'flink'" in d.message]
 
 
+def test_job_rbac_under_other_names(policy_judge, good_stack) -> None:
+    """operator.rbac renames the job Role and RoleBinding: a binding of ServiceAccount flink to a Role of the
+    namespace is what counts (allowed); a binding to a Role that is not there is refused."""
+    renamed = [mutate(o, (("metadata", "name"), "flink-job")) if o["kind"] == "Role" else
+               mutate(mutate(o, (("metadata", "name"), "flink-job-binding")), (("roleRef", "name"), "flink-job"))
+               if o["kind"] == "RoleBinding" else o for o in good_stack]
+    assert _fired(policy_judge, renamed, "stack-watched-namespaces") == []
+    dangling = [mutate(o, (("roleRef", "name"), "missing")) if o["kind"] == "RoleBinding" else o for o in good_stack]
+    found = _fired(policy_judge, dangling, "stack-watched-namespaces")
+    assert found and "no RoleBinding of ServiceAccount 'flink' to a Role of the namespace" in found[0].message
+
+
 def test_namespace_claimed_by_two_tenants(policy_judge, good_stack) -> None:
     found = _fired(policy_judge, good_stack + [namespace("team-a", "beta")], "stack-tenant-namespaces")
     assert found and "claimed by tenants ['alpha', 'beta']" in found[0].message

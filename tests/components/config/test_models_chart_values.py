@@ -145,6 +145,12 @@ INVALID = [
      "platform.operator.config", "does not match any of"),
     ("config-not-scalar", ("operator.config", {"kubernetes.operator.label.selector": ["a"]}),
      "platform.operator.config['kubernetes.operator.label.selector']", "must be a scalar"),
+    # metrics
+    ("metrics-reporter-bad", ("operator.metricsReporter", "statsd"), "platform.operator.metricsReporter",
+     "'prometheus' or 'none'"),
+    ("metrics-port-without-reporter", ("operator", {"version": "1.15.0", "metricsReporter": "none",
+                                                    "metricsPort": 9249}),
+     "platform.operator", "with metricsReporter 'none' leave it unset"),
     # logging, health, TLS
     ("logging-framework-bad", ("operator.logging", {"framework": "jul"}), "platform.operator.logging.framework",
      "'log4j2' or 'logback'"),
@@ -206,6 +212,13 @@ def test_a_tenant_operator_refuses_the_same_values(case: str, change: tuple[str,
     tenant_path = path.replace("platform.operator", "platform.tenants[0].operator", 1)
     assert any(p.path == tenant_path and allowed in str(p) for p in info.value.problems), \
         [str(p) for p in info.value.problems]
+
+
+def test_a_tenants_job_service_account_annotations_are_checked() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(_with("tenants.0.jobServiceAccount", {"annotations": {"bad key": "x"}}))
+    assert [p.path for p in info.value.problems] == [
+        "platform.tenants[0].jobServiceAccount.annotations['bad key'] (the key)"]
 
 
 def _definitions(version: str) -> dict[str, Any]:
