@@ -41,6 +41,7 @@ from typing import Any, Iterable
 import yaml
 
 from components.operator import upstream
+from testbed.kube.control_plane import free_port
 from testbed.operator.build import OPERATOR_MAIN, classpath, ensure_operator_built
 from testbed.process_groups import is_alive, kill_groups, terminate_groups
 
@@ -196,12 +197,6 @@ def operator_installs(objects: Iterable[dict[str, Any]]) -> list[OperatorInstall
                               and o["metadata"].get("namespace") == meta["namespace"])
             found.append(OperatorInstall(meta["namespace"], obj, config_map))
     return sorted(found, key=lambda i: i.namespace)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
