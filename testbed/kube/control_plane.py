@@ -15,7 +15,9 @@ until ``/readyz`` answers ok and the controller-manager has created the ``defaul
 fails it ends what it started and shows the log tails. ``stop`` ends the process groups (SIGTERM, SIGKILL after a
 grace period) and removes the state file; etcd's data lives in ``<dir>/etcd`` and is removed by the next ``start``.
 The API server writes an audit log (:attr:`KubeLocalCluster.audit_log`, every request at ``Metadata``
-level with the authorizer's decision), so a test can count what was refused to whom.
+level with the authorizer's decision), so a test can count what was refused to whom. With ``egress_proxy`` the API
+server sends its traffic into the cluster (webhooks behind a Service) through an HTTP CONNECT proxy on that Unix
+socket (:mod:`testbed.kube.service_proxy`).
 ``status`` exits 0 only when all three processes run; ``kubeconfig`` prints the kubeconfig path.
 
 The API server runs with ``--authorization-mode=Node,RBAC``, the admission plugins in :data:`ADMISSION_PLUGINS`
@@ -202,8 +204,11 @@ class KubeLocalCluster:
     """A control plane rooted at ``work_dir``. ``start()``/``stop()`` or use it as a context manager."""
 
     def __init__(self, work_dir: str | Path = DEFAULT_DIR, *,
-                 start_deadline_s: float = DEFAULT_START_DEADLINE_S):
+                 start_deadline_s: float = DEFAULT_START_DEADLINE_S, egress_proxy: Path | None = None):
         self.work_dir = Path(work_dir).resolve()
+        #: With a socket path, the API server dials into the cluster (webhooks behind a Service) through an HTTP
+        #: CONNECT proxy there (:class:`testbed.kube.service_proxy.ServiceProxy`, kube-proxy's part).
+        self.egress_proxy = Path(egress_proxy) if egress_proxy else None
         self.start_deadline_s = start_deadline_s
         self._procs: dict[str, subprocess.Popen] = {}
         self.port: int | None = None
@@ -317,7 +322,7 @@ class KubeLocalCluster:
                 "--allow-privileged=true", "--anonymous-auth=false", "--profiling=false",
                 "--endpoint-reconciler-type=none", "--v=1",
                 f"--audit-policy-file={self.audit_log.parent / 'policy.yaml'}", f"--audit-log-path={self.audit_log}",
-                "--audit-log-maxsize=500", "--audit-log-mode=blocking",
+                "--audit-log-maxsize=500", "--audit-log-mode=blocking", *self._egress_flags(),
             ])
             self._wait_ready("/readyz", "the API server")
             kcm_kubeconfig = self.work_dir / "controller-manager.kubeconfig"
@@ -353,6 +358,16 @@ class KubeLocalCluster:
                                      f"{type(exc).__name__}: {exc}\n{tails}") from exc
             raise
         return self
+
+    def _egress_flags(self) -> list[str]:
+        if not self.egress_proxy:
+            return []
+        config = self.work_dir / "egress-selector.yaml"
+        config.write_text(yaml.safe_dump({
+            "apiVersion": "apiserver.k8s.io/v1beta1", "kind": "EgressSelectorConfiguration",
+            "egressSelections": [{"name": "cluster", "connection": {
+                "proxyProtocol": "HTTPConnect", "transport": {"uds": {"udsName": str(self.egress_proxy)}}}}]}))
+        return [f"--egress-selector-config-file={config}"]
 
     def _spawn(self, role: str, argv: list[str]) -> None:
         with open(self.log_dir / f"{role}.log", "ab") as out:

@@ -42,7 +42,7 @@ import yaml
 
 from components.operator import upstream
 from testbed.kube.control_plane import free_port
-from testbed.operator.build import OPERATOR_MAIN, classpath, ensure_operator_built
+from testbed.operator.build import OPERATOR_MAIN, WEBHOOK_MAIN, classpath, ensure_operator_built
 from testbed.process_groups import is_alive, kill_groups, terminate_groups
 
 LOG_FILE = "operator.log"
@@ -65,7 +65,7 @@ KEY_RETRY_PERIOD = "kubernetes.operator.leader-election.retry-period"
 LEASE_DEFAULTS_S = {KEY_LEASE_DURATION: 15.0, KEY_RENEW_DEADLINE: 10.0, KEY_RETRY_PERIOD: 2.0}
 
 __all__ = ["ControlPlane", "OperatorInstall", "OperatorReplica", "OperatorStartError", "operator_installs",
-           "credential_id", "lease", "request_token"]
+           "WebhookReplica", "credential_id", "lease", "request_token"]
 
 
 class OperatorStartError(RuntimeError):
@@ -217,6 +217,14 @@ class OperatorReplica:
     #: The token's ``authentication.kubernetes.io/credential-id`` (``JTI=...``), as the audit log names it.
     credential_id: str = ""
 
+    #: The container of the Deployment's pod this replica runs, and its main class.
+    CONTAINER = upstream.OPERATOR_CONTAINER_NAME
+    MAIN = OPERATOR_MAIN
+
+    @property
+    def container(self) -> dict[str, Any]:
+        return next(c for c in self.install.pod_spec["containers"] if c["name"] == self.CONTAINER)
+
     # --- paths ---------------------------------------------------------------------------------------------------
     @property
     def conf_dir(self) -> Path:
@@ -251,6 +259,7 @@ class OperatorReplica:
             step = "writing the configuration from the live ConfigMap"
             self.work_dir.mkdir(parents=True, exist_ok=True)
             self.sync_config()
+            self.sync_secret_volumes()
             self._write_overrides()
             step = f"requesting a token for ServiceAccount {self.install.namespace}/{self.install.service_account}"
             token = request_token(self.plane, self.install.namespace, self.install.service_account)
@@ -258,8 +267,8 @@ class OperatorReplica:
             self._write_kubeconfig(token)
             step = "spawning the JVM"
             self._spawn(home)
-            step = "waiting for the health probe"
-            self._wait_healthy()
+            step = self.READY_STEP
+            self._wait_ready()
         except BaseException as exc:
             self.stop(grace_s=2.0)
             if isinstance(exc, Exception):
@@ -285,11 +294,24 @@ class OperatorReplica:
                 tmp.write_text(text)
                 tmp.replace(target)  # atomically, as the kubelet swaps its ..data link
 
+    def sync_secret_volumes(self) -> None:
+        """Write the items of every Secret volume the container mounts from the live Secret (the kubelet's part)."""
+        mounted = {m["name"] for m in self.container.get("volumeMounts") or []}
+        for volume in self.install.pod_spec.get("volumes") or []:
+            if "secret" not in volume or volume["name"] not in mounted:
+                continue
+            name = volume["secret"]["secretName"]
+            live = self.plane.call("GET", f"/api/v1/namespaces/{self.install.namespace}/secrets/{name}")
+            directory = self.work_dir / "mounts" / volume["name"]
+            directory.mkdir(parents=True, exist_ok=True)
+            for item in volume["secret"].get("items") or [{"key": k, "path": k} for k in live.get("data") or {}]:
+                (directory / item["path"]).write_bytes(base64.b64decode(live["data"][item["key"]]))
+
     def _local(self, value: str) -> str:
         """Container paths under the container's mounts (at a path boundary) as the matching local directories,
         in one pass (a local directory is never rewritten again)."""
         mounts = {}
-        for mount in self.install.container.get("volumeMounts") or []:
+        for mount in self.container.get("volumeMounts") or []:
             path = mount["mountPath"]
             mounts[path] = str(self.conf_dir if path == upstream.FLINK_CONF_DIR
                                else self.work_dir / "mounts" / mount["name"])
@@ -346,27 +368,37 @@ class OperatorReplica:
             env["JAVA_HOME"] = os.environ["JAVA_HOME"]
         field_values = {"metadata.namespace": self.install.namespace, "metadata.name": self.hostname,
                         "status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1"}
-        for var in self.install.container.get("env") or []:
+        for var in self.container.get("env") or []:
             if "value" in var:
                 env[var["name"]] = self._local(str(var["value"]))
             elif "fieldRef" in (var.get("valueFrom") or {}):
                 env[var["name"]] = field_values[var["valueFrom"]["fieldRef"]["fieldPath"]]
+            elif "secretKeyRef" in (var.get("valueFrom") or {}):
+                ref = var["valueFrom"]["secretKeyRef"]
+                live = self.plane.call("GET", f"/api/v1/namespaces/{self.install.namespace}/secrets/{ref['name']}")
+                env[var["name"]] = base64.b64decode(live["data"][ref["key"]]).decode()
             else:
                 raise OperatorStartError(f"{self.install.label}: env {var['name']} comes from {var['valueFrom']}, "
                                          "which the test bed does not provide")
+        env.update(self.host_env())
         env.update({"HOSTNAME": self.hostname, "KUBECONFIG": str(self.work_dir / "kubeconfig"),
                     "FLINK_CONF_DIR": str(self.conf_dir), "CONF_OVERRIDE_DIR": str(self.override_dir),
                     "FLINK_PLUGINS_DIR": str(home / "plugins"), "FLINK_HOME": str(home)})
         return env
 
+    def host_env(self) -> dict[str, str]:
+        """Env a pod has to itself and a shared host does not (none for the operator: its ports are config)."""
+        return {}
+
     def _spawn(self, home: Path) -> None:
         env = self.environment(home)
         tmp = self._local_dir("/tmp")
         tmp.mkdir(parents=True, exist_ok=True)
-        argv = ["java", "-cp", ":".join(classpath(home, logging=env.get("LOGGING_FRAMEWORK", "log4j2"))),
+        argv = ["java", "-cp", ":".join(classpath(home, webhook=self.MAIN != OPERATOR_MAIN,
+                                                  logging=env.get("LOGGING_FRAMEWORK", "log4j2"))),
                 *env.get("LOG_CONFIG", "").split(), *env.get("JVM_ARGS", "").split(),
                 f"-Djdk.net.hosts.file={self._write_hosts()}", f"-Djava.io.tmpdir={tmp}", *self._host_jvm_options(),
-                OPERATOR_MAIN]
+                self.MAIN]
         (self.work_dir / "command.json").write_text(json.dumps({"argv": argv, "env": env}, indent=2) + "\n")
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen(argv, env=env, cwd=self.work_dir, stdin=subprocess.DEVNULL, stdout=out,
@@ -378,7 +410,7 @@ class OperatorReplica:
         cgroup limit in a pod); and, for a host shared by many JVMs on few cores, the serial collector and the
         client compiler (startup CPU, not behaviour)."""
         options = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
-        limit = ((self.install.container.get("resources") or {}).get("limits") or {}).get("memory")
+        limit = ((self.container.get("resources") or {}).get("limits") or {}).get("memory")
         if limit:
             options.append(f"-XX:MaxRAM={_bytes(str(limit))}")
         return options
@@ -390,14 +422,18 @@ class OperatorReplica:
         except (OSError, urllib.error.URLError):
             return False
 
-    def _wait_healthy(self) -> None:
+    READY_STEP = "waiting for the health probe"
+
+    def ready(self) -> bool:
+        return self.healthy()
+
+    def _wait_ready(self) -> None:
         end = time.monotonic() + self.start_deadline_s
-        while not self.healthy():
+        while not self.ready():
             if self.proc is None or self.proc.poll() is not None:
                 raise OperatorStartError(f"the JVM exited with code {self.proc.returncode if self.proc else '?'}")
             if time.monotonic() > end:
-                raise TimeoutError(f"the health probe on port {self.health_port} did not answer 200 within "
-                                   f"{self.start_deadline_s:.0f} s")
+                raise TimeoutError(f"not ready (port {self.health_port}) within {self.start_deadline_s:.0f} s")
             time.sleep(0.5)
 
     def alive(self) -> bool:
@@ -414,6 +450,32 @@ class OperatorReplica:
         if self.proc is None:
             return []
         return kill_groups([self.proc.pid], reap=[self.proc])
+
+
+@dataclass
+class WebhookReplica(OperatorReplica):
+    """The operator Deployment's webhook container (``FlinkOperatorWebhook``) as a JVM: the same identity and
+    config as the operator's replica, the keystore from the mounted Secret, ``WEBHOOK_SERVER_PORT`` a free port
+    (:attr:`webhook_port`, what the Service's ``targetPort`` reaches in a pod); ready when it accepts TLS."""
+
+    CONTAINER = upstream.WEBHOOK_CONTAINER_NAME
+    MAIN = WEBHOOK_MAIN
+    READY_STEP = "waiting for the webhook's TLS port"
+    webhook_port: int = 0
+
+    def host_env(self) -> dict[str, str]:
+        self.webhook_port = self.webhook_port or free_port()
+        return {"WEBHOOK_SERVER_PORT": str(self.webhook_port)}
+
+    def ready(self) -> bool:
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        try:
+            with socket.create_connection(("127.0.0.1", self.webhook_port), timeout=2) as raw:
+                with context.wrap_socket(raw):
+                    return True
+        except (OSError, ssl.SSLError):
+            return False
 
 
 def lease(plane: ControlPlane, install: OperatorInstall) -> dict[str, Any] | None:
