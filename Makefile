@@ -40,7 +40,7 @@ bench: $(VENV)/.flink
 
 # The local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager built from testbed/recipes/kube,
 # cached in ~/.cache/flink-platform) and the e2e tests against it, including the real Pulumi CLI and language host
-# (testbed/pulumi/) and a real cert-manager controller (testbed/certmanager/).
+# (testbed/pulumi/), a real cert-manager controller (testbed/certmanager/) and the real operator (testbed/operator/).
 kube: $(VENV)/.dev
 	$(PY) -m tools.kube_local build
 
@@ -48,6 +48,7 @@ e2e: $(VENV)/.dev
 	$(PY) -m tools.kube_local build
 	$(PY) -m tools.pulumi_local build
 	$(PY) -m tools.cert_manager_local build
+	$(PY) -m tools.operator_local build
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 schema: $(VENV)/.dev

@@ -14,6 +14,10 @@ until ``/readyz`` answers ok and the controller-manager has created the ``defaul
 ``<dir>/kubeconfig`` (context ``flink-platform-local``, cluster-admin) and ``<dir>/cluster.json``. If any step
 fails it ends what it started and shows the log tails. ``stop`` ends the process groups (SIGTERM, SIGKILL after a
 grace period) and removes the state file; etcd's data lives in ``<dir>/etcd`` and is removed by the next ``start``.
+The API server writes an audit log (:attr:`KubeLocalCluster.audit_log`, every request at ``Metadata``
+level with the authorizer's decision), so a test can count what was refused to whom. With ``egress_proxy`` the API
+server sends its traffic into the cluster (webhooks behind a Service) through an HTTP CONNECT proxy on that Unix
+socket (:mod:`testbed.kube.service_proxy`).
 ``status`` exits 0 only when all three processes run; ``kubeconfig`` prints the kubeconfig path.
 
 The API server runs with ``--authorization-mode=Node,RBAC``, the admission plugins in :data:`ADMISSION_PLUGINS`
@@ -57,6 +61,10 @@ SERVICE_CIDR = "10.0.0.0/24"
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 ROLES = ("etcd", "kube-apiserver", "kube-controller-manager")
 DEFAULT_START_DEADLINE_S = 90.0
+#: Every request at ``Metadata`` level: who asked for what, and what the authorizer decided; once answered
+#: (``ResponseComplete``), and a watch also when it starts (``ResponseStarted``), as it completes only when it ends.
+AUDIT_POLICY = {"apiVersion": "audit.k8s.io/v1", "kind": "Policy", "omitStages": ["RequestReceived"],
+                "rules": [{"level": "Metadata"}]}
 DEFAULT_STOP_GRACE_S = 10.0
 LOG_TAIL_LINES = 30
 
@@ -196,8 +204,11 @@ class KubeLocalCluster:
     """A control plane rooted at ``work_dir``. ``start()``/``stop()`` or use it as a context manager."""
 
     def __init__(self, work_dir: str | Path = DEFAULT_DIR, *,
-                 start_deadline_s: float = DEFAULT_START_DEADLINE_S):
+                 start_deadline_s: float = DEFAULT_START_DEADLINE_S, egress_proxy: Path | None = None):
         self.work_dir = Path(work_dir).resolve()
+        #: With a socket path, the API server dials into the cluster (webhooks behind a Service) through an HTTP
+        #: CONNECT proxy there (:class:`testbed.kube.service_proxy.ServiceProxy`, kube-proxy's part).
+        self.egress_proxy = Path(egress_proxy) if egress_proxy else None
         self.start_deadline_s = start_deadline_s
         self._procs: dict[str, subprocess.Popen] = {}
         self.port: int | None = None
@@ -210,6 +221,20 @@ class KubeLocalCluster:
     @property
     def log_dir(self) -> Path:
         return self.work_dir / "log"
+
+    @property
+    def audit_log(self) -> Path:
+        """The API server's audit log: one JSON event per request (``Metadata`` level), with the authorizer's
+        decision in ``annotations["authorization.k8s.io/decision"]``."""
+        return self.work_dir / "audit" / "audit.log"
+
+    def audit_events(self) -> list[dict]:
+        """Every audit event logged so far."""
+        if not self.audit_log.exists():
+            return []
+        text = self.audit_log.read_text(errors="replace")
+        complete = text[:text.rfind("\n") + 1]  # a line still being written is read next time
+        return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
     @property
     def state_file(self) -> Path:
@@ -261,12 +286,14 @@ class KubeLocalCluster:
         if self._owned_pids(self._read_state()):
             raise KubeLocalError(f"a control plane is already running in {self.work_dir}; stop it first "
                                  f"(python -m tools.kube_local stop --dir {self.work_dir})")
-        for stale in ("etcd", "pki", "log", "kcm-certs"):
+        for stale in ("etcd", "pki", "log", "kcm-certs", "audit"):
             shutil.rmtree(self.work_dir / stale, ignore_errors=True)
         self.log_dir.mkdir(parents=True)
         started = time.monotonic()
         try:
             _pki(self.pki)
+            self.audit_log.parent.mkdir(parents=True)
+            (self.audit_log.parent / "policy.yaml").write_text(yaml.safe_dump(AUDIT_POLICY))
             etcd_client, etcd_peer = free_port(), free_port()
             self.port = free_port()
             kcm_port = free_port()
@@ -294,6 +321,8 @@ class KubeLocalCluster:
                 f"--enable-admission-plugins={','.join(ADMISSION_PLUGINS)}",
                 "--allow-privileged=true", "--anonymous-auth=false", "--profiling=false",
                 "--endpoint-reconciler-type=none", "--v=1",
+                f"--audit-policy-file={self.audit_log.parent / 'policy.yaml'}", f"--audit-log-path={self.audit_log}",
+                "--audit-log-maxsize=500", "--audit-log-mode=blocking", *self._egress_flags(),
             ])
             self._wait_ready("/readyz", "the API server")
             kcm_kubeconfig = self.work_dir / "controller-manager.kubeconfig"
@@ -329,6 +358,16 @@ class KubeLocalCluster:
                                      f"{type(exc).__name__}: {exc}\n{tails}") from exc
             raise
         return self
+
+    def _egress_flags(self) -> list[str]:
+        if not self.egress_proxy:
+            return []
+        config = self.work_dir / "egress-selector.yaml"
+        config.write_text(yaml.safe_dump({
+            "apiVersion": "apiserver.k8s.io/v1beta1", "kind": "EgressSelectorConfiguration",
+            "egressSelections": [{"name": "cluster", "connection": {
+                "proxyProtocol": "HTTPConnect", "transport": {"uds": {"udsName": str(self.egress_proxy)}}}}]}))
+        return [f"--egress-selector-config-file={config}"]
 
     def _spawn(self, role: str, argv: list[str]) -> None:
         with open(self.log_dir / f"{role}.log", "ab") as out:

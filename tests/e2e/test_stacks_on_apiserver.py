@@ -73,8 +73,9 @@ def wait_quota_computed(kube: KubeApi, quota: dict, deadline_s: float = 120.0) -
 #: Issuers and Certificates are applied with cert-manager's own CRDs in tests/e2e/test_cert_manager.py.
 EXTERNAL_GROUPS = ("cert-manager.io", "monitoring.coreos.com")
 #: The operator's admission webhooks (failurePolicy Fail) would refuse every FlinkDeployment here: their server is
-#: the operator pod, which no kubelet runs. They are not applied; their namespace selectors are judged by the
-#: API server's own label selection instead (test_webhook_selectors_select_exactly_the_watched_namespaces).
+#: the operator pod, which no kubelet runs. They are not applied here; their namespace selectors are judged by the
+#: API server's own label selection instead (test_webhook_selectors_select_exactly_the_watched_namespaces), and
+#: tests/e2e/test_webhook_on_apiserver.py applies them with the real webhook JVM serving them.
 WEBHOOK_KINDS = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
 
 
