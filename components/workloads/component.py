@@ -221,7 +221,7 @@ class FlinkWorkloads(pulumi.ComponentResource):
         for c in args.workloads.plain_session_clusters:
             plain[(c.namespace, c.name)] = FlinkPlainSessionCluster(
                 f"{name}-plain-{c.namespace}-{c.name}", c, args.environment, self._after(args, c.namespace, crds=False),
-                pulumi.ResourceOptions(parent=self))
+                pulumi.ResourceOptions(parent=self), scheduling=args.scheduling.get(c.tenant))
         self.rest_jobs = {}
         for j in args.workloads.rest_jobs:
             cluster = plain.get((j.namespace, j.cluster or ""))

@@ -419,6 +419,9 @@ class PlainSessionCluster(_Placement):
     task_manager: Resource = Field(description="Resources of each TaskManager pod.")
     task_managers: int = Field(default=1, ge=1, le=1000, description="TaskManager replicas.")
     task_slots: int = Field(default=1, ge=1, le=256, description="taskmanager.numberOfTaskSlots.")
+    scheduling: SchedulingConfig | None = Field(
+        default=None, description="Where the JobManager and TaskManager pods run, merged over the tenant's "
+        "workloadDefaults.scheduling (as for operator-made pods).")
     flink_configuration: dict[str, Any] = Field(default_factory=dict)
 
 

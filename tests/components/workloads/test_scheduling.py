@@ -116,3 +116,35 @@ def test_bad_scheduling_is_refused_with_its_path(where: str, scheduling: dict, p
     matching = [p for p in problems if p.startswith(full)]
     assert matching, problems
     assert any(says.lower() in problems[p].lower() for p in matching), problems
+
+
+def test_plain_session_cluster_pods_get_the_tenant_default_and_their_own_scheduling() -> None:
+    from components.workloads.rest import deployment
+
+    platform = copy.deepcopy(stack_config("staging")["flink-platform:platform"])
+    cluster = platform["workloads"]["plainSessionClusters"][0]
+    tenant = next(i for i, t in enumerate(platform["tenants"]) if t["name"] == cluster["tenant"])
+    plain = load_platform_config(platform).workloads.plain_session_clusters[0]
+    unscheduled = deployment(plain, "taskmanager", {})["spec"]["template"]["spec"]
+    assert not {"nodeSelector", "tolerations", "priorityClassName"} & set(unscheduled)
+
+    platform["tenants"][tenant]["workloadDefaults"] = {"scheduling": {"nodeSelector": {"pool": "flink"},
+                                                                      "tolerations": [TAINT]}}
+    cluster["scheduling"] = {"nodeSelector": {"zone": "b"}, "priorityClassName": "flink-high"}
+    config = load_platform_config(platform)
+    default = tenant_scheduling(config.tenants)[cluster["tenant"]]
+    for role in ("jobmanager", "taskmanager"):
+        pod = deployment(config.workloads.plain_session_clusters[0], role, {}, default)["spec"]["template"]["spec"]
+        assert pod["nodeSelector"] == {"pool": "flink", "zone": "b"}
+        assert pod["tolerations"] == [TAINT]
+        assert pod["priorityClassName"] == "flink-high"
+        assert pod["containers"] and pod["securityContext"]  # the platform's pod spec is kept
+
+
+def test_a_plain_session_cluster_with_bad_scheduling_is_refused_with_its_path() -> None:
+    platform = copy.deepcopy(stack_config("staging")["flink-platform:platform"])
+    platform["workloads"]["plainSessionClusters"][0]["scheduling"] = {
+        "tolerations": [{"operator": "Equal", "value": "x"}]}
+    problems = _problems(platform)
+    assert any(p.startswith("platform.workloads.plainSessionClusters[0].scheduling.tolerations[0]")
+               and "without a key needs operator 'Exists'" in problems[p] for p in problems), problems
