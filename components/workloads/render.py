@@ -499,6 +499,7 @@ def workload_problems(platform: Any, root: str = "platform") -> list[Issue]:
                                 f"the operator {operator_version} CRD does not accept it and "
                                 f"{root}.operator.crds.patchFlinkVersionEnum is false"))
                 out += _cluster_rules(w, path, defaults)
+                out += _scheduling_rules(w, path, tenants, w.pod_template)
             out += _override_rules(w, path, defaults)
             out += _configuration_rules(w, path)
             out += _state_rules(w, path, defaults)
@@ -511,6 +512,7 @@ def workload_problems(platform: Any, root: str = "platform") -> list[Issue]:
             out.append((f"{path}.name", repr(w.name), f"is already a cluster in namespace {w.namespace!r}; names are "
                         "unique per namespace"))
         plain.setdefault(key, path)
+        out += _scheduling_rules(w, path, tenants, None)
         out += _configuration_rules(w, path)
     for i, w in enumerate(config.rest_jobs):
         path = f"{base}.restJobs[{i}]"
@@ -549,6 +551,30 @@ def workload_problems(platform: Any, root: str = "platform") -> list[Issue]:
                         f"({upstream.ARTIFACT_ALLOWED_SCHEMES_KEY}; widen it with "
                         f"{base}.defaults.sessionJobJarSchemes)"))
     return out
+
+
+def _scheduling_rules(w: Any, path: str, tenants: Mapping[str, Any], template: Mapping[str, Any] | None
+                      ) -> list[Issue]:
+    """The scheduling a workload's pods get, once merged (tenant default, podTemplate, own ``scheduling``), is still
+    valid: tolerations merge by index, so one of the workload's over a default's of another kind can mix them
+    (``operator: Exists`` over an ``Equal`` toleration keeps its value, which the API server refuses)."""
+    default = tenant_scheduling([tenants[w.tenant]]).get(w.tenant) if w.tenant in tenants else None
+    if default is None and w.scheduling is None:
+        return []
+    merged = scheduled_pod_template(template, default, w.scheduling) or {}
+    spec = merged.get("spec") or {}
+    keys = {k: spec[k] for k in ("nodeSelector", "affinity", "tolerations", "topologySpreadConstraints",
+                                 "priorityClassName") if k in spec}
+    try:
+        SchedulingConfig.model_validate(keys)
+    except ValueError as err:
+        errors = getattr(err, "errors", lambda: [])()
+        reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors) or str(err)
+        return [(f"{path}.scheduling", json.dumps(keys, sort_keys=True),
+                 f"the scheduling merged over tenant {w.tenant!r}'s workloadDefaults.scheduling and the podTemplate "
+                 f"(lists by index, as the operator merges pod templates) must be valid: {reason}; repeat the "
+                 "default's tolerations first, then add the workload's")]
+    return []
 
 
 def _placement(w: Workload, path: str, tenants: Mapping[str, Any]) -> list[Issue]:

@@ -14,7 +14,7 @@ from components.workloads.render import render, tenant_scheduling
 from tests.conftest import stack_config
 
 TAINT = {"key": "dedicated", "operator": "Equal", "value": "flink", "effect": "NoSchedule"}
-SPOT = {"key": "spot", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}
+SPOT = {"key": "spot", "operator": "Equal", "value": "yes", "effect": "NoExecute", "tolerationSeconds": 30}
 
 
 def _platform() -> dict:
@@ -70,7 +70,7 @@ def test_a_workload_override_merges_over_the_default_and_the_pod_template_as_the
     # what that is, spelled out: maps key by key (the override's zone wins), lists by index (the template's first
     # toleration merged over the default's, its second appended), scalars replaced
     assert pod["nodeSelector"] == {"pool": "flink", "zone": "b", "disk": "ssd"}
-    assert pod["tolerations"] == [{**TAINT, **SPOT}, TAINT]
+    assert pod["tolerations"] == [{**TAINT, **SPOT}, TAINT] == [SPOT, TAINT]
     assert pod["priorityClassName"] == "flink-high"
     assert pod["affinity"] == override["affinity"]
 
@@ -148,3 +148,18 @@ def test_a_plain_session_cluster_with_bad_scheduling_is_refused_with_its_path() 
     problems = _problems(platform)
     assert any(p.startswith("platform.workloads.plainSessionClusters[0].scheduling.tolerations[0]")
                and "without a key needs operator 'Exists'" in problems[p] for p in problems), problems
+
+
+def test_a_workload_toleration_merged_into_a_default_of_another_kind_is_refused() -> None:
+    platform = _platform()
+    platform["tenants"][0]["workloadDefaults"] = {"scheduling": {"tolerations": [TAINT]}}
+    platform["workloads"]["applications"][0]["scheduling"] = {"tolerations": [{"key": "spot", "operator": "Exists"}]}
+    problems = _problems(platform)
+    path = "platform.workloads.applications[0].scheduling"
+    assert list(problems) == [path], problems
+    assert "operator 'Exists' has no value" in problems[path] and "repeat the default's tolerations first" in \
+        problems[path]
+    # as the message says: the default's toleration first, then the workload's
+    platform["workloads"]["applications"][0]["scheduling"] = {"tolerations": [TAINT, {"key": "spot",
+                                                                                      "operator": "Exists"}]}
+    assert _spec(platform)["podTemplate"]["spec"]["tolerations"] == [TAINT, {"key": "spot", "operator": "Exists"}]
