@@ -53,6 +53,12 @@ def crds() -> list[dict]:
     return out
 
 
+def default_deny(ns: str) -> dict:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny", "namespace": ns},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+
+
 @pytest.fixture
 def good_stack() -> list[dict]:
     """A valid stack without the (large) CRDs; the stack-crds-match-operator tests add them."""
@@ -61,6 +67,8 @@ def good_stack() -> list[dict]:
         namespace("team-a", "alpha"),
         operator_config("flink-operator", ["team-a"]),
         *job_rbac("team-a"),
+        default_deny("flink-operator"),
+        default_deny("team-a"),
         SESSION,
         FSJ,
     ]
@@ -145,3 +153,22 @@ def test_flink_version_must_be_in_the_crd_enum(policy_judge, good_stack, crds) -
     v23 = mutate(SESSION, (("spec", "flinkVersion"), "v2_3"))
     found = _fired(policy_judge, crds + [v23 if o is SESSION else o for o in good_stack], "stack-crds-match-operator")
     assert found and "'v2_3' is not in the flinkVersion enum" in found[0].message
+
+
+# --- stack-network-isolation (issue 17 §9): allowed: every tenant and operator namespace denies by default ---------
+
+
+def test_namespaces_without_default_deny_are_refused(policy_judge, good_stack) -> None:
+    assert _fired(policy_judge, good_stack, "stack-network-isolation") == []
+    objs = [o for o in good_stack if o["kind"] != "NetworkPolicy"]  # a stack planned without `network`
+    found = _fired(policy_judge, objs, "stack-network-isolation")
+    assert sorted(d.message.split("'")[1] for d in found) == ["flink-operator", "team-a"]
+    assert all("no default-deny NetworkPolicy" in d.message for d in found)
+
+
+def test_a_policy_that_allows_something_is_not_a_default_deny(policy_judge, good_stack) -> None:
+    objs = [o for o in good_stack if not (o["kind"] == "NetworkPolicy" and o["metadata"]["namespace"] == "team-a")]
+    open_ = default_deny("team-a")
+    open_["spec"]["ingress"] = [{}]
+    found = _fired(policy_judge, objs + [open_], "stack-network-isolation")
+    assert [d.message.split("'")[1] for d in found] == ["team-a"]

@@ -341,3 +341,59 @@ def test_a_tenant_operator_namespace_gets_the_tenants_guard_rails(committed_plan
     # The shared operator's namespace is the platform's, not a tenant's.
     assert not [o for o in objects if o["metadata"].get("namespace") == "flink-operator"
                 and o["kind"] in ("ResourceQuota", "LimitRange")]
+
+
+# --- §9: stack rules: network required where the policies are mandatory; open CIDRs and empty peers refused ----------
+
+
+def test_a_mandatory_stack_without_network_fails_its_plan() -> None:
+    from planning.plan import build_plan
+
+    config = _platform("prod")
+    del config["flink-platform:platform"]["network"]
+    verdict_ = build_plan("prod", config).policy
+    assert not verdict_.passed
+    refused = [v for v in verdict_.violations if "[stack-network-isolation]" in v]
+    # The five tenant namespaces and both operator namespaces (search-flink-operator is both).
+    assert len(refused) == 7, refused
+    assert any("'search-flink-operator'" in v for v in refused) and any("'payments-prod'" in v for v in refused)
+    # The committed prod plan (network on) passes the same rule.
+    assert not [v for v in build_plan("prod", _platform("prod")).policy.violations if "stack-network-isolation" in v]
+
+
+def test_dev_without_network_is_only_advised() -> None:
+    from planning.plan import build_plan
+
+    config = _platform("dev")
+    del config["flink-platform:platform"]["network"]
+    verdict_ = build_plan("dev", config).policy
+    assert verdict_.passed and any("[stack-network-isolation]" in a for a in verdict_.advisories)
+
+
+@pytest.mark.parametrize("where", ["tenant-egress", "extra-egress", "metrics-source"])
+def test_every_address_only_as_a_named_exception(where: str) -> None:
+    config = _platform("prod")
+    platform = config["flink-platform:platform"]
+    if where == "tenant-egress":
+        platform["tenants"][0]["egress"].append({"name": "web", "dstNets": ["0.0.0.0/0"], "dstPorts": [443]})
+        path, fix = "platform.tenants[0].egress[2]", platform["tenants"][0]["egress"][2]
+    elif where == "extra-egress":
+        platform["operator"]["extraEgress"] = {"enabled": True, "dstNets": ["0.0.0.0/0"], "dstPorts": [443]}
+        path, fix = "platform.operator.extraEgress", platform["operator"]["extraEgress"]
+    else:
+        platform["network"]["metricsSources"].append({"cidrs": ["0.0.0.0/0"]})
+        path, fix = "platform.network.metricsSources[1]", None
+    problems = _problems(config)
+    assert [p.path for p in problems] == [path] and "0.0.0.0/0" in problems[0].allowed
+    if fix is not None:  # named and explained: accepted
+        fix["anyAddressReason"] = "the partner API has no fixed addresses (ticket NET-142)"
+        load_platform_config(platform)
+        fix["dstNets"] = ["10.1.0.0/16"]  # a reason without an open CIDR is stale: refused
+        assert "anyAddressReason" in _problems(config)[0].allowed
+
+
+def test_a_peer_must_select_something() -> None:
+    config = _platform("prod")
+    config["flink-platform:platform"]["network"]["metricsSources"] = [{}]
+    problem, = _problems(config)
+    assert problem.path == "platform.network.metricsSources[0]" and "every pod in every namespace" in problem.allowed
