@@ -319,6 +319,11 @@ def _any_address_named(nets: list[str], reason: str | None) -> None:
         raise ValueError("anyAddressReason is only for dstNets holding 0.0.0.0/0; remove it")
 
 
+AnyAddressReason = Annotated[str | None, Field(
+    default=None, min_length=1, description="Why dstNets holds 0.0.0.0/0 (every address): required then, and only "
+    "then, so an open egress is a named, explained exception.")]
+
+
 class ExtraEgressConfig(_Model):
     """Extra egress of the operator pod beyond the API server, JobManager REST and DNS."""
 
@@ -326,9 +331,7 @@ class ExtraEgressConfig(_Model):
     dst_nets: list[Cidr] = Field(default_factory=list, description="Destination CIDRs (all destinations if empty).")
     dst_ports: list[Port] = Field(default_factory=list, description="Destination TCP ports (all ports if empty).")
 
-    any_address_reason: str | None = Field(
-        default=None, min_length=1, description="Why dstNets holds 0.0.0.0/0 (every address): required then, and only "
-        "then, so an open egress is a named, explained exception.")
+    any_address_reason: AnyAddressReason = None
 
     @model_validator(mode="after")
     def _something_to_allow(self) -> ExtraEgressConfig:
@@ -416,9 +419,7 @@ class EgressRule(_Model):
     name: KubernetesName = Field(description="What it is for (kafka, s3, zookeeper); part of the policy name.")
     dst_nets: list[Cidr] = Field(min_length=1)
     dst_ports: list[Port] = Field(min_length=1)
-    any_address_reason: str | None = Field(
-        default=None, min_length=1, description="Why dstNets holds 0.0.0.0/0 (every address): required then, and only "
-        "then, so an open egress is a named, explained exception.")
+    any_address_reason: AnyAddressReason = None
 
     @model_validator(mode="after")
     def _open_only_when_named(self) -> EgressRule:
