@@ -89,6 +89,29 @@ def capacity(objects: Iterable[Mapping[str, Any]]) -> list[NamespaceCapacity]:
     return sorted(rows, key=lambda r: (r.tenant == NO_TENANT, r.tenant, r.namespace))
 
 
+_GIB = Decimal(2**30)
+
+
+def format_cores(v: Decimal) -> str:
+    """CPU in cores, always: ``0.7``, ``13``, ``0.25`` (never millicores, so a column reads in one unit)."""
+    text = f"{v.quantize(Decimal('0.001')):f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def format_gib(v: Decimal) -> str:
+    """Memory in GiB, always: ``1.5``, ``26``, ``0.25`` (two decimals at most; ``16896Mi`` reads as ``16.5``)."""
+    text = f"{(Decimal(v) / _GIB).quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def _fmt_cpu(v: Decimal) -> str:
+    return f"{format_cores(v)} CPU"
+
+
+def _fmt_mem(v: Decimal) -> str:
+    return f"{format_gib(v)} GiB"
+
+
 def _cell(used: Decimal, limit: Decimal | None, fmt: Any) -> tuple[str, str, str]:
     if limit is None:
         return fmt(used), "—", "—"
@@ -98,59 +121,79 @@ def _cell(used: Decimal, limit: Decimal | None, fmt: Any) -> tuple[str, str, str
     return fmt(used), fmt(limit), f"{sign}{fmt(abs(headroom))}{warn}"
 
 
-def _fmt_cpu(v: Decimal) -> str:
-    return quantities.format_cpu(v)
-
-
-def _fmt_mem(v: Decimal) -> str:
-    return quantities.format_memory(v)
+def _against(used: Decimal, limit: Decimal | None, fmt: Any) -> str:
+    """``13 / 24 (11 free)``, ``13 / 12 (⚠ over quota by 1)`` or ``13`` when the quota does not limit it."""
+    if limit is None:
+        return fmt(used)
+    headroom = limit - used
+    if headroom < 0:
+        return f"{fmt(used)} / {fmt(limit)} (⚠ over quota by {fmt(-headroom)})"
+    return f"{fmt(used)} / {fmt(limit)} ({fmt(headroom)} free)"
 
 
 def totals(rows: Iterable[NamespaceCapacity]) -> tuple[Demand, Quota]:
     """Demand and quota summed over every row (a namespace without a quota adds no quota)."""
-    demand, quota = Demand(), {"requests_cpu": Decimal(0), "requests_memory": Decimal(0)}
-    limited = False
+    demand = Demand()
+    quota: dict[str, Any] = {k: None for k in ("requests_cpu", "requests_memory", "limits_cpu", "limits_memory")}
     for row in rows:
         demand = demand + row.total
-        if row.quota.requests_cpu is not None:
-            quota["requests_cpu"] += row.quota.requests_cpu
-            limited = True
-        if row.quota.requests_memory is not None:
-            quota["requests_memory"] += row.quota.requests_memory
-    return demand, (Quota(**quota) if limited else Quota())
+        for k in quota:
+            if getattr(row.quota, k) is not None:
+                quota[k] = (quota[k] or Decimal(0)) + getattr(row.quota, k)
+    return demand, Quota(**quota)
+
+
+#: (column, Demand attribute, Quota attribute, formatter): what the table compares, each in one unit.
+_COLUMNS = (
+    ("requests.cpu (cores)", "requests_cpu", format_cores),
+    ("requests.memory (GiB)", "requests_memory", format_gib),
+    ("limits.cpu (cores)", "limits_cpu", format_cores),
+    ("limits.memory (GiB)", "limits_memory", format_gib),
+)
+
+
+def _unbounded(demand: Demand, attr: str) -> bool:
+    """A limits total below the requests total: some container has no limit (a limit is never below its request)."""
+    if not attr.startswith("limits_"):
+        return False
+    return getattr(demand, attr) < getattr(demand, attr.replace("limits_", "requests_"))
 
 
 def capacity_markdown(rows: list[NamespaceCapacity], *, stack: str) -> str:
-    """``capacity.md``: per tenant and namespace, requests by operators and workloads against the quota."""
+    """``capacity.md``: per tenant and namespace, requests and limits of operators and workloads against the
+    ResourceQuota, CPU always in cores and memory always in GiB."""
     lines = [
         f"# Capacity of stack `{stack}`",
         "",
-        "CPU and memory **requested** per namespace by the operators and the Flink workloads the plan renders, "
-        "against the namespace's ResourceQuota (`requests.cpu`, `requests.memory`), with the headroom left. "
+        "What the operators and the Flink workloads the plan renders **request** and may use at most (**limits**) "
+        "per namespace, against the namespace's ResourceQuota (`requests.cpu`, `requests.memory`, `limits.cpu`, "
+        "`limits.memory`, `pods`): `used / quota (free)`. CPU is in cores, memory in GiB (2^30 bytes), everywhere. "
         "Flink pods are counted from each FlinkDeployment (JobManager replicas incl. HA standbys × "
-        "`jobManager.resource`, TaskManagers × `taskManager.resource`).",
+        "`jobManager.resource`, TaskManagers × `taskManager.resource`, limits × the limit factors); containers "
+        "without requests or limits get the namespace's LimitRange defaults, as the API server fills them in.",
         "",
-        "| tenant | namespace | operators CPU | workloads CPU | CPU requested | CPU quota | CPU headroom | "
-        "operators memory | workloads memory | memory requested | memory quota | memory headroom | pods | notes |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| tenant | namespace | " + " | ".join(c for c, _, _ in _COLUMNS) + " | pods | notes |",
+        "|---|---|" + "---:|" * len(_COLUMNS) + "---:|---|",
     ]
+
+    def row_line(tenant: str, namespace: str, demand: Demand, quota: Quota, notes: list[str]) -> str:
+        cells = [_against(getattr(demand, attr), getattr(quota, attr), fmt)
+                 if not _unbounded(demand, attr) else "no limit (a container sets none)" for _, attr, fmt in _COLUMNS]
+        pods = f"{demand.pods}" + (f" / {quota.pods}" if quota.pods is not None else "")
+        return f"| {tenant} | {namespace} | " + " | ".join(cells) + f" | {pods} | {'; '.join(notes)} |"
+
     for row in rows:
-        total = row.total
-        cpu = _cell(total.requests_cpu, row.quota.requests_cpu, _fmt_cpu)
-        mem = _cell(total.requests_memory, row.quota.requests_memory, _fmt_mem)
-        pods = f"{total.pods}" + (f" / {row.quota.pods}" if row.quota.pods is not None else "")
-        lines.append(
-            f"| {row.tenant} | {row.namespace} | {_fmt_cpu(row.by_category[OPERATOR].requests_cpu)} | "
-            f"{_fmt_cpu(row.by_category[WORKLOADS].requests_cpu)} | {cpu[0]} | {cpu[1]} | {cpu[2]} | "
-            f"{_fmt_mem(row.by_category[OPERATOR].requests_memory)} | "
-            f"{_fmt_mem(row.by_category[WORKLOADS].requests_memory)} | {mem[0]} | {mem[1]} | {mem[2]} | {pods} | "
-            f"{'; '.join(total.notes)} |"
-        )
-    demand, quota = totals(rows)
-    cpu = _cell(demand.requests_cpu, quota.requests_cpu, _fmt_cpu)
-    mem = _cell(demand.requests_memory, quota.requests_memory, _fmt_mem)
-    lines.append(f"| **total** | | | | {cpu[0]} | {cpu[1]} | {cpu[2]} | | | {mem[0]} | {mem[1]} | {mem[2]} | "
-                 f"{demand.pods} | |")
+        notes = list(row.total.notes)
+        ops = row.by_category[OPERATOR]
+        if ops.pods and row.by_category[WORKLOADS].pods:
+            notes.insert(0, f"operators: {format_cores(ops.requests_cpu)} cores, {format_gib(ops.requests_memory)} GiB requested")
+        lines.append(row_line(row.tenant, row.namespace, row.total, row.quota, notes))
+    limited = [r for r in rows if r.quota != Quota()]
+    demand, quota = totals(limited)
+    lines.append(row_line("**total**", "namespaces with a quota", demand, quota, []))
+    if len(limited) < len(rows):
+        demand, quota = totals(r for r in rows if r not in limited)
+        lines.append(row_line("**total**", "namespaces without a quota", demand, quota, []))
     return "\n".join(lines) + "\n"
 
 
@@ -167,6 +210,6 @@ def capacity_summary(rows: list[NamespaceCapacity]) -> str:
     line = (f"capacity: CPU requested {cpu[0]} of quota {cpu[1]} (headroom {cpu[2]}), memory requested {mem[0]} of "
             f"quota {mem[1]} (headroom {mem[2]}), {demand.pods} pods in tenant namespaces")
     if free.pods or free.requests_cpu or free.requests_memory:
-        line += (f"; {_fmt_cpu(free.requests_cpu)} CPU, {_fmt_mem(free.requests_memory)} memory, {free.pods} pods "
+        line += (f"; {_fmt_cpu(free.requests_cpu)}, {_fmt_mem(free.requests_memory)} memory, {free.pods} pods "
                  "in namespaces without a quota (operators)")
     return line + (f"; OVER QUOTA in {', '.join(over)}" if over else "")

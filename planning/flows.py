@@ -407,20 +407,12 @@ def flow_set(matrix: FlowMatrix) -> set[tuple[str, str, str]]:
             if ports_text(matrix.ports(s, d))}
 
 
-# --- the picture --------------------------------------------------------------------------------------------------
-
-_CELL_W, _CELL_H, _LABEL_W, _HEADER_H = 118, 30, 300, 190
-_COLORS = {"allowed": "#8fd19e", "all": "#f6c177", "denied": "#f1f1f1", "self": "#d9d9d9"}
-_SECTION_COLORS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d", "#bab0ac")
+# --- merged views (the markdown table of a big stack; the picture is planning.flows_picture) ---------------
 
 
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-#: Above this many pod groups a picture or table of every pair is unreadable (and quadratic in size): the picture
-#: and the markdown table then show one row/column per tenant (its operators and Flink pods together), the
-#: union of the ports of its groups' cells. The list of allowed flows stays complete.
+#: Above this many pod groups a table of every pair is unreadable (and quadratic in size): the markdown table then
+#: shows one row/column per tenant (its operators and Flink pods together), the union of the ports of its groups'
+#: cells. The list of allowed flows stays complete. (The picture has its own layout: planning.flows_picture.)
 MAX_DETAILED_GROUPS = 60
 
 
@@ -446,53 +438,3 @@ def src_section(matrix: FlowMatrix, key: str) -> str:
 
 def readable(matrix: FlowMatrix) -> FlowMatrix:
     return matrix if len(matrix.groups) <= MAX_DETAILED_GROUPS else by_section(matrix)
-
-
-def flows_svg(matrix: FlowMatrix, *, stack: str) -> str:
-    """``flows.svg``: the matrix as a picture, rows and columns grouped by tenant, with a legend. Deterministic."""
-    matrix = readable(matrix)
-    groups = matrix.groups
-    n = len(groups)
-    sections = list(dict.fromkeys(g.section for g in groups))
-    color = {s: _SECTION_COLORS[i % len(_SECTION_COLORS)] for i, s in enumerate(sections)}
-    width = _LABEL_W + n * _CELL_W + 200  # room for the last rotated column header
-    height = _HEADER_H + n * _CELL_H + 150
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
-           f'<text x="10" y="22" font-size="16" font-weight="bold">Network flows of stack {_esc(stack)} '
-           f'(from row to column, ports allowed)</text>']
-    for j, dst in enumerate(groups):  # column headers, rotated
-        x = _LABEL_W + j * _CELL_W + _CELL_W / 2
-        out.append(f'<rect x="{_LABEL_W + j * _CELL_W}" y="{_HEADER_H - 8}" width="{_CELL_W}" height="6" '
-                   f'fill="{color[dst.section]}"/>')
-        out.append(f'<text x="{x:.1f}" y="{_HEADER_H - 14}" transform="rotate(-35 {x:.1f} {_HEADER_H - 14})">'
-                   f'{_esc(dst.name)}</text>')
-    for i, src in enumerate(groups):
-        y = _HEADER_H + i * _CELL_H
-        out.append(f'<rect x="4" y="{y}" width="6" height="{_CELL_H}" fill="{color[src.section]}"/>')
-        out.append(f'<text x="14" y="{y + _CELL_H / 2 + 4:.1f}">{_esc(src.name)}</text>')
-        for j, dst in enumerate(groups):
-            ports = matrix.ports(src, dst)
-            kind = "all" if ports == ALL else "allowed" if ports else ("self" if src.key == dst.key else "denied")
-            x = _LABEL_W + j * _CELL_W
-            out.append(f'<rect x="{x}" y="{y}" width="{_CELL_W - 2}" height="{_CELL_H - 2}" fill="{_COLORS[kind]}" '
-                       f'stroke="#ffffff"/>')
-            text = ports_text(ports)
-            if text:
-                out.append(f'<text x="{x + 4}" y="{y + _CELL_H / 2 + 4:.1f}" font-size="9">{_esc(text[:22])}</text>')
-    y = _HEADER_H + n * _CELL_H + 24
-    out.append(f'<text x="10" y="{y}" font-weight="bold">Legend</text>')
-    legend = [("allowed", "allowed on the ports shown"), ("all", "not limited by any policy"),
-              ("denied", "denied")]
-    for k, (kind, text) in enumerate(legend):
-        x = 10 + k * 230
-        out.append(f'<rect x="{x}" y="{y + 10}" width="18" height="14" fill="{_COLORS[kind]}" stroke="#999999"/>')
-        out.append(f'<text x="{x + 24}" y="{y + 21}">{_esc(text)}</text>')
-    for k, section in enumerate(sections):
-        x = 10 + k * 180
-        out.append(f'<rect x="{x}" y="{y + 40}" width="18" height="14" fill="{color[section]}"/>')
-        label = section if section in ("platform", "cluster", "external") else f"tenant {section}"
-        out.append(f'<text x="{x + 24}" y="{y + 51}">{_esc(label)}</text>')
-    out.append("</svg>")
-    return "\n".join(out) + "\n"

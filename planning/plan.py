@@ -55,7 +55,7 @@ from components.config.rules import load_platform_config
 from components.operator.crds import CrdSchemas, default_cache_dir
 from components.workloads.render import POD_MONITOR_API_VERSION, POD_MONITOR_KIND
 from components.workloads.component import SPECS_OUTPUT
-from planning import capacity, cert_manager, flows, review
+from planning import capacity, cert_manager, flows, flows_picture, review
 from planning import manifests
 from planning.manifests import KubeObject
 from planning.mock_runtime import PROJECT, PROJECT_ROOT, SECRET, RecordingMonitor, Registration, run_program, stack_config
@@ -133,6 +133,8 @@ class Plan:
     previous: dict[str, Any] | None = None
     #: The Kubernetes objects of that earlier plan (its manifests.yaml), for review.md.
     previous_objects: list[dict[str, Any]] | None = None
+    #: The engine's view of that earlier plan (its resources.json: providers, objects kept on delete).
+    previous_engine: review.Engine | None = None
 
     @property
     def ok(self) -> bool:
@@ -171,7 +173,8 @@ class Plan:
             RESOURCES_FILE: self.resources_text(),
             CAPACITY_FILE: capacity.capacity_markdown(self.capacity_rows(), stack=self.stack),
             FLOWS_FILE: flows.flows_markdown(matrix, stack=self.stack),
-            FLOWS_PICTURE: flows.flows_svg(matrix, stack=self.stack),
+            FLOWS_PICTURE: flows_picture.flows_svg(matrix, stack=self.stack, changed=review.changed_pairs(
+                self.previous_objects, [o.obj for o in self.objects]) if self.previous_objects is not None else ()),
             IMPACT_FILE: self.impact_text(),
             REVIEW_FILE: self.review_text(),
         }
@@ -181,8 +184,10 @@ class Plan:
         if self.previous_objects is None:
             return (f"# Review of stack `{self.stack}`\n\nNo earlier plan was given: run the plan with "
                     "`--previous DIR` (the output of an earlier plan, e.g. of the target branch) to get this page.\n")
+        current = review.Engine.from_resources(json.loads(self.resources_text()))
         return review.review_markdown(self.previous_objects, [o.obj for o in self.objects], stack=self.stack,
-                                      impact_lines=[i.line() for i in self.impacts()])
+                                      impacts=self.impacts(), previous_engine=self.previous_engine,
+                                      current_engine=current, picture=FLOWS_PICTURE)
 
 
 def crd_schemas(objects: Sequence[KubeObject], external: Sequence[dict[str, Any]] = ()) -> CrdSchemas:
@@ -390,8 +395,7 @@ def summary(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def read_previous(directory: Path) -> dict[str, Any]:
-    """The workload records of an earlier plan directory (its resources.json stack outputs)."""
+def _previous_document(directory: Path) -> dict[str, Any]:
     path = Path(directory) / RESOURCES_FILE
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -399,8 +403,25 @@ def read_previous(directory: Path) -> dict[str, Any]:
         raise PlanError(f"--previous {directory}: cannot read {path}: {err.strerror or err}") from None
     except ValueError as err:
         raise PlanError(f"--previous {directory}: {path} is not JSON: {err}") from None
-    records = (document.get("outputs") or {}).get(SPECS_OUTPUT) if isinstance(document, dict) else None
+    return document if isinstance(document, dict) else {}
+
+
+def read_previous(directory: Path) -> dict[str, Any]:
+    """The workload records of an earlier plan directory (its resources.json stack outputs)."""
+    records = (_previous_document(directory).get("outputs") or {}).get(SPECS_OUTPUT)
     return records if isinstance(records, dict) else {}
+
+
+def read_previous_engine(directory: Path, stack: str) -> review.Engine:
+    """The engine's view of an earlier plan of the same ``stack`` (a plan of another stack is refused: its review
+    would list every object of both stacks as added and removed)."""
+    engine = review.Engine.from_resources(_previous_document(directory))
+    if engine.stack != stack:
+        found = f"of stack {engine.stack!r}" if engine.stack else "without a stack name"
+        raise PlanError(f"--previous {directory} is a plan {found} (its {RESOURCES_FILE}), this plan is of stack "
+                        f"{stack!r}: give an earlier plan of {stack!r}, e.g. `git worktree add` the target branch "
+                        f"and run `python -m tools.plan --stack {stack} --out <dir>` there")
+    return engine
 
 
 def read_previous_objects(directory: Path) -> list[dict[str, Any]]:
@@ -448,9 +469,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = read_stack_file(args.config_file)
         previous = read_previous(args.previous) if args.previous else None
         previous_objects = read_previous_objects(args.previous) if args.previous else None
+        previous_engine = read_previous_engine(args.previous, args.stack) if args.previous else None
         plan = build_plan(args.stack, config)
         plan.previous = previous
         plan.previous_objects = previous_objects
+        plan.previous_engine = previous_engine
         check_out_dir(args.out)
     except (PlanError, pulumi.RunError, UnsupportedKubernetesVersion) as err:
         return _fail(str(err), args.out)

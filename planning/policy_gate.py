@@ -428,9 +428,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             resources = load_resources(args.resources)
         else:
             from planning.mock_runtime import run_program
-            from planning.stack_files import read_stack_file, stack_file
+            from planning.stack_files import PlanError, read_stack_file, stack_file
 
-            run = run_program(args.stack, read_stack_file(stack_file(args.stack)))
+            try:
+                stack_config = read_stack_file(stack_file(args.stack))
+            except PlanError as err:
+                raise PolicyCheckError(f"--stack {args.stack}: {err}") from None
+            run = run_program(args.stack, stack_config)
             resources = [r.to_json() for r in run.registrations]
         config_path = args.config or default_config_path(args.stack)
         config = load_config_file(config_path) if config_path else None

@@ -125,18 +125,16 @@ def _denies_everything(policy: Obj) -> bool:
         and not get(spec, "ingress", default=None) and not get(spec, "egress", default=None)
 
 
-def check_network_isolation(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
-    """Every tenant namespace and every operator namespace denies by default (a stack planned without
-    ``network`` has none: issue 17 §9)."""
+def check_operator_network(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
+    """Every operator namespace denies by default (issue 17 §8; a stack planned without ``network`` has no policy
+    at all, §9). Tenant namespaces: ``stack-tenant-network`` (policies/tenant_rules.py)."""
     objs = objects(resources)
     guarded = {o.namespace for o in objs if o.kind == "NetworkPolicy" and _denies_everything(o)}
     operators = {o.namespace for o in objs if o.kind == "ConfigMap" and o.name == OPERATOR_CONFIGMAP}
-    tenants = _tenants(objs)
     for o in objs:
-        if o.kind == "Namespace" and (o.name in tenants or o.name in operators) and o.name not in guarded:
-            what = "an operator namespace" if o.name in operators else "a tenant namespace"
-            yield o.where, Finding("metadata.name", f"namespace {o.name!r} ({what}) has no default-deny "
-                                   "NetworkPolicy: every pod in it may reach and be reached by anything",
+        if o.kind == "Namespace" and o.name in operators and o.name not in guarded:
+            yield o.where, Finding("metadata.name", f"namespace {o.name!r} (an operator namespace) has no "
+                                   "default-deny NetworkPolicy: every pod in it may reach and be reached by anything",
                                    "turn on network policies (platform.network with apiServerCidrs)"), o.urn
 
 
@@ -267,8 +265,8 @@ def policies() -> list[StackPolicy]:
           "namespaces.", check_tenant_namespaces),
         S("stack-tenant-isolation", "No RoleBinding gives a subject of one tenant rights in another tenant's "
           "namespace.", check_cross_tenant_bindings),
-        S("stack-network-isolation", "Every tenant and operator namespace has a default-deny NetworkPolicy.",
-          check_network_isolation),
+        S("stack-operator-network", "Every operator namespace has a default-deny NetworkPolicy.",
+          check_operator_network),
         S("stack-session-job-target", "Each FlinkSessionJob targets a session-mode FlinkDeployment in the stack.",
           check_session_job_target),
         S("stack-crds-match-operator", "The operator CRDs in the stack are the ones pinned for the operator version.",

@@ -33,6 +33,11 @@ _FLINK_UNITS = {
 }
 _FLINK_UNIT_FACTOR = {unit: factor for factor, units in _FLINK_UNITS.items() for unit in units}
 _FLINK_MEMORY = re.compile(r"\s*(\d+)\s*([A-Za-z]*)\s*")
+#: The same rule as a regular expression for the JSON schema (units case-insensitive, as Flink reads them).
+FLINK_MEMORY_PATTERN = r"\s*[0-9]+\s*(" + "|".join(
+    "".join(f"[{c.lower()}{c.upper()}]" for c in unit)
+    for units in sorted(_FLINK_UNITS.values(), key=lambda u: -len(u[-1])) for unit in sorted(units, key=len, reverse=True)
+) + r")?\s*"
 FLINK_MEMORY_RULE = ("must be a Flink memory size: a whole number with an optional unit b, k/kb, m/mb, g/gb or t/tb "
                      "(1024-based), e.g. '2048m' or '2g'")
 

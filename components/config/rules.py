@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import typing
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from components.config import demand, quantities
+from components.config import demand, pod_security, quantities
 from components.config.models import CONFIG_ROOT, ConfigError, PlatformConfig, Problem, _path, _problem, _show
 from components.workloads.render import custom_resource, render, workload_problems
 
@@ -126,6 +127,92 @@ def operator_layout_problems(config: PlatformConfig) -> list[Problem]:
     return problems
 
 
+def _pod_security_fits_the_environment(config: PlatformConfig) -> list[Problem]:
+    """A tenant's namespaces enforce at least the environment's Pod Security level (restricted in prod)."""
+    minimum = pod_security.minimum_level(config.environment)
+    return [
+        Problem(f"{CONFIG_ROOT}.tenants[{i}].podSecurity", repr(t.pod_security),
+                f"is below the minimum Pod Security level for environment {config.environment!r} ({minimum!r}); "
+                f"use one of {list(pod_security.LEVELS[pod_security.LEVELS.index(minimum):])}")
+        for i, t in enumerate(config.tenants) if not pod_security.at_least(t.pod_security, minimum)
+    ]
+
+
+def _tenant(config: PlatformConfig, name: str) -> tuple[int, Any] | None:
+    return next(((i, t) for i, t in enumerate(config.tenants) if t.name == name), None)
+
+
+def _workload_secrets_stay_in_their_tenant(config: PlatformConfig) -> list[Problem]:
+    """A workload names only its own tenant's secrets (``tenants[].secrets``), and a key belongs to one tenant."""
+    problems, owner = [], {}
+    for i, t in enumerate(config.tenants):
+        for j, key in enumerate(t.secrets):
+            if key in owner and owner[key][0] != t.name:
+                problems.append(Problem(f"{CONFIG_ROOT}.tenants[{i}].secrets[{j}]", repr(key),
+                                        f"is already a secret of tenant {owner[key][0]!r} ({owner[key][1]}); a "
+                                        "workload secret belongs to exactly one tenant"))
+            owner.setdefault(key, (t.name, f"{CONFIG_ROOT}.tenants[{i}].secrets[{j}]"))
+    w = config.workloads
+    for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters")):
+        for i, workload in enumerate(getattr(w, section)):
+            found = _tenant(config, workload.tenant)
+            if found is None:
+                continue  # an unknown tenant is reported by _workloads_fit_the_platform
+            ti, tenant = found
+            for j, env in enumerate(workload.secret_env):
+                if env.secret in tenant.secrets:
+                    continue
+                other = f"; it is a secret of tenant {owner[env.secret][0]!r}" if env.secret in owner else ""
+                problems.append(Problem(
+                    f"{CONFIG_ROOT}.workloads.{camel}[{i}].secretEnv[{j}].secret", repr(env.secret),
+                    f"is not a secret of tenant {workload.tenant!r}{other}; a workload may name only keys its tenant "
+                    f"lists at {CONFIG_ROOT}.tenants[{ti}].secrets (now: {tenant.secrets})"))
+    return problems
+
+
+#: In-cluster Service host names: <service>.<namespace>.svc[.cluster.local].
+_SERVICE_SUFFIXES = (".svc", ".svc.cluster.local")
+
+
+def rest_host_problem(url: str, tenant: Any, tenant_path: str) -> str | None:
+    """Why ``url`` is not a host ``tenant`` may send REST calls (and the stack's REST credentials) to, or None.
+
+    Allowed: a Service in one of the tenant's own namespaces (``<svc>.<ns>.svc[.cluster.local]``), or a host the
+    tenant lists in ``restHosts``."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host in tenant.rest_hosts:
+        return None
+    for suffix in _SERVICE_SUFFIXES:
+        if host.endswith(suffix):
+            parts = host[: -len(suffix)].split(".")
+            if len(parts) == 2 and parts[1] in tenant.namespaces:
+                return None
+            if len(parts) == 2:
+                return (f"is a Service in namespace {parts[1]!r}, not one of tenant {tenant.name!r}'s namespaces "
+                        f"{tenant.namespaces}")
+    return (f"host {host!r} is neither a Service in tenant {tenant.name!r}'s namespaces "
+            f"(<service>.<namespace>.svc) nor listed in {tenant_path}.restHosts ({tenant.rest_hosts}); the gate "
+            "sends the stack's REST credentials to it")
+
+
+def _rest_urls_stay_in_their_tenant(config: PlatformConfig) -> list[Problem]:
+    """``gate.restUrl`` and ``restJobs[].restUrl`` point at the tenant's own JobManagers (or its ``restHosts``)."""
+    problems = []
+    w = config.workloads
+    urls = [(f"{CONFIG_ROOT}.workloads.{camel}[{i}].gate.restUrl", x.tenant, x.gate.rest_url)
+            for section, camel in (("applications", "applications"), ("session_jobs", "sessionJobs"))
+            for i, x in enumerate(getattr(w, section))]
+    urls += [(f"{CONFIG_ROOT}.workloads.restJobs[{i}].restUrl", x.tenant, x.rest_url) for i, x in enumerate(w.rest_jobs)]
+    for path, tenant_name, url in urls:
+        found = _tenant(config, tenant_name)
+        if url is None or found is None:
+            continue
+        problem = rest_host_problem(url, found[1], f"{CONFIG_ROOT}.tenants[{found[0]}]")
+        if problem:
+            problems.append(Problem(path, repr(url), problem))
+    return problems
+
+
 def _workloads_fit_the_platform(config: PlatformConfig) -> list[Problem]:
     return [Problem(*issue) for issue in workload_problems(config, CONFIG_ROOT)]
 
@@ -162,7 +249,10 @@ def _workloads_fit_quotas(config: PlatformConfig) -> list[Problem]:
             deployments = sessions = 0
             for r in items:
                 obj = custom_resource(r)
-                total = total + demand.object_demand(obj, defaults)
+                try:
+                    total = total + demand.object_demand(obj, defaults)
+                except (quantities.QuantityError, ValueError, ArithmeticError):
+                    continue  # a value the field rules refuse with its path (they run in the same pass)
                 if r.kind == "FlinkSessionJob":
                     sessions += 1
                     continue
@@ -216,6 +306,9 @@ CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _namespaces_have_one_owner,
     _guard_rails_consistent,
     operator_layout_problems,
+    _pod_security_fits_the_environment,
+    _workload_secrets_stay_in_their_tenant,
+    _rest_urls_stay_in_their_tenant,
     _workloads_fit_the_platform,
     _workloads_fit_quotas,
     _features_have_their_flows,

@@ -147,12 +147,13 @@ def operator_policy(
     metrics_port: int,
     network: NetworkConfig,
     extra_egress: ExtraEgressConfig,
+    health_port: int = upstream.OPERATOR_HEALTH_PORT,
     labels: Mapping[str, str],
     artifact_hosts: Sequence[EgressRule] = (),
 ) -> dict[str, Any]:
     """The operator pod's policy (ingress and egress) in its namespace."""
     ingress = []
-    for sources, port in ((network.health_sources, upstream.OPERATOR_HEALTH_PORT), (network.metrics_sources, metrics_port)):
+    for sources, port in ((network.health_sources, health_port), (network.metrics_sources, metrics_port)):
         if sources:
             ingress.append({"from": [p for s in sources for p in _peer(s)], "ports": _tcp(port)})
     if webhook:
@@ -440,6 +441,7 @@ class NetworkPoliciesArgs(BaseModel):
     cluster_wide: bool = False
     webhook: bool = False
     metrics_port: int = upstream.OPERATOR_METRICS_PORT_DEFAULT
+    health_port: int = upstream.OPERATOR_HEALTH_PORT
     network: NetworkConfig
     extra_egress: ExtraEgressConfig = ExtraEgressConfig()
     labels: dict[str, str]
@@ -461,7 +463,8 @@ class OperatorNetworkPolicies(pulumi.ComponentResource):
         manifests = [("operator", operator_policy(
             operator_namespace=args.operator_namespace, watched=args.watched, cluster_wide=args.cluster_wide,
             webhook=args.webhook, metrics_port=args.metrics_port, network=args.network,
-            extra_egress=args.extra_egress, labels=args.labels, artifact_hosts=args.artifact_hosts,
+            extra_egress=args.extra_egress, labels=args.labels, health_port=args.health_port,
+            artifact_hosts=args.artifact_hosts,
         ))]
         manifests += operator_namespace_policies(operator_namespace=args.operator_namespace, labels=args.labels)
         for ns in args.watched:

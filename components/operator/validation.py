@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from components.operator.upstream import FLINK_DEPLOYMENT_NAME_PATTERN, FLINK_VERSIONS_KNOWN, FLINK_VERSIONS_SUPPORTED
 
@@ -79,6 +79,15 @@ ALLOWED_LOG_CONFIG_KEYS = ("log4j-console.properties", "logback-console.xml")
 #: Upgrade modes (CRD enum) and the default when ``job.upgradeMode`` is unset.
 UPGRADE_MODES = ("last-state", "savepoint", "stateless")
 DEFAULT_UPGRADE_MODE = "stateless"
+
+#: The spec fields the operator reads into Java enums and integers (``JobSpec``, ``AbstractFlinkSpec``,
+#: ``FlinkDeploymentSpec``, ``JobManagerSpec``, ``TaskManagerSpec``): a value Jackson cannot convert (an enum
+#: name in another case, a string that is not a whole number) makes the operator throw, so it refuses the resource.
+JOB_ENUM_FIELDS = {"upgradeMode": UPGRADE_MODES, "state": ("running", "suspended")}
+DEPLOYMENT_MODES = ("native", "standalone")
+JOB_INTEGER_FIELDS = ("parallelism", "savepointTriggerNonce", "checkpointTriggerNonce", "savepointRedeployNonce",
+                      "autoscalerResetNonce")
+SPEC_INTEGER_FIELDS = ("restartNonce",)
 
 #: Keys from which Flink can derive the JobManager / TaskManager memory when ``resource.memory`` is unset
 #: (``JobManagerProcessUtils`` / ``TaskExecutorProcessUtils``: total process, total Flink, or explicit heap [+ managed]).
@@ -213,7 +222,9 @@ def config_string(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, list):
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        # ConfigObjectNode.asFlatMap: an array becomes its items joined with ';' (the Analyzer hands the pack a
+        # list proxy, not a list)
         return ";".join(config_string(v) for v in value)
     return str(value)
 
@@ -225,6 +236,8 @@ def flatten_config(conf: Mapping[str, Any] | None, prefix: str = "") -> dict[str
         full = f"{prefix}{key}"
         if isinstance(value, Mapping):
             out.update(flatten_config(value, full + "."))
+        elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and not value:
+            continue  # asFlatMap puts nothing for an empty array
         elif value is not None:
             out[full] = config_string(value)
     return out
@@ -244,9 +257,18 @@ def boolean_problem(option: ConfigKey, conf: Mapping[str, str]) -> tuple[str, st
     return None
 
 
+#: ``ConfigConstants.DEFAULT_RECOVERY_MODE``: the old name of "no high availability".
+HA_LEGACY_NONE = "standalone"
+
+
 def ha_enabled(conf: Mapping[str, str]) -> bool:
-    """``HighAvailabilityMode.isHighAvailabilityModeActivated``."""
-    return (HA_TYPE.value(conf) or "NONE").strip().upper() != "NONE"
+    """``HighAvailabilityMode.isHighAvailabilityModeActivated``: ``fromConfig`` reads NONE for no value,
+    ``standalone`` (any case) or ``NONE`` (any case, not trimmed); any other value is ZOOKEEPER, KUBERNETES or
+    (not an enum name, even an empty string) a factory class, and all of those are active."""
+    value = HA_TYPE.lookup(conf)
+    if value is None:
+        return False
+    return not (value[1].lower() == HA_LEGACY_NONE or value[1].upper() == "NONE")
 
 
 _MEMORY_UNITS = {
@@ -279,9 +301,9 @@ def flink_memory_size(text: str) -> int:
 
 
 def kubernetes_quantity(text: str) -> Decimal:
-    """fabric8 ``Quantity.parse`` + ``getAmountInBytes``: a number with an optional suffix or exponent."""
-    compact = re.sub(r"\s", "", text)
-    m = _QUANTITY.fullmatch(compact)
+    """fabric8 ``Quantity.parse`` + ``getAmountInBytes``: a number with an optional suffix or exponent, nothing
+    else (a space is not a digit: ``10 Gi`` does not parse)."""
+    m = _QUANTITY.fullmatch(text)
     if not m:
         raise ValueError(f"{text!r} is not a Kubernetes quantity (a number with an optional suffix such as Mi or G)")
     number, exponent, suffix = m.groups()
@@ -339,7 +361,6 @@ def autoscaler_number(text: str) -> float:
 
 
 _DAILY_TIME = re.compile(r"(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?::(\d{1,3}))?)?")
-_CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,#LW-]+")
 
 
 def _daily_millis(text: str) -> int | None:
@@ -361,10 +382,77 @@ def is_daily_expression(text: str) -> bool:
     return start is not None and end is not None and start < end
 
 
+#: Quartz ``CronExpression`` fields: (lowest, highest value, names); seconds first, the year optional.
+_CRON_FIELDS = (
+    (0, 59, ()), (0, 59, ()), (0, 23, ()), (1, 31, ()),
+    (1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
+    (1, 7, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")), (1970, 2099, ()),
+)
+_DOM, _DOW = 3, 5
+
+
+_YEAR = 6
+
+
+def _cron_number(text: str, field: int) -> int | None:
+    low, high, names = _CRON_FIELDS[field]
+    if text in names:
+        return names.index(text) + 1
+    if not text.isdigit():
+        return None
+    value = int(text)
+    if field == _YEAR:
+        return value  # Quartz does not bound the year
+    return value if low <= value <= high else None
+
+
+def _cron_value_ok(value: str, field: int) -> bool:
+    """One comma-separated item of a Quartz field as ``CronExpression.storeExpressionVals`` reads it: ``*``, ``?``
+    (day-of-month / day-of-week), ``n`` or ``a-b`` with an optional ``/step``; an item starting with ``L`` is read
+    as 'last' in any field; ``nW`` (day-of-month), ``nL`` and ``n#k`` (day-of-week)."""
+    if value == "?":
+        return field in (_DOM, _DOW)
+    if value.startswith("L"):
+        offset = re.match(r"L-(\d+)", value) if field == _DOM else None
+        return not offset or int(offset.group(1)) <= 30
+    base, _, step = value.partition("/")
+    if "/" in value:
+        if not step.isdigit() or (field != _YEAR and int(step) > _CRON_FIELDS[field][1]) or base == "":
+            return False
+    if base == "*":
+        return True
+    if field == _DOM and base.endswith("W"):
+        return not step and _cron_number(base[:-1], field) is not None
+    if field == _DOW:
+        if base.endswith("L"):
+            return not step and _cron_number(base[:-1], field) is not None
+        if "#" in base:
+            day, _, nth = base.partition("#")
+            return not step and _cron_number(day, field) is not None and nth in ("1", "2", "3", "4", "5")
+    low, _, high = base.partition("-")
+    start = _cron_number(low, field)
+    if start is None:
+        return False
+    if not high and "-" not in base:
+        return True
+    end = _cron_number(high, field)
+    # ranges wrap around (FRI-MON) except in the year
+    return end is not None and (field != _YEAR or start <= end)
+
+
 def is_cron_expression(text: str) -> bool:
-    """A Quartz cron expression's shape: 6 or 7 fields of cron characters (seconds first)."""
-    fields = text.split()
-    return len(fields) in (6, 7) and all(_CRON_FIELD.fullmatch(f) for f in fields)
+    """Quartz ``new CronExpression(text)`` succeeds (a model of its parser, checked against Quartz itself by
+    ``tests/policies/test_oracle.py``: upper-cased, at least 6 whitespace-separated fields, read up to the year,
+    each a comma list of items within the field's range; exactly one of day-of-month and day-of-week holds
+    ``?``)."""
+    fields = text.upper().split()
+    if len(fields) < 6:
+        return False
+    fields = fields[:7]  # Quartz stops reading after the year
+    for i, value in enumerate(fields):
+        if any(not _cron_value_ok(item, i) for item in value.split(",")):
+            return False
+    return ("?" in fields[_DOM]) != ("?" in fields[_DOW])
 
 
 def excluded_period_problem(expression: str) -> str | None:
@@ -382,3 +470,77 @@ def excluded_period_problem(expression: str) -> str | None:
     if len(subs) == 2 and not (any(d for d, _ in kinds) and any(c for _, c in kinds)):
         return "two sub-expressions must be one daily expression && one cron expression"
     return None
+
+
+# --- operator config values, typed as the operator parses them (issue 20) ------------------------------------------
+
+#: Flink ``TimeUtils.parseDuration``: a long, optional whitespace, an optional unit label (lower-cased before the
+#: lookup; no unit means milliseconds). Labels per ``TimeUtils.TimeUnit``: singular-only ``d h min m s ms us µs ns``,
+#: and singular or plural ``day hour minute sec second milli millisecond micro microsecond nano nanosecond``.
+_DURATION_UNITS = ("d", "h", "min", "m", "s", "ms", "us", "µs", "ns") + tuple(
+    label + plural for label in ("day", "hour", "minute", "sec", "second", "milli", "millisecond", "micro",
+                                 "microsecond", "nano", "nanosecond") for plural in ("", "s"))
+FLINK_DURATION = re.compile(r"\s*(\d+)\s*([^\s\d]*)\s*")
+#: Memory-size options (``MemorySize``) among the keys the platform reads.
+MEMORY_SIZE_KEYS = tuple(k for keys in JM_MEMORY_KEYS + TM_MEMORY_KEYS for k in keys)
+_JAVA_INT = (-(1 << 31), (1 << 31) - 1)
+
+
+def flink_duration_problem(text: str) -> str | None:
+    m = FLINK_DURATION.fullmatch(text)
+    if not m:
+        return "is not a Flink duration (a whole number and a unit, e.g. '30 s', '5 min', '1 h', '500 ms')"
+    number, unit = m.groups()
+    if unit and unit.lower() not in _DURATION_UNITS:
+        return f"has the unit {unit!r}, which Flink does not know (units: {', '.join(_DURATION_UNITS)})"
+    if int(number) > JAVA_LONG_MAX:
+        return "overflows a Java long"
+    return None
+
+
+def config_value_problem(key: str, value: Any, types: Mapping[str, str], enums: Mapping[str, tuple[str, ...]]) -> str | None:
+    """Why the operator would not parse ``value`` for option ``key`` (None: it would, or the key is not typed here).
+
+    ``types`` maps option keys to ``duration``/``boolean``/``int``/``double``/``string``/``map``/``stringList``/
+    ``enum:<Class>`` (``upstream.OPERATOR_CONFIG_TYPES``); memory-size options are :data:`MEMORY_SIZE_KEYS`. A YAML
+    scalar reaches the operator as text, so a number for a duration is read as milliseconds: refused here, say the
+    unit."""
+    kind = "memory" if key in MEMORY_SIZE_KEYS else types.get(key)
+    if kind is None or kind in ("string", "map", "stringList"):
+        return None if isinstance(value, (str, int, float, bool)) else "must be a scalar"
+    if kind == "boolean":
+        if isinstance(value, bool) or (isinstance(value, str) and value.lower() in ("true", "false")):
+            return None
+        return "must be a boolean (true or false)"
+    if isinstance(value, bool):
+        return f"must be a {kind}, not a boolean"
+    if kind == "int":
+        try:
+            number = int(value) if isinstance(value, (int, str)) else None
+        except ValueError:
+            number = None
+        if number is None or not _JAVA_INT[0] <= number <= _JAVA_INT[1]:
+            return "must be a whole number (a Java int)"
+        return None
+    if kind == "double":
+        try:
+            float(value)
+        except ValueError:
+            return "must be a number"
+        return None
+    if kind == "duration":
+        if not isinstance(value, str):
+            return "must be a Flink duration with its unit, e.g. '30 s' (a bare number would mean milliseconds)"
+        return flink_duration_problem(value)
+    if kind == "memory":
+        try:
+            flink_memory_size(str(value))
+        except ValueError as err:
+            return str(err)
+        return None
+    if kind.startswith("enum:"):
+        allowed = enums[kind.removeprefix("enum:")]
+        if not isinstance(value, str) or value.upper() not in allowed:
+            return f"must be one of {', '.join(allowed)} (any case)"
+        return None
+    raise AssertionError(f"unknown option type {kind!r} of {key}")

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from components.config import names
+from components.config import names, quantities
 from components.operator import upstream
 
 #: The stack config key holding secret values for workloads (a map name → value, each set with --secret).
@@ -39,8 +39,6 @@ _FLINK_NAME_RULE = (
     "must be a FlinkDeployment name the operator accepts: lower-case letters, digits and '-', starting with a "
     "letter, ending with a letter or digit, at most 45 characters"
 )
-#: Flink MemorySize: a number with an optional unit (b, k/kb/kibibytes, m/mb, g/gb, t/tb), e.g. 2048m or 2 gb.
-_MEMORY = r"[0-9]+(\.[0-9]+)?\s*([bkmgtBKMGT]([bB]|i?[bB]|ytes|ibibytes|ebibytes)?)?"
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _SECRET_KEY = r"[-._a-zA-Z0-9]+"
 _URI = r"[a-zA-Z][a-zA-Z0-9+.-]*://.*"
@@ -72,10 +70,19 @@ LabelValue = Annotated[
     AfterValidator(_check(names.LABEL_VALUE, names.LABEL_VALUE_RULE, names.LABEL_VALUE_MAX)),
     WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(names.LABEL_VALUE), "maxLength": 63}),
 ]
+def _flink_memory(value: str) -> str:
+    try:
+        quantities.parse_flink_memory(value)
+    except quantities.QuantityError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+#: Flink MemorySize as Flink parses it (:func:`components.config.quantities.parse_flink_memory`).
 Memory = Annotated[
     str,
-    AfterValidator(_check(_MEMORY, "must be a Flink memory size such as '2048m', '2g' or '1536 mb'")),
-    WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(_MEMORY)}),
+    AfterValidator(_flink_memory),
+    WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(quantities.FLINK_MEMORY_PATTERN)}),
 ]
 Uri = Annotated[
     str,

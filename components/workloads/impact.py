@@ -251,10 +251,35 @@ def classify(key: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | N
     return Impact(key, action, tuple(reasons), tuple(warnings))
 
 
+#: What a session cluster's own impact does to the session jobs running on it.
+_CLUSTER_IMPACT_ON_JOBS = {CLUSTER_REDEPLOY: "restarted", CLEAN_REDEPLOY: "started again on the fresh cluster",
+                           DELETE: "stopped"}
+
+
 def compare(previous: Mapping[str, Mapping[str, Any]] | None, current: Mapping[str, Mapping[str, Any]]) -> list[Impact]:
-    """The impact of every workload, sorted by key (removed workloads included)."""
+    """The impact of every workload, sorted by key (removed workloads included).
+
+    A session job whose own spec is unchanged takes its session cluster's impact: a redeployed cluster restarts
+    the jobs on it."""
     previous = previous or {}
-    return [classify(k, previous.get(k), current.get(k)) for k in sorted(set(previous) | set(current))]
+    impacts = {k: classify(k, previous.get(k), current.get(k)) for k in sorted(set(previous) | set(current))}
+    clusters = {}  # (namespace, resource name in the previous plan) -> the cluster's impact
+    for k, i in impacts.items():
+        kind, _, rest = k.partition("/")
+        if kind == "FlinkDeployment" and i.action in _CLUSTER_IMPACT_ON_JOBS and k in previous:
+            clusters[(rest.partition("/")[0], previous[k].get("name") or rest.partition("/")[2])] = i
+    for k, i in impacts.items():
+        if not k.startswith("FlinkSessionJob/") or i.action != NOTHING or k not in previous:
+            continue
+        cluster = clusters.get((k.split("/")[1], deployment_spec(previous[k]).get("deploymentName")))
+        if cluster is not None:
+            mode = (deployment_spec(current.get(k) or previous[k]).get("job") or {}).get("upgradeMode", "stateless")
+            start = ("" if cluster.action == DELETE else " from empty state (upgradeMode stateless)"
+                     if mode == "stateless" else " from its last savepoint/checkpoint")
+            impacts[k] = Impact(k, cluster.action, (
+                f"its session cluster {cluster.key} has the impact '{cluster.action}': the job is "
+                f"{_CLUSTER_IMPACT_ON_JOBS[cluster.action]}{start}",) + i.reasons, i.warnings)
+    return list(impacts.values())
 
 
 def table(impacts: list[Impact], *, previous_known: bool) -> str:

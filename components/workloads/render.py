@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from components.config import labels as L
 from components.operator import upstream
+from components.operator.validation import jobmanager_memory_problem, taskmanager_memory_problem
 from components.workloads.config import (
     ApplicationWorkload,
     Autoscaler,
@@ -548,9 +549,29 @@ def _override_rules(w: Workload, path: str, defaults: WorkloadDefaults) -> list[
     return out
 
 
+#: flinkConfiguration keys the plan reads as numbers (Flink reads them as positive integers).
+POSITIVE_INTEGER_KEYS = ("taskmanager.numberOfTaskSlots", "pipeline.max-parallelism", "parallelism.default")
+
+
+def _positive_integer(value: Any) -> int | None:
+    text = flink_value(value)
+    return int(text) if text.isascii() and text.isdigit() and int(text) > 0 else None
+
+
 def _configuration_rules(w: Workload, path: str) -> list[Issue]:
     out = []
-    for key in flatten(getattr(w, "flink_configuration", {}) or {}):
+    conf = flatten(getattr(w, "flink_configuration", {}) or {})
+    for key in POSITIVE_INTEGER_KEYS:
+        if key in conf and _positive_integer(conf[key]) is None:
+            out.append((f"{path}.flinkConfiguration[{key!r}]", repr(conf[key]), "must be a positive whole number "
+                        "(Flink reads it as an integer), e.g. 2"))
+    job = getattr(w, "job", None)
+    max_parallelism = _positive_integer(conf.get("pipeline.max-parallelism", "x"))
+    if job is not None and max_parallelism is not None and job.parallelism > max_parallelism:
+        out.append((f"{path}.job.parallelism", str(job.parallelism), f"must be at most the job's "
+                    f"pipeline.max-parallelism ({max_parallelism}, {path}.flinkConfiguration); Flink refuses a "
+                    "parallelism above the maximum parallelism"))
+    for key in conf:
         where = f"{path}.flinkConfiguration[{key!r}]"
         if canonical_key(key) in upstream.FORBIDDEN_CONFIG_KEYS:
             out.append((where, "a forbidden key", "the operator sets it itself and refuses it (\"Forbidden Flink "
@@ -571,6 +592,14 @@ def _cluster_rules(w: ApplicationWorkload | SessionClusterWorkload, path: str,
                    defaults: WorkloadDefaults) -> list[Issue]:
     out = []
     eff = effective(w, defaults)
+    for role, resource, key, problem_of in (
+            ("jobManager", w.job_manager.resource, "jobmanager.memory.process.size", jobmanager_memory_problem),
+            ("taskManager", w.task_manager.resource, "taskmanager.memory.process.size", taskmanager_memory_problem)):
+        problem = problem_of({key: resource.memory})
+        if problem:
+            least = next(f"{mib}m" for mib in range(64, 1 << 16, 64) if problem_of({key: f"{mib}m"}) is None)
+            out.append((f"{path}.{role}.resource.memory", repr(resource.memory),
+                        f"{problem} (Flink refuses it at start-up); give at least {least}"))
     if w.job_manager.replicas > 1 and not eff.ha:
         out.append((f"{path}.jobManager.replicas", str(w.job_manager.replicas),
                     "more than one JobManager needs high availability, which is off for this workload"))

@@ -140,3 +140,31 @@ def test_the_capacity_table_adds_up(tenants, quota_cpu: int) -> None:
         assert any(line.startswith(f"| {ns.split('-')[0]} | {ns} |") and "over quota" in line for line in table.splitlines())
     assert ("OVER QUOTA" in capacity.capacity_summary(rows)) == bool(over or any(
         m > 64 * GI for _, m, _ in expected.values()))
+
+
+def test_the_table_uses_one_unit_per_column_and_compares_limits_too(committed_plans) -> None:
+    import yaml as _yaml
+
+    objects = [d for d in _yaml.safe_load_all((committed_plans["prod"] / "manifests.yaml").read_text()) if d]
+    table = capacity.capacity_markdown(capacity.capacity(objects), stack="prod")
+    header = next(line for line in table.splitlines() if line.startswith("| tenant |"))
+    assert header == ("| tenant | namespace | requests.cpu (cores) | requests.memory (GiB) | limits.cpu (cores) | "
+                      "limits.memory (GiB) | pods | notes |")
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| tenant")]
+    assert rows and not any(re.search(r"\d(Mi|Gi|Ki|m)\b", line) for line in rows), "no unit suffix inside a cell"
+    search = next(line for line in rows if line.startswith("| search | search-prod |"))
+    # search-prod: quota requests 12 CPU / 32 GiB, limits 48 CPU / 192 GiB (stacks/Pulumi.prod.yaml guard rails)
+    assert search.split(" | ")[2:6] == ["9 / 12 (3 free)", "18 / 32 (14 free)", "9 / 48 (39 free)",
+                                        "18 / 192 (174 free)"]
+    operator = next(line for line in rows if " | flink-operator | " in line)
+    assert operator.split(" | ")[2:6] == ["1.2", "2.5", "no limit (a container sets none)", "5"]
+    assert any(line.startswith("| **total** | namespaces with a quota |") for line in rows)
+
+
+def test_a_workload_over_its_limits_quota_is_flagged() -> None:
+    objects = [namespace("a-ns", "a"), quota("a-ns", "16", "64Gi"),
+               flink_deployment("big", "a-ns", tm_cpu="2", tm_mem_mi=4096, tm_replicas=4, jm_cpu="1", jm_mem_mi=2048)]
+    objects[1]["spec"]["hard"].update({"limits.cpu": "8", "limits.memory": "16Gi"})
+    line = next(x for x in capacity.capacity_markdown(capacity.capacity(objects), stack="s").splitlines()
+                if x.startswith("| a | a-ns |"))
+    assert line.split(" | ")[4:6] == ["9 / 8 (⚠ over quota by 1)", "18 / 16 (⚠ over quota by 2)"]

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from planning import flows
+from planning import flows, flows_picture
 from tests.conftest import STACKS
 from planning import netpol
 
@@ -143,8 +143,8 @@ def test_markdown_and_svg_are_deterministic_and_readable(committed_plans) -> Non
     shuffled = list(reversed(copy.deepcopy(objects)))
     one, two = flows.Flows(objects).matrix(), flows.Flows(shuffled).matrix()
     assert flows.flows_markdown(one, stack="prod") == flows.flows_markdown(two, stack="prod")
-    svg = flows.flows_svg(one, stack="prod")
-    assert svg == flows.flows_svg(two, stack="prod")
+    svg = flows_picture.flows_svg(one, stack="prod")
+    assert svg == flows_picture.flows_svg(two, stack="prod")
     assert "Legend" in svg and "tenant payments" in svg
 
 
@@ -155,7 +155,7 @@ def test_svg_renders_to_a_non_empty_png(committed_plans, tmp_path) -> None:
     from PIL import Image
 
     objects = [d for d in yaml.safe_load_all((committed_plans["prod"] / "manifests.yaml").read_text()) if d]
-    png = bytes(resvg_py.svg_to_bytes(svg_string=flows.flows_svg(flows.Flows(objects).matrix(), stack="prod")))
+    png = bytes(resvg_py.svg_to_bytes(svg_string=flows_picture.flows_svg(flows.Flows(objects).matrix(), stack="prod")))
     (tmp_path / "flows.png").write_bytes(png)
     image = Image.open(io.BytesIO(png)).convert("RGB")
     assert image.width > 600 and image.height > 300

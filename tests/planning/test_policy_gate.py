@@ -74,6 +74,13 @@ def test_bad_config_exits_2_with_a_clear_error(tmp_path: Path) -> None:
         in result.stderr
 
 
+def test_an_unknown_stack_exits_2_without_a_traceback() -> None:
+    result = run_cli("--stack", "qa")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "error: --stack qa: cannot read config file" in result.stderr and "Pulumi.qa.yaml" in result.stderr
+
+
 def test_bad_resources_file_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
     path.write_text(json.dumps({"objects": []}))

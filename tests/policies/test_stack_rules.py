@@ -11,7 +11,8 @@ import yaml
 from components.config import labels as L
 from components.operator import upstream
 from tests.conftest import shared_path
-from tests.policies.resources import FSJ, SESSION, mutate
+from tests.policies.resources import FSJ, mutate
+from tests.policies.resources import SESSION as _SESSION
 
 
 def namespace(name: str, tenant: str | None) -> dict:
@@ -39,6 +40,20 @@ def job_rbac(ns: str) -> list[dict]:
     ]
 
 
+#: The platform's per-namespace default-deny policy and its state layout (<base>/<tenant>/<namespace>/...).
+def default_deny(ns: str) -> dict:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny", "namespace": ns},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+
+
+DEFAULT_DENY = default_deny("team-a")
+STATE_DIRS = (("execution.checkpointing.dir", "checkpoints"), ("execution.checkpointing.savepoint-dir", "savepoints"),
+              ("high-availability.storageDir", "ha"))
+SESSION = mutate(_SESSION, *((("spec", "flinkConfiguration", k), f"s3://bucket/alpha/team-a/session/{d}")
+                             for k, d in STATE_DIRS))
+
+
 @pytest.fixture(scope="module")
 def crds() -> list[dict]:
     """The four pinned CRDs as the OperatorCrds component renders them (digest annotation, version label)."""
@@ -53,12 +68,6 @@ def crds() -> list[dict]:
     return out
 
 
-def default_deny(ns: str) -> dict:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": "default-deny", "namespace": ns},
-            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
-
-
 @pytest.fixture
 def good_stack() -> list[dict]:
     """A valid stack without the (large) CRDs; the stack-crds-match-operator tests add them."""
@@ -67,8 +76,8 @@ def good_stack() -> list[dict]:
         namespace("team-a", "alpha"),
         operator_config("flink-operator", ["team-a"]),
         *job_rbac("team-a"),
+        DEFAULT_DENY,
         default_deny("flink-operator"),
-        default_deny("team-a"),
         SESSION,
         FSJ,
     ]
@@ -155,20 +164,22 @@ def test_flink_version_must_be_in_the_crd_enum(policy_judge, good_stack, crds) -
     assert found and "'v2_3' is not in the flinkVersion enum" in found[0].message
 
 
-# --- stack-network-isolation (issue 17 §9): allowed: every tenant and operator namespace denies by default ---------
+# --- stack-operator-network (issue 17 §8/§9): allowed: every operator namespace denies by default -----------------
+# (tenant namespaces: stack-tenant-network)
 
 
-def test_namespaces_without_default_deny_are_refused(policy_judge, good_stack) -> None:
-    assert _fired(policy_judge, good_stack, "stack-network-isolation") == []
+def test_operator_namespace_without_default_deny_is_refused(policy_judge, good_stack) -> None:
+    assert _fired(policy_judge, good_stack, "stack-operator-network") == []
     objs = [o for o in good_stack if o["kind"] != "NetworkPolicy"]  # a stack planned without `network`
-    found = _fired(policy_judge, objs, "stack-network-isolation")
-    assert sorted(d.message.split("'")[1] for d in found) == ["flink-operator", "team-a"]
-    assert all("no default-deny NetworkPolicy" in d.message for d in found)
+    found = _fired(policy_judge, objs, "stack-operator-network")
+    assert [d.message.split("'")[1] for d in found] == ["flink-operator"]
+    assert "no default-deny NetworkPolicy" in found[0].message
 
 
 def test_a_policy_that_allows_something_is_not_a_default_deny(policy_judge, good_stack) -> None:
-    objs = [o for o in good_stack if not (o["kind"] == "NetworkPolicy" and o["metadata"]["namespace"] == "team-a")]
-    open_ = default_deny("team-a")
+    objs = [o for o in good_stack if not (o["kind"] == "NetworkPolicy"
+                                          and o["metadata"]["namespace"] == "flink-operator")]
+    open_ = default_deny("flink-operator")
     open_["spec"]["ingress"] = [{}]
-    found = _fired(policy_judge, objs + [open_], "stack-network-isolation")
-    assert [d.message.split("'")[1] for d in found] == ["team-a"]
+    found = _fired(policy_judge, objs + [open_], "stack-operator-network")
+    assert [d.message.split("'")[1] for d in found] == ["flink-operator"]

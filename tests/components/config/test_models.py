@@ -88,7 +88,7 @@ INVALID = [
     ("label-key-name-too-long", set_in("tenants.0.labels", {"acme.io/" + "a" * 64: "x"}), "platform.tenants[0].labels['acme.io/" + "a" * 64 + "'] (the key)", "not a valid name part"),
     ("label-key-reserved", set_in("tenants.0.labels", {"flink-platform.io/tenant": "other"}), "platform.tenants[0].labels", "written by the platform itself"),
     ("label-key-psa-reserved", set_in("tenants.0.labels", {"pod-security.kubernetes.io/enforce": "privileged"}), "platform.tenants[0].labels", "written by the platform itself"),
-    ("kubernetes-version-unquoted", set_in("cluster.kubernetesVersion", 1.3), "platform.cluster.kubernetesVersion", 'quote it in the stack file, e.g. kubernetesVersion: "1.3" (and mind that unquoted YAML drops trailing zeros: 1.30 becomes 1.3)'),
+    ("kubernetes-version-unquoted", set_in("cluster.kubernetesVersion", 1.3), "platform.cluster.kubernetesVersion", 'quote it, e.g. kubernetesVersion: "1.30" (unquoted YAML drops trailing zeros: 1.30 becomes 1.3); supported: 1.25, '),
     ("operator-version-unquoted", set_in("operator.version", 1.15), "platform.operator.version", "YAML read an unquoted value as the number 1.15"),
     ("tenants-not-list", set_in("tenants", {"name": "x"}), "platform.tenants", "list"),
 ]

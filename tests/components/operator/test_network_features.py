@@ -353,12 +353,12 @@ def test_a_mandatory_stack_without_network_fails_its_plan() -> None:
     del config["flink-platform:platform"]["network"]
     verdict_ = build_plan("prod", config).policy
     assert not verdict_.passed
-    refused = [v for v in verdict_.violations if "[stack-network-isolation]" in v]
-    # The five tenant namespaces and both operator namespaces (search-flink-operator is both).
-    assert len(refused) == 7, refused
-    assert any("'search-flink-operator'" in v for v in refused) and any("'payments-prod'" in v for v in refused)
-    # The committed prod plan (network on) passes the same rule.
-    assert not [v for v in build_plan("prod", _platform("prod")).policy.violations if "stack-network-isolation" in v]
+    tenants = [v for v in verdict_.violations if "[stack-tenant-network]" in v]
+    operators = [v for v in verdict_.violations if "[stack-operator-network]" in v]
+    assert len(tenants) == 5 and any("payments-prod" in v for v in tenants), tenants  # the five tenant namespaces
+    assert len(operators) == 2 and any("'search-flink-operator'" in v for v in operators), operators
+    # The committed prod plan (network on) passes both rules.
+    assert not [v for v in build_plan("prod", _platform("prod")).policy.violations if "-network]" in v]
 
 
 def test_dev_without_network_is_only_advised() -> None:
@@ -367,7 +367,7 @@ def test_dev_without_network_is_only_advised() -> None:
     config = _platform("dev")
     del config["flink-platform:platform"]["network"]
     verdict_ = build_plan("dev", config).policy
-    assert verdict_.passed and any("[stack-network-isolation]" in a for a in verdict_.advisories)
+    assert verdict_.passed and any("[stack-operator-network]" in a for a in verdict_.advisories)
 
 
 @pytest.mark.parametrize("where", ["tenant-egress", "extra-egress", "metrics-source"])

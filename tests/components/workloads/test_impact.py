@@ -156,3 +156,20 @@ def test_the_table_file_lists_every_workload() -> None:
     rows = [line for line in text.splitlines() if line.startswith("| a ") or line.startswith("| b ")]
     assert [r.split(" | ")[1] for r in rows] == [impact.SAVEPOINT_UPGRADE, impact.CREATE]
     assert "No previous plan" in impact.table(impacts, previous_known=False)
+
+
+def test_a_session_job_takes_the_impact_of_its_redeployed_session_cluster() -> None:
+    cluster = {**session(), "name": "reporting"}
+    previous = {"FlinkDeployment/ns/reporting": cluster, "FlinkSessionJob/ns/report": session_job(),
+                "FlinkSessionJob/ns/other": {**session_job(), "spec": {**session_job()["spec"],
+                                                                        "deploymentName": "elsewhere"}}}
+    current = {**previous, "FlinkDeployment/ns/reporting": change(cluster, _set(image="flink:2.2.1"))}
+    got = {i.key: i for i in impact.compare(previous, current)}
+    assert got["FlinkDeployment/ns/reporting"].action == impact.CLUSTER_REDEPLOY
+    job = got["FlinkSessionJob/ns/report"]
+    assert job.action == impact.CLUSTER_REDEPLOY
+    assert job.reasons[0] == ("its session cluster FlinkDeployment/ns/reporting has the impact 'session cluster "
+                              "redeploy': the job is restarted from its last savepoint/checkpoint")
+    assert got["FlinkSessionJob/ns/other"].action == impact.NOTHING
+    unchanged = {i.key: i.action for i in impact.compare(previous, previous)}
+    assert set(unchanged.values()) == {impact.NOTHING}

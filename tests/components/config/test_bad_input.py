@@ -1,0 +1,83 @@
+"""Bad input found by trying the committed stacks the way a newcomer would (issue 21): each is refused with its
+stack path, the value found and what is allowed, never a traceback."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+import pytest
+
+from components.config.models import SUPPORTED_KUBERNETES_VERSIONS, ConfigError
+from components.config.rules import load_platform_config
+from tests.conftest import platform_config
+
+APP = "workloads.applications[0]"
+
+
+def dev(change: Callable[[dict], None]) -> dict:
+    cfg = copy.deepcopy(platform_config("dev"))
+    change(cfg)
+    return cfg
+
+
+def app(**fields: Any) -> Callable[[dict], None]:
+    """Set ``fields`` (dotted paths inside the first application) on the dev stack."""
+    def apply(cfg: dict) -> None:
+        for path, value in fields.items():
+            node = cfg["workloads"]["applications"][0]
+            *parents, last = path.split("__")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = value
+    return apply
+
+
+def refused(cfg: dict) -> list[tuple[str, str, str]]:
+    with pytest.raises(ConfigError) as err:
+        load_platform_config(cfg)
+    return [(p.path, p.found, p.allowed) for p in err.value.problems]
+
+
+# (id, change, path, found, fragment of what is allowed)
+CASES = [
+    ("taskmanager-memory-GiB", app(taskManager__resource__memory="2GiB"), f"platform.{APP}.taskManager.resource.memory",
+     "'2GiB'", "must be a Flink memory size: a whole number with an optional unit b, k/kb, m/mb, g/gb or t/tb"),
+    ("taskmanager-memory-fraction", app(taskManager__resource__memory="1.5g"),
+     f"platform.{APP}.taskManager.resource.memory", "'1.5g'", "a whole number"),
+    ("task-slots-not-a-number", app(flinkConfiguration={"taskmanager.numberOfTaskSlots": "two"}),
+     f"platform.{APP}.flinkConfiguration['taskmanager.numberOfTaskSlots']", "'two'", "must be a positive whole number"),
+    ("task-slots-zero", app(flinkConfiguration={"taskmanager.numberOfTaskSlots": 0}),
+     f"platform.{APP}.flinkConfiguration['taskmanager.numberOfTaskSlots']", "0", "must be a positive whole number"),
+    ("parallelism-over-max", app(flinkConfiguration={"pipeline.max-parallelism": 2}, job__parallelism=4),
+     f"platform.{APP}.job.parallelism", "4", "at most the job's pipeline.max-parallelism (2"),
+    ("taskmanager-too-small", app(taskManager__resource__memory="100m"), f"platform.{APP}.taskManager.resource.memory",
+     "'100m'", "too small for Flink's framework, network and managed shares (Flink refuses it at start-up); give at "
+     "least 1024m"),
+    ("jobmanager-too-small", app(jobManager__resource__memory="256m"), f"platform.{APP}.jobManager.resource.memory",
+     "'256m'", "too small for Flink's fixed overheads (Flink refuses it at start-up); give at least 640m"),
+    ("memory-unquoted-names-the-unit", app(taskManager__resource__memory=2048),
+     f"platform.{APP}.taskManager.resource.memory", "2048",
+     'the number 2048, which would be 2048 bytes: give the unit, e.g. memory: "2048m" (2048 MiB'),
+    ("quota-memory-unquoted-names-the-unit", lambda c: c.setdefault("guardRails", {}).setdefault("quota", {}).update(
+        requestsMemory=2048), "platform.guardRails.quota.requestsMemory", "2048",
+     'which would be 2048 bytes: give the unit, e.g. requestsMemory: "2048Mi"'),
+    ("kubernetes-version-unquoted-lists-versions", lambda c: c["cluster"].update(kubernetesVersion=1.30),
+     "platform.cluster.kubernetesVersion", "1.3",
+     'quote it, e.g. kubernetesVersion: "1.30" (unquoted YAML drops trailing zeros: 1.30 becomes 1.3); supported: '
+     + ", ".join(SUPPORTED_KUBERNETES_VERSIONS)),
+]
+
+
+@pytest.mark.parametrize("case, change, path, found, allowed", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_refused_with_path_value_and_rule(case: str, change, path: str, found: str,
+                                                       allowed: str) -> None:
+    problems = refused(dev(change))
+    assert any(p == path and f == found and allowed in a for p, f, a in problems), problems
+
+
+def test_the_rules_accept_what_flink_accepts() -> None:
+    for memory in ("2048m", "2 gb", "2G", "1024MB", "2147483648", "1g"):
+        load_platform_config(dev(app(taskManager__resource__memory=memory)))
+    load_platform_config(dev(app(flinkConfiguration={"taskmanager.numberOfTaskSlots": "4",
+                                                     "pipeline.max-parallelism": 128})))
