@@ -55,10 +55,45 @@ def test_cli_plans_the_dev_stack(tmp_path: Path, committed_plans: dict[str, Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.rstrip().endswith("PLAN OK")
     assert "Namespace" in result.stdout and "CustomResourceDefinition" in result.stdout
-    assert "Kubernetes objects: 27" in result.stdout and "Pulumi resources:   40" in result.stdout
+    # 27 + 9 NetworkPolicies of issue 17 (operator namespace default-deny; per cluster: clickstream internal, data,
+    # metrics, runners, object storage; adhoc internal, data, metrics, object storage; minus the namespace-wide
+    # flink-internal).
+    assert "Kubernetes objects: 36" in result.stdout and "Pulumi resources:   49" in result.stdout
     _only(tmp_path, "dev")
     # Another process (another hash seed, another registration order) writes the very same bytes.
     assert _plan_files(out) == _plan_files(committed_plans["dev"])
+
+
+def _cluster_policies(platform: dict, namespace: str) -> list[tuple[str, str]]:
+    """Issue 17: each Flink cluster of the namespace gets its internal and data-port policies, and one policy per
+    feature it uses: the reporter (on by default) scraped by metricsSources, an ingress, a gate or REST job from the
+    tenant's restRunners, s3:// state, an application's https jar."""
+    network, workloads = platform.get("network", {}), platform.get("workloads", {})
+    defaults = workloads.get("defaults", {})
+    s3 = str(defaults.get("storage", {}).get("baseUri", "")).startswith("s3://")
+    reporter = defaults.get("observability", {}).get("prometheus", True) and network.get("metricsSources")
+    out = []
+    clusters = [(c, "operator") for k in ("applications", "sessionClusters") for c in workloads.get(k, [])]
+    clusters += [(c, "plain") for c in workloads.get("plainSessionClusters", [])]
+    for c, kind in clusters:
+        if c["namespace"] != namespace:
+            continue
+        name = c["name"]
+        out += [("NetworkPolicy", f"flink-{name}-internal"), ("NetworkPolicy", f"flink-{name}-data")]
+        jobs = [j for j in workloads.get("sessionJobs", []) if j["deploymentName"] == name and j["namespace"] == namespace]
+        gated = [j for j in [c, *jobs] if j.get("job", {}).get("upgradeMode") in ("savepoint", "last-state")]
+        rest_jobs = [j for j in workloads.get("restJobs", []) if j.get("cluster") == name and j["namespace"] == namespace]
+        if reporter and kind == "operator":
+            out.append(("NetworkPolicy", f"flink-{name}-metrics"))
+        if c.get("ingress"):
+            out.append(("NetworkPolicy", f"flink-{name}-rest-from-ingress"))
+        if gated or rest_jobs:
+            out.append(("NetworkPolicy", f"flink-{name}-rest-from-runners"))
+        if s3 and (kind == "operator" or rest_jobs):
+            out.append(("NetworkPolicy", f"flink-{name}-object-storage"))
+        if str(c.get("job", {}).get("jarURI", "")).startswith("https://"):
+            out.append(("NetworkPolicy", f"flink-{name}-artifacts"))
+    return out
 
 
 def _expected_objects(platform: dict) -> dict[str, list[tuple[str, str]]]:
@@ -76,7 +111,10 @@ def _expected_objects(platform: dict) -> dict[str, list[tuple[str, str]]]:
         ns = op["namespace"]
         objs = [("ServiceAccount", "flink-operator"), ("ConfigMap", "flink-operator-config"),
                 ("Deployment", "flink-kubernetes-operator"), ("Role", "flink-operator"),
-                ("RoleBinding", "flink-operator-role-binding"), ("NetworkPolicy", "flink-operator")]
+                ("RoleBinding", "flink-operator-role-binding"), ("NetworkPolicy", "flink-operator"),
+                ("NetworkPolicy", "default-deny")]
+        if len(tenants) == 1 and "operator" in tenants[0]:  # a tenant's own operator: the tenant's guard rails
+            objs += [("LimitRange", "flink-platform-limits"), ("ResourceQuota", "flink-platform-quota")]
         if op.get("replicas", 1) > 1:
             objs.append(("PodDisruptionBudget", "flink-kubernetes-operator"))
         if op.get("webhook", {}).get("enabled"):
@@ -93,8 +131,9 @@ def _expected_objects(platform: dict) -> dict[str, list[tuple[str, str]]]:
                 expected[""].append(("Namespace", w))
                 expected[w] = [("Role", "flink-operator"), ("RoleBinding", "flink-operator-role-binding"),
                                ("ServiceAccount", "flink"), ("Role", "flink"), ("RoleBinding", "flink-role-binding"),
-                               ("NetworkPolicy", "default-deny"), ("NetworkPolicy", "flink-internal"),
+                               ("NetworkPolicy", "default-deny"),
                                ("NetworkPolicy", "flink-apiserver-dns"), ("NetworkPolicy", "jobmanager-rest-from-operator")]
+                expected[w] += _cluster_policies(platform, w)
                 expected[w] += [("NetworkPolicy", f"flink-egress-{e['name']}") for e in tenant.get("egress", [])]
                 expected[w] += [("LimitRange", "flink-platform-limits"), ("ResourceQuota", "flink-platform-quota")]
     return {ns: sorted(objs) for ns, objs in expected.items()}
