@@ -268,6 +268,7 @@ def _state_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
     """Checkpoint, savepoint and HA directories and ``job.initialSavepointPath``, as rendered, lie under the
     workload's tenant prefix (``components/config/tenancy.py``, the rule the pack's stack-tenant-state applies)."""
     from components.config import tenancy
+    from components.workloads.render import flatten
 
     try:
         rendered = render(config.workloads, config.environment)
@@ -284,7 +285,11 @@ def _state_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
         spec = r.spec["template"]["spec"] if r.kind == "FlinkBlueGreenDeployment" else r.spec
         where = f"{CONFIG_ROOT}.workloads.{index.get(id(r.workload), r.name)}"
         conf = spec.get("flinkConfiguration") or {}
-        found = [(f"{where} (rendered flinkConfiguration[{k!r}])", conf[k]) for k in tenancy.STATE_KEYS if conf.get(k)]
+        # A state key the workload sets itself is refused as platform-managed (_workloads_fit_the_platform): one
+        # problem for one mistake.
+        own = flatten(getattr(r.workload, "flink_configuration", None) or {})
+        found = [(f"{where} (rendered flinkConfiguration[{k!r}])", conf[k]) for k in tenancy.STATE_KEYS
+                 if conf.get(k) and k not in own]
         if (spec.get("job") or {}).get("initialSavepointPath"):
             found.append((f"{where}.job.initialSavepointPath", spec["job"]["initialSavepointPath"]))
         for path, uri in found:
