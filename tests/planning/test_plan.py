@@ -56,6 +56,8 @@ def test_cli_plans_the_dev_stack(tmp_path: Path, committed_plans: dict[str, Path
     assert result.stdout.rstrip().endswith("PLAN OK")
     assert "Namespace" in result.stdout and "CustomResourceDefinition" in result.stdout
     assert "Kubernetes objects: 27" in result.stdout and "Pulumi resources:   40" in result.stdout
+    # the first plan a newcomer runs is clean: the committed stack's own operator passes the platform's rules
+    assert "policy pack: 0 mandatory violation(s), 0 advisory" in result.stdout
     _only(tmp_path, "dev")
     # Another process (another hash seed, another registration order) writes the very same bytes.
     assert _plan_files(out) == _plan_files(committed_plans["dev"])
@@ -494,3 +496,10 @@ def test_a_custom_resource_of_an_unknown_kind_fails(dev_plan: plan.Plan, api_ver
 def test_supported_kubernetes_versions_all_have_schemas() -> None:
     for version in SUPPORTED_KUBERNETES_VERSIONS:
         assert SchemaValidator(version).schema_version == f"{version}.0"
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_committed_stacks_raise_no_policy_advisory(stack: str) -> None:
+    """Their own operators and webhooks declare CPU and memory (platform-resources); dev: the CLI test above."""
+    result = plan.build_plan(stack, stack_config(stack))
+    assert result.policy.violations == () and result.policy.advisories == ()
