@@ -408,7 +408,7 @@ def test_a_policy_violation_fails_the_plan(
     """The seam where the policy pack plugs in: its verdict decides the plan like schema problems do."""
     seen = []
 
-    def deny_everything(records):
+    def deny_everything(records, config=None):
         seen.extend(records)
         return plan.PolicyVerdict(violations=("no-anything: denied",), advisories=("be careful",))
 
@@ -503,3 +503,35 @@ def test_the_committed_stacks_raise_no_policy_advisory(stack: str) -> None:
     """Their own operators and webhooks declare CPU and memory (platform-resources); dev: the CLI test above."""
     result = plan.build_plan(stack, stack_config(stack))
     assert result.policy.violations == () and result.policy.advisories == ()
+
+
+def test_policy_findings_name_the_stack_path_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from planning import policy_gate
+
+    config = stack_config("prod")
+    del config["flink-platform:platform"]["operator"]["webhook"]["resources"]
+    result = plan.build_plan("prod", config)
+    assert result.policy.violations, "prod refuses a container without resources"
+    for v in result.policy.violations:
+        assert v.startswith("platform.operator.webhook.resources: [platform-resources] Deployment "
+                            "flink-operator/flink-kubernetes-operator: spec.template.spec.containers[1].resources."), v
+        assert "Containers and Flink JobManagers/TaskManagers declare CPU and memory." not in v
+    # the same diagnostic reported twice (per resource and for the stack) is listed once
+    real = policy_gate.check_stack_records
+    def twice(records, stack):
+        report = real(records, stack)
+        report.diagnostics += list(report.diagnostics)
+        return report
+    monkeypatch.setattr(policy_gate, "check_stack_records", twice)
+    again = plan.run_policies(result.registrations, config)
+    assert again.violations == result.policy.violations
+
+
+def test_a_workload_finding_names_the_workload_path() -> None:
+    config = stack_config("prod")
+    platform = plan.load_platform_config(json.loads(plan.stack_config(config)["flink-platform:platform"]))
+    app = platform.workloads.applications[2]
+    record = next(r for r in plan.run_program("prod", config).registrations
+                  if (r.inputs.get("kind"), (r.inputs.get("metadata") or {}).get("name")) == ("FlinkDeployment", app.name))
+    assert plan.stack_path_of(record, "spec.taskManager.resource.cpu: too much", platform) == \
+        "platform.workloads.applications[2]"
