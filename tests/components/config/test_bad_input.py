@@ -81,3 +81,22 @@ def test_the_rules_accept_what_flink_accepts() -> None:
         load_platform_config(dev(app(taskManager__resource__memory=memory)))
     load_platform_config(dev(app(flinkConfiguration={"taskmanager.numberOfTaskSlots": "4",
                                                      "pipeline.max-parallelism": 128})))
+
+
+def test_a_taskmanager_over_the_limit_range_max_is_refused() -> None:
+    problems = refused(dev(app(taskManager__resource__cpu=40)))
+    assert (f"platform.{APP}.taskManager.resource.cpu", "40", "a CPU limit of 40 is over the namespace's LimitRange "
+            "max of 8 per container (platform.guardRails.limitRange.max.cpu); the API server refuses the pod"
+            ) in problems
+    problems = refused(dev(app(taskManager__resource__memory="40g")))
+    assert any(p == f"platform.{APP}.taskManager.resource.memory" and "over the namespace's LimitRange max of 32Gi"
+               in a for p, _, a in problems), problems
+
+
+def test_a_plain_session_taskmanager_above_the_default_cpu_limit_is_refused() -> None:
+    cfg = copy.deepcopy(platform_config("staging"))
+    cfg["workloads"]["plainSessionClusters"][0]["taskManager"]["cpu"] = 2
+    assert refused(cfg) == [("platform.workloads.plainSessionClusters[0].taskManager.cpu", "2",
+                             "a plain session cluster's containers set no CPU limit, so they get the LimitRange "
+                             "default limit of 1 (platform.guardRails.limitRange.default.cpu), below this request; "
+                             "the API server refuses the pod. Ask for at most 1 CPU or raise that default")]
