@@ -79,6 +79,20 @@ def _flink_memory(value: str) -> str:
 
 
 #: Flink MemorySize as Flink parses it (:func:`components.config.quantities.parse_flink_memory`).
+def _label_key(value: str) -> str:
+    problem = names.label_key_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+LabelKey = Annotated[
+    str,
+    AfterValidator(_label_key),
+    WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(
+        rf"({names.DNS_SUBDOMAIN}/)?{names.QUALIFIED_NAME}"),
+        "maxLength": names.DNS_SUBDOMAIN_MAX + 1 + names.QUALIFIED_NAME_MAX}),
+]
 Memory = Annotated[
     str,
     AfterValidator(_flink_memory),
@@ -179,7 +193,7 @@ class IngressSpec(_Model):
     template: str = Field(min_length=1, description="e.g. '{{name}}.{{namespace}}.flink.example.com'")
     class_name: str | None = Field(default=None, min_length=1)
     annotations: dict[str, str] = Field(default_factory=dict)
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     tls: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -343,7 +357,7 @@ class _Placement(_Model):
     tenant: KubernetesName = Field(description="A tenant of platform.tenants.")
     namespace: KubernetesName = Field(description="One of that tenant's namespaces.")
     team: LabelValue | None = Field(default=None, description="Team label (default: the tenant).")
-    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels of the custom resource.")
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict, description="Extra labels of the custom resource.")
 
 
 class _ClusterSpec(_Placement):

@@ -100,3 +100,10 @@ def test_a_plain_session_taskmanager_above_the_default_cpu_limit_is_refused() ->
                              "a plain session cluster's containers set no CPU limit, so they get the LimitRange "
                              "default limit of 1 (platform.guardRails.limitRange.default.cpu), below this request; "
                              "the API server refuses the pod. Ask for at most 1 CPU or raise that default")]
+
+
+def test_invalid_workload_labels_are_refused_before_they_reach_the_custom_resource() -> None:
+    problems = refused(dev(app(labels={"Bad Key!": "x", "owner": "john doe"})))
+    assert {p for p, _, _ in problems} == {f"platform.{APP}.labels['Bad Key!'] (the key)", f"platform.{APP}.labels.owner"}
+    assert any("must be a Kubernetes label value" in a and f == "'john doe'" for _, f, a in problems)
+    load_platform_config(dev(app(labels={"acme.io/cost-center": "cc-42"})))
