@@ -107,3 +107,11 @@ def test_invalid_workload_labels_are_refused_before_they_reach_the_custom_resour
     assert {p for p, _, _ in problems} == {f"platform.{APP}.labels['Bad Key!'] (the key)", f"platform.{APP}.labels.owner"}
     assert any("must be a Kubernetes label value" in a and f == "'john doe'" for _, f, a in problems)
     load_platform_config(dev(app(labels={"acme.io/cost-center": "cc-42"})))
+
+
+def test_an_official_flink_image_of_another_version_than_flink_version_is_refused() -> None:
+    assert refused(dev(app(image="flink:1.20.1"))) == [(
+        f"platform.{APP}.image", "'flink:1.20.1'", "is the Flink 1.20 image but flinkVersion is v2_2: the operator "
+        "configures the cluster for v2_2; use a flink:2.2.x image or set flinkVersion: v1_20")]
+    for image in ("flink:2.2.0-java17", "docker.io/library/flink:2.2", "registry.acme.internal/team/app:1.20.1"):
+        load_platform_config(dev(app(image=image)))  # the same version, or an image whose tag is its own
