@@ -286,8 +286,54 @@ def load_platform_config(raw: Any) -> PlatformConfig:
     try:
         config = PlatformConfig.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError([_problem(e) for e in err.errors(include_url=False)]) from None
+        raise ConfigError(_every_problem(raw, err)) from None
     problems = [p for check in CROSS_FIELD_CHECKS for p in check(config)]
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _without(raw: Any, loc: tuple[Any, ...]) -> bool:
+    """Drop the value at ``loc`` (a mapping entry) from ``raw``; False when it cannot be dropped (a list item,
+    the whole config)."""
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+    node = raw
+    for part in loc[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if isinstance(node, dict) and loc and loc[-1] in node:
+        del node[loc[-1]]
+        return True
+    return False
+
+
+def _every_problem(raw: dict[str, Any], err: ValidationError, passes: int = 5) -> list[Problem]:
+    """The field problems, then what the config says besides them: the wrong values are dropped (their field
+    falls back to its default) and the rest validated again, so a type error does not hide the other problems.
+    Problems found only because a value was dropped (a required key now missing) are not reported; the rules
+    relating several fields run once no field problem is left, on what the stack really says."""
+    import copy
+
+    problems = [_problem(e) for e in err.errors(include_url=False)]
+    dropped: list[str] = []
+    trimmed = copy.deepcopy(raw)
+    for _ in range(passes):
+        locs = [tuple(e["loc"]) for e in err.errors(include_url=False)]
+        if not any([_without(trimmed, loc) for loc in locs]):
+            break
+        dropped += [_problem({"loc": loc, "type": "x", "msg": ""}).path for loc in locs]
+        try:
+            config = PlatformConfig.model_validate(trimmed)
+        except ValidationError as again:
+            err = again
+            fresh = [p for p in (_problem(e) for e in err.errors(include_url=False))
+                     if p.path not in dropped and p.path not in {q.path for q in problems}]
+            problems += fresh
+            continue
+        problems += [p for check in CROSS_FIELD_CHECKS for p in check(config)
+                     if not any(p.path.startswith(d) or d.startswith(p.path) for d in dropped)]
+        break
+    return problems

@@ -115,3 +115,15 @@ def test_an_official_flink_image_of_another_version_than_flink_version_is_refuse
         "configures the cluster for v2_2; use a flink:2.2.x image or set flinkVersion: v1_20")]
     for image in ("flink:2.2.0-java17", "docker.io/library/flink:2.2", "registry.acme.internal/team/app:1.20.1"):
         load_platform_config(dev(app(image=image)))  # the same version, or an image whose tag is its own
+
+
+def test_a_type_error_does_not_hide_the_other_problems() -> None:
+    def change(cfg: dict) -> None:
+        cfg["operator"]["replicas"] = "two"
+        cfg["tenants"].append({"name": "streaming", "namespaces": ["streaming-batch-dev"]})
+        cfg["tenants"][0]["labels"] = {"flink-platform.io/tenant": "other"}
+
+    paths = [p for p, _, _ in refused(dev(change))]
+    assert paths[:2] == ["platform.operator.replicas", "platform.tenants[0].labels"]
+    assert "platform.tenants[1].name" in paths, "the cross-field rules ran on the rest of the config"
+    assert len(paths) == len(set(paths)), "each problem once"
