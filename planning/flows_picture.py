@@ -246,6 +246,9 @@ def flows_svg(matrix: FlowMatrix, *, stack: str, changed: Iterable[tuple[str, st
     c.text(_MARGIN, 24, f"Network flows of stack {stack}: from row to column, the ports allowed", font_size=16,
            font_weight="bold")
     c.y = 32
+    if not groups:
+        c.text(_MARGIN, 56, "No pod groups: the plan renders no operator, no Flink pods and no NetworkPolicy.")
+        c.y = 70
     _legend(c, sections, bool(changed))
 
     # overview: sections × sections, a cell counts the flows between their groups

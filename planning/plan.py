@@ -330,6 +330,19 @@ def _shape_of_secrets(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: ({} if k in _SECRET_MAPS and v == SECRET else v) for k, v in obj.items()}
 
 
+def operator_notes(config: dict[str, Any]) -> list[str]:
+    """Why the shared operator is not in the plan, when it is not (it is installed only to watch something)."""
+    raw = json.loads(stack_config(config)[f"{PROJECT}:{CONFIG_KEY}"])
+    platform = load_platform_config(raw)
+    if platform.operator.watch == "cluster" or any(t.operator is None and t.namespaces for t in platform.tenants):
+        return []
+    why = ("platform.tenants is empty" if not platform.tenants
+           else "every tenant runs its own operator (platform.tenants[*].operator)")
+    return [f"the shared operator (platform.operator, namespace {platform.operator.namespace!r}) is not installed: "
+            f"it would watch no namespace ({why}), and an empty watch list would mean every namespace. Add a tenant "
+            "without an operator of its own, or set platform.operator.watch: cluster"]
+
+
 def kubernetes_version_of(config: dict[str, Any]) -> str:
     raw = json.loads(stack_config(config)[f"{PROJECT}:{CONFIG_KEY}"])
     return load_platform_config(raw).cluster.kubernetes_version
@@ -360,6 +373,7 @@ def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor, *,
     notes = [f"{o.label}: not schema-validated: {unchecked[(o.api_version, o.kind)]}"
              for o in objects if (o.api_version, o.kind) in unchecked]
     declared = external_kinds(config)
+    notes += operator_notes(config)
     return Plan(
         stack=stack,
         kubernetes_version=validator.kubernetes_version,

@@ -535,3 +535,17 @@ def test_a_workload_finding_names_the_workload_path() -> None:
                   if (r.inputs.get("kind"), (r.inputs.get("metadata") or {}).get("name")) == ("FlinkDeployment", app.name))
     assert plan.stack_path_of(record, "spec.taskManager.resource.cpu: too much", platform) == \
         "platform.workloads.applications[2]"
+
+
+def test_no_tenants_plans_with_a_note_why_the_operator_is_not_installed() -> None:
+    config = stack_config("dev")
+    platform = config["flink-platform:platform"]
+    platform["tenants"] = []
+    del platform["workloads"]
+    result = plan.build_plan("dev", config)
+    assert result.ok and not any(o.kind == "Deployment" for o in result.objects)
+    assert any(n.startswith("the shared operator (platform.operator, namespace 'flink-operator') is not installed: "
+                            "it would watch no namespace (platform.tenants is empty)") for n in result.notes)
+    files = result.files()
+    assert "| from \\ to |" not in files[plan.FLOWS_FILE] and "No pod groups" in files[plan.FLOWS_FILE]
+    assert "No pod groups" in files[plan.FLOWS_PICTURE]
