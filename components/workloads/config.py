@@ -70,6 +70,8 @@ LabelValue = Annotated[
     AfterValidator(_check(names.LABEL_VALUE, names.LABEL_VALUE_RULE, names.LABEL_VALUE_MAX)),
     WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(names.LABEL_VALUE), "maxLength": 63}),
 ]
+
+
 def _flink_memory(value: str) -> str:
     try:
         quantities.parse_flink_memory(value)
@@ -78,21 +80,14 @@ def _flink_memory(value: str) -> str:
     return value
 
 
-#: Flink MemorySize as Flink parses it (:func:`components.config.quantities.parse_flink_memory`).
 def _label_key(value: str) -> str:
-    problem = names.label_key_problem(value)
-    if problem:
-        raise ValueError(problem)
+    if names.label_key_problem(value):
+        raise ValueError(names.label_key_problem(value))
     return value
 
 
-LabelKey = Annotated[
-    str,
-    AfterValidator(_label_key),
-    WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(
-        rf"({names.DNS_SUBDOMAIN}/)?{names.QUALIFIED_NAME}"),
-        "maxLength": names.DNS_SUBDOMAIN_MAX + 1 + names.QUALIFIED_NAME_MAX}),
-]
+LabelKey = Annotated[str, AfterValidator(_label_key), WithJsonSchema(names.LABEL_KEY_SCHEMA)]
+#: Flink MemorySize as Flink parses it (:func:`components.config.quantities.parse_flink_memory`).
 Memory = Annotated[
     str,
     AfterValidator(_flink_memory),
