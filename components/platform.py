@@ -8,6 +8,7 @@ import pulumi_kubernetes as k8s
 from components.config.models import OperatorSettings, PlatformConfig
 from components.operator.crds import OperatorCrds, OperatorCrdsArgs
 from components.operator.install import FlinkOperator, FlinkOperatorArgs, WatchedNamespace
+from components.operator.network import cluster_flows, operator_artifact_hosts
 from components.tenant import Tenant, TenantArgs
 from components.workloads.config import SECRETS_CONFIG_KEY
 from components.workloads.component import SPECS_OUTPUT, FlinkWorkloads, WorkloadsArgs
@@ -40,6 +41,8 @@ class FlinkPlatform(pulumi.ComponentResource):
             children,
         )
         secrets = pulumi.Config()
+        # What each Flink cluster needs from the network (metrics, ingress, gates, object storage, ...), by namespace.
+        flows = cluster_flows(config) if config.network.enabled else {}
         self.tenants = {
             tenant.name: Tenant(
                 f"{name}-{tenant.name}",
@@ -50,6 +53,8 @@ class FlinkPlatform(pulumi.ComponentResource):
                     operator_version=config.operator.version,
                     guard_rails=config.guard_rails_for(tenant),
                     network=config.network,
+                    clusters={ns: flows[ns] for ns in tenant.namespaces if ns in flows},
+                    artifact_hosts=operator_artifact_hosts(config, tenant.namespaces) if tenant.operator else (),
                 ),
                 children,
                 keystore_password=_keystore_password(secrets, tenant.operator),
@@ -60,7 +65,7 @@ class FlinkPlatform(pulumi.ComponentResource):
         # The shared operator watches every tenant without an operator of its own (or, when asked explicitly,
         # the whole cluster). With nothing to watch it is not deployed: an empty list would mean "all namespaces".
         shared = tuple(
-            WatchedNamespace(name=ns, tenant=t.name, egress=tuple(t.egress))
+            WatchedNamespace(name=ns, tenant=t.name, egress=tuple(t.egress), clusters=flows.get(ns, ()))
             for t in config.tenants if t.operator is None for ns in t.namespaces
         )
         self.operator: FlinkOperator | None = None
@@ -75,6 +80,8 @@ class FlinkPlatform(pulumi.ComponentResource):
                     network=config.network,
                     environment=config.environment,
                     kubernetes_version=cluster.kubernetes_version,
+                    artifact_hosts=operator_artifact_hosts(
+                        config, None if config.operator.watch == "cluster" else [w.name for w in shared]),
                 ),
                 pulumi.ResourceOptions.merge(children, pulumi.ResourceOptions(depends_on=[self.crds])),
                 keystore_password=_keystore_password(secrets, config.operator),

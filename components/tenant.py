@@ -2,18 +2,21 @@
 
 It creates the namespaces with the tenant, environment and Pod Security labels. A tenant with its own operator
 (``tenants[].operator``) gets a :class:`~components.operator.install.FlinkOperator` under this component that watches exactly
-the tenant's namespaces (its RBAC and network policies come with it); the other tenants are watched by the
-platform's shared operator.
+the tenant's namespaces (its RBAC and network policies come with it, and its namespace, which carries the tenant
+label, gets the tenant's ResourceQuota and LimitRange and a default-deny policy like the tenant's other
+namespaces); the other tenants are watched by the platform's shared operator.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict
 
 from components.config import labels as L
-from components.config.models import GuardRailsConfig, NetworkConfig, TenantConfig
+from components.config.models import EgressRule, GuardRailsConfig, NetworkConfig, TenantConfig
 from components.guardrails import NamespaceGuardRails, NamespaceGuardRailsArgs
 
 
@@ -27,6 +30,10 @@ class TenantArgs(BaseModel):
     operator_version: str
     guard_rails: GuardRailsConfig = GuardRailsConfig()
     network: NetworkConfig | None = None
+    #: What each Flink cluster of the tenant's namespaces needs from the network (by namespace), and the artifact
+    #: hosts its own operator downloads session-job jars from (:mod:`components.operator.network`).
+    clusters: dict[str, tuple[Any, ...]] = {}
+    artifact_hosts: tuple[EgressRule, ...] = ()
 
 
 class Tenant(pulumi.ComponentResource):
@@ -90,13 +97,16 @@ class Tenant(pulumi.ComponentResource):
                     namespace=tenant.operator.namespace,
                     operator_version=args.operator_version,
                     watched=tuple(
-                        WatchedNamespace(name=ns, tenant=tenant.name, egress=tuple(tenant.egress))
+                        WatchedNamespace(name=ns, tenant=tenant.name, egress=tuple(tenant.egress),
+                                         clusters=tuple(args.clusters.get(ns, ())))
                         for ns in tenant.namespaces
                     ),
                     network=args.network,
                     environment=args.environment,
                     kubernetes_version=args.kubernetes_version,
                     tenant=tenant.name,
+                    artifact_hosts=args.artifact_hosts,
+                    guard_rails=args.guard_rails,
                 ),
                 pulumi.ResourceOptions(parent=self, depends_on=operator_depends_on or []),
                 keystore_password=keystore_password,

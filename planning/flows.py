@@ -7,11 +7,16 @@ groups and whose cells are the ports a flow from the row to the column may use; 
 Pod groups are found in the objects, not in the stack config:
 
 - each operator (a Deployment whose pod template carries ``app.kubernetes.io/name: flink-kubernetes-operator``);
-- each namespace's JobManagers and TaskManagers (every namespace that has a NetworkPolicy selecting Flink pods or
-  holds a FlinkDeployment), with the labels Flink's native Kubernetes mode puts on them;
+- each Flink cluster's JobManagers and TaskManagers (a FlinkDeployment or FlinkBlueGreenDeployment: its pod
+  template's labels plus the ones Flink's native Kubernetes mode adds; a plain session cluster's Deployments: their
+  pod template's labels), and, for a namespace with NetworkPolicies selecting Flink pods but no cluster in the
+  plan, the namespace's JobManagers and TaskManagers with the native-mode labels alone;
 - pods outside the platform that a policy names by namespace and labels (cluster DNS);
 - every ``ipBlock`` a policy names (the API server, Kafka, S3, …), named by the policy's
   ``flink-platform.io/destinations`` annotation (a JSON map CIDR → name) where it has one, else by the CIDR.
+
+Every cell also lists why it is allowed: the ``flink-platform.io/flow`` annotation (else the name) of each policy
+whose matching rules give it ports, on either side. ``flows.md`` shows them beside each flow.
 
 A cell is computed by set algebra over the rules, the way the API server combines them: the source side allows
 every port when no policy isolates its egress, else the union of the ports of its egress rules whose peers match
@@ -40,7 +45,10 @@ JOBMANAGER = upstream.FLINK_COMPONENT_JOBMANAGER
 TASKMANAGER = upstream.FLINK_COMPONENT_TASKMANAGER
 NAMESPACE_NAME_LABEL = upstream.NAMESPACE_NAME_LABEL
 TENANT_LABEL = L.TENANT
+WORKLOAD_LABEL = L.WORKLOAD
+FLINK_APP_LABEL = upstream.FLINK_LABEL_APP
 DESTINATIONS_ANNOTATION = L.DESTINATIONS
+FLOW_ANNOTATION = L.FLOW
 
 ALL = "all"
 #: Sections of groups outside the platform's namespaces (their own policies, if any, are not in the plan).
@@ -90,6 +98,18 @@ def _match(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> boo
         if not ok:
             return False
     return True
+
+
+def _named_namespaces(selector: Mapping[str, Any] | None) -> list[str]:
+    """The namespaces a namespaceSelector names by ``kubernetes.io/metadata.name`` (matchLabels or an ``In``)."""
+    if not selector:
+        return []
+    name = (selector.get("matchLabels") or {}).get(NAMESPACE_NAME_LABEL)
+    names = [name] if name else []
+    for expr in selector.get("matchExpressions") or []:
+        if expr.get("key") == NAMESPACE_NAME_LABEL and expr.get("operator") == "In":
+            names += list(expr.get("values") or [])
+    return names
 
 
 def _peer_covers(peer: Mapping[str, Any], group: Group, policy_ns: str) -> bool:
@@ -149,6 +169,11 @@ def _types(spec: Mapping[str, Any]) -> list[str]:
 class FlowMatrix:
     groups: list[Group]
     cells: dict[tuple[str, str], Any] = field(default_factory=dict)  # (src key, dst key) -> Ports | ALL
+    #: (src key, dst key) -> the flows (policy annotations) that allow the cell, sorted.
+    reasons: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    def why(self, src: Group, dst: Group) -> tuple[str, ...]:
+        return self.reasons.get((src.key, dst.key), ())
 
     def ports(self, src: Group, dst: Group) -> Any:
         return self.cells.get((src.key, dst.key), frozenset())
@@ -169,6 +194,8 @@ class Flows:
             self._by_namespace.setdefault(p["metadata"]["namespace"], []).append(p)
         self._isolating_cache: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
         self._covered_cache: dict[tuple[str, str], list[str]] = {}
+        #: (subject key, direction) -> peer key -> [(ports, flow)] of the rules that allow it (see _sides).
+        self._why: dict[tuple[str, str], dict[str, list[tuple[Any, str]]]] = {}
         self.groups = self._groups()
         self._pods = [g for g in self.groups if g.is_pod]
         self._external = [g for g in self.groups if not g.is_pod]
@@ -190,13 +217,40 @@ class Flows:
                 ns = o["metadata"]["namespace"]
                 groups[f"operator/{ns}"] = Group(f"operator/{ns}", f"operator ({ns})", self._section(ns), ns,
                                                  _labels(template), _labels(self._ns_labels(ns)))
-        flink_namespaces = {o["metadata"]["namespace"] for o in self.objects if o.get("kind") == "FlinkDeployment"}
+        titles = {JOBMANAGER: "JobManagers", TASKMANAGER: "TaskManagers"}
+        flink_namespaces: set[str] = set()
+        clustered: set[str] = set()
+        for o in self.objects:
+            kind, meta = o.get("kind"), o.get("metadata") or {}
+            spec = o.get("spec") or {}
+            template = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+            if kind in ("FlinkDeployment", "FlinkBlueGreenDeployment"):
+                ns, name = meta["namespace"], meta["name"]
+                inner = (spec.get("template") or {}).get("spec") or {} if kind == "FlinkBlueGreenDeployment" else spec
+                base = dict(((inner.get("podTemplate") or {}).get("metadata") or {}).get("labels") or {})
+                if kind == "FlinkDeployment":
+                    base[FLINK_APP_LABEL] = name  # the blue/green children's names alternate: no app label
+                base[FLINK_TYPE_LABEL] = FLINK_TYPE_NATIVE
+                for component in (JOBMANAGER, TASKMANAGER):
+                    key = f"{component}/{ns}/{name}"
+                    groups[key] = Group(key, f"{titles[component]} of {name} ({ns})", self._section(ns), ns,
+                                        _labels({**base, FLINK_COMPONENT_LABEL: component}),
+                                        _labels(self._ns_labels(ns)))
+                clustered.add(ns)
+            elif kind == "Deployment" and template.get(FLINK_TYPE_LABEL) == FLINK_TYPE_NATIVE \
+                    and template.get(FLINK_COMPONENT_LABEL) in titles:
+                ns, component = meta["namespace"], template[FLINK_COMPONENT_LABEL]
+                name = template.get(WORKLOAD_LABEL) or template.get(FLINK_APP_LABEL) or meta["name"]
+                key = f"{component}/{ns}/{name}"
+                groups[key] = Group(key, f"{titles[component]} of {name} ({ns})", self._section(ns), ns,
+                                    _labels(template), _labels(self._ns_labels(ns)))
+                clustered.add(ns)
         for p in self.policies:
             selector = p["spec"].get("podSelector") or {}
             if (selector.get("matchLabels") or {}).get(FLINK_TYPE_LABEL) == FLINK_TYPE_NATIVE:
                 flink_namespaces.add(p["metadata"]["namespace"])
-        for ns in sorted(flink_namespaces):
-            for component, title in ((JOBMANAGER, "JobManagers"), (TASKMANAGER, "TaskManagers")):
+        for ns in sorted(flink_namespaces - clustered):
+            for component, title in titles.items():
                 labels = {FLINK_TYPE_LABEL: FLINK_TYPE_NATIVE, FLINK_COMPONENT_LABEL: component}
                 groups[f"{component}/{ns}"] = Group(f"{component}/{ns}", f"{title} ({ns})", self._section(ns), ns,
                                                     _labels(labels), _labels(self._ns_labels(ns)))
@@ -216,15 +270,14 @@ class Flows:
                             groups.setdefault(f"external/{cidr}", Group(
                                 f"external/{cidr}", f"{name} ({cidr})" if name != cidr else cidr, "external",
                                 cidr=cidr))
-                        ns_sel = ((peer.get("namespaceSelector") or {}).get("matchLabels") or {})
-                        other = ns_sel.get(NAMESPACE_NAME_LABEL)
                         pod_sel = (peer.get("podSelector") or {}).get("matchLabels") or {}
-                        if other and other not in self.namespace_labels and pod_sel and \
-                                pod_sel.get(OPERATOR_NAME_LABEL) != OPERATOR_APP_NAME:
-                            label = ",".join(f"{k}={v}" for k, v in sorted(pod_sel.items()))
-                            key = f"pods/{other}/{label}"
-                            groups.setdefault(key, Group(key, f"{label} ({other})", "cluster", other,
-                                                         _labels(pod_sel), _labels({NAMESPACE_NAME_LABEL: other})))
+                        for other in _named_namespaces(peer.get("namespaceSelector")):
+                            if other not in self.namespace_labels and pod_sel and \
+                                    pod_sel.get(OPERATOR_NAME_LABEL) != OPERATOR_APP_NAME:
+                                label = ",".join(f"{k}={v}" for k, v in sorted(pod_sel.items()))
+                                key = f"pods/{other}/{label}"
+                                groups.setdefault(key, Group(key, f"{label} ({other})", "cluster", other,
+                                                             _labels(pod_sel), _labels({NAMESPACE_NAME_LABEL: other})))
         order = {"platform": 0, "cluster": 2, "external": 3}
         return sorted(groups.values(), key=lambda g: (order.get(g.section, 1), g.section, g.key))
 
@@ -267,8 +320,11 @@ class Flows:
         if not isolating:
             return None
         allowed: dict[str, Any] = {}
+        why: dict[str, list[tuple[Any, str]]] = self._why.setdefault((subject.key, direction), {})
         for p in isolating:
             policy_ns = p["metadata"]["namespace"]
+            flow = (p["metadata"].get("annotations") or {}).get(FLOW_ANNOTATION) or \
+                f"{policy_ns}/{p['metadata']['name']}"
             for rule in p["spec"].get(key) or []:
                 peers = rule.get(peers_key)
                 ports = _rule_ports(rule)
@@ -277,6 +333,7 @@ class Flows:
                     else dict.fromkeys(k for x in peers for k in self._covered(x, policy_ns)))
                 for t in targets:
                     allowed[t] = _union(allowed.get(t, frozenset()), ports)
+                    why.setdefault(t, []).append((ports, flow))
         return allowed
 
     def matrix(self) -> FlowMatrix:
@@ -297,6 +354,12 @@ class Flows:
                 cell = _intersect(out_ports, ALL if dst_in is None else dst_in.get(src.key, frozenset()))
                 if cell:
                     out.cells[(src.key, dst.key)] = cell
+                    reasons = [f for ports, f in self._why.get((src.key, "Egress"), {}).get(dst.key, [])
+                               if _intersect(ports, cell)]
+                    reasons += [f for ports, f in self._why.get((dst.key, "Ingress"), {}).get(src.key, [])
+                                if _intersect(ports, cell)]
+                    if reasons:
+                        out.reasons[(src.key, dst.key)] = tuple(sorted(set(reasons)))
         return out
 
 
@@ -336,7 +399,8 @@ def flows_markdown(matrix: FlowMatrix, *, stack: str) -> str:
         for dst in detailed.groups:
             text = ports_text(detailed.ports(src, dst))
             if text:
-                lines.append(f"- {src.name} → {dst.name}: {text}")
+                why = detailed.why(src, dst)
+                lines.append(f"- {src.name} → {dst.name}: {text}" + (f" — why: {'; '.join(why)}" if why else ""))
     return "\n".join(lines) + "\n"
 
 

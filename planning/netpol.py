@@ -6,7 +6,7 @@
     python -m tools.netpol --plan build/dev/manifests.yaml --from flink-operator:app.kubernetes.io/name=x \\
         --to ip:172.20.0.5 --port 443
 
-Prints ``ALLOW`` or ``DENY`` with the reason (exit 0 either way; 2 on bad arguments). The library part
+Prints ``ALLOW`` (exit 0) or ``DENY`` (exit 1) with the reason; 2 on bad arguments. The library part
 (:class:`PolicySet`, :func:`pod`, :func:`external`) is pulumi-free and used by the tests and flow matrices.
 
 Semantics (networking.k8s.io/v1): a pod is isolated for ingress (egress) when a policy in its namespace selects it
@@ -218,4 +218,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(err))
     verdict = PolicySet.from_yaml(args.plan).check(source, destination, args.port, args.protocol)
     print(f"{'ALLOW' if verdict else 'DENY'}: {verdict.reason}")
-    return 0
+    return 0 if verdict else 1

@@ -155,9 +155,13 @@ class KindPolicy(ResourceValidationPolicy):
             return
         cfg = {**self.defaults, **(args.get_config() or {})}
         res = Resource(kind, args.props, args.urn, args.resource_type)
+        seen: set[str] = set()  # one report per message (a Flink pod is read once per merge mode and role)
         for fn in fns:
             for finding in fn(res, cfg):
-                report_violation(finding.render(res.where), args.urn or None)
+                message = finding.render(res.where)
+                if message not in seen:
+                    seen.add(message)
+                    report_violation(message, args.urn or None)
 
 
 StackCheck = Callable[[Sequence[Any], Mapping[str, Any]], Iterator[tuple[str, Finding, str]]]

@@ -45,10 +45,13 @@ class DeploymentView:
     """A FlinkDeployment spec with its name and the path prefix of its properties (``spec`` or
     ``spec.template.spec``)."""
 
-    __slots__ = ("name", "spec", "prefix", "_conf")
+    __slots__ = ("name", "namespace", "spec", "prefix", "ingress_prefixes", "_conf")
 
-    def __init__(self, name: str, spec: Any, prefix: str):
-        self.name, self.spec, self.prefix = name, spec, prefix
+    def __init__(self, name: str, namespace: str, spec: Any, prefix: str,
+                 ingress_prefixes: tuple[tuple[str, str], ...] | None = None):
+        self.name, self.namespace, self.spec, self.prefix = name, namespace, spec, prefix
+        #: ``(template prefix, FlinkDeployment name)`` of each FlinkDeployment made of this spec.
+        self.ingress_prefixes = ingress_prefixes or (("", name),)
         self._conf: dict[str, str] | None = None
 
     @property
@@ -64,11 +67,16 @@ class DeploymentView:
 
 @per_resource
 def deployment_views(res: Resource) -> list[DeploymentView]:
+    namespace = str(get(res.props, "metadata", "namespace", default=""))
     if res.kind == FD:
-        return [DeploymentView(res.name, get(res.props, "spec", default={}), "spec")]
+        return [DeploymentView(res.name, namespace, get(res.props, "spec", default={}), "spec")]
     if res.kind == FBG:
         spec = get(res.props, "spec", "template", "spec", default={})
-        return [DeploymentView(res.name + BLUE_GREEN_CHILD_SUFFIXES[-1], spec, "spec.template.spec")]
+        # BlueGreenUtils.prepareFlinkDeployment: children <name>-blue / <name>-green, ingress template prefixed
+        # with blue- / green-.
+        children = tuple((suffix[1:] + "-", res.name + suffix) for suffix in BLUE_GREEN_CHILD_SUFFIXES)
+        return [DeploymentView(res.name + BLUE_GREEN_CHILD_SUFFIXES[-1], namespace, spec, "spec.template.spec",
+                               children)]
     return []
 
 
@@ -203,22 +211,53 @@ def check_health_check_needs_recovery(view: DeploymentView, cfg) -> Iterator[Fin
 # ---------------------------------------------------------------------------------------------------------------
 # validateIngress (IngressUtils.getIngressUrl)
 
-_JAVA_URL_PROTOCOLS = ("http", "https", "ftp", "file", "jar", "mailto")
 _HAS_HTTP = re.compile(r"^https?://", re.IGNORECASE)
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
+_NAME_PLACEHOLDER = re.compile(r"\{\{name\}\}", re.IGNORECASE)
+_NAMESPACE_PLACEHOLDER = re.compile(r"\{\{namespace\}\}", re.IGNORECASE)
+_JAVA_INT = re.compile(r"[+-]?[0-9]+")
+JAVA_INT_MIN, JAVA_INT_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _java_port(text: str) -> int | None:
+    """``Integer.parseInt``: None where Java throws NumberFormatException."""
+    if not _JAVA_INT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if JAVA_INT_MIN <= value <= JAVA_INT_MAX else None
 
 
 def ingress_url_problem(template: str, name: str, namespace: str) -> str | None:
+    """``IngressUtils.getIngressUrl``: ``http://`` prepended unless the template starts with http(s)://, the
+    placeholders replaced, then ``new java.net.URL`` (``URLStreamHandler.parseURL``): the authority runs to the first
+    ``/`` or ``?`` before any ``#``; with more than one ``@`` it has no host; a ``[`` host must be an IPv6 literal
+    closed by ``]`` and followed by nothing or ``:port``; a port must be a Java int, not below -1."""
     url = template if _HAS_HTTP.search(template) else "http://" + template
-    url = re.sub(r"\{\{name\}\}", name, url, flags=re.IGNORECASE)
-    url = re.sub(r"\{\{namespace\}\}", namespace, url, flags=re.IGNORECASE)
-    m = _URL.match(url)
-    if not m or m.group(1).lower() not in _JAVA_URL_PROTOCOLS:
-        return f"the ingress template {template!r} does not make a URL (unknown protocol in {url!r})"
-    if m.group(1).lower() in ("http", "https"):
-        port = re.match(r"//[^/:?#]*(?::([^/?#]*))?", m.group(2))
-        if port and port.group(1) and not port.group(1).isdigit():
-            return f"the ingress template {template!r} makes a URL with an invalid port {port.group(1)!r}"
+    url = _NAMESPACE_PLACEHOLDER.sub(lambda _: namespace, _NAME_PLACEHOLDER.sub(lambda _: name, url))
+    rest = url.split("://", 1)[1].split("#", 1)[0]
+    authority = re.split(r"[/?]", rest, maxsplit=1)[0]
+    bad = f"the ingress template {template!r} makes {url!r}, which is not a URL"
+    if authority.count("@") > 1:
+        return None
+    host = authority.rsplit("@", 1)[-1]
+    port_text = ""
+    if host.startswith("["):
+        end = host.find("]")
+        if end <= 2:
+            return f"{bad}: invalid authority {authority!r}"
+        try:
+            ipaddress.IPv6Address(host[1:end])
+        except ValueError:
+            return f"{bad}: invalid IPv6 host {host[:end + 1]!r}"
+        tail = host[end + 1:]
+        if tail and not tail.startswith(":"):
+            return f"{bad}: invalid authority {authority!r}"
+        port_text = tail[1:]
+    elif ":" in host:
+        port_text = host.split(":", 1)[1]
+    if port_text:
+        port = _java_port(port_text)
+        if port is None or port < -1:
+            return f"{bad}: invalid port {port_text!r}"
     return None
 
 
@@ -228,13 +267,18 @@ def check_ingress(view: DeploymentView, cfg) -> Iterator[Finding]:
     if ingress is None:
         return
     template = get(ingress, "template")
+    if template is None and view.ingress_prefixes[0][0]:
+        template = "null"  # a blue/green child's template is "blue-" + null in Java: "blue-null"
     if template is None:
         yield Finding(view.path("ingress", "template"), "the ingress template must be defined",
                       "set a template such as '{{name}}.{{namespace}}.flink.example.com'")
         return
-    problem = ingress_url_problem(str(template), view.name, "")
-    if problem:
-        yield Finding(view.path("ingress", "template"), problem, "use host[/path] with {{name}}/{{namespace}}")
+    for prefix, name in view.ingress_prefixes:
+        problem = ingress_url_problem(prefix + str(template), name, view.namespace)
+        if problem:
+            yield Finding(view.path("ingress", "template"), problem, "use host[:port][/path] with {{name}} and "
+                                                                     "{{namespace}}")
+            return
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -257,6 +301,9 @@ def check_log_config(view: DeploymentView, cfg) -> Iterator[Finding]:
 
 # ---------------------------------------------------------------------------------------------------------------
 # validateJobSpec
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
 def _blank(value: str | None) -> bool:
@@ -291,6 +338,9 @@ def job_state_findings(job: Any, conf: Mapping[str, str], job_path: str, conf_pa
 
 
 def _number(value: Any) -> float | None:
+    """An int field as Jackson reads it: a number, or a string of a whole number (spaces trimmed)."""
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return float(int(value.strip()))
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
@@ -388,6 +438,51 @@ def check_taskmanager(view: DeploymentView, cfg) -> Iterator[Finding]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The resource converted into the operator's types (ObjectMapper.convertValue in FlinkValidator and the controllers)
+
+def _integer_problem(value: Any) -> str | None:
+    """Jackson's int/Long conversion: numbers (a fraction is dropped), strings of a whole number (trimmed); not
+    booleans."""
+    if _number(value) is None:
+        return f"{value!r} is not a whole number"
+    return None
+
+
+def field_type_findings(spec: Any, path: str, *, deployment: bool) -> Iterator[Finding]:
+    job = get(spec, "job")
+    for field, allowed in V.JOB_ENUM_FIELDS.items():
+        value = get(job, field) if job is not None else None
+        if value is not None and value not in allowed:
+            yield Finding(f"{path}.job.{field}", f"{value!r} is not one of {', '.join(allowed)} (case matters)",
+                          f"use one of {', '.join(allowed)}")
+    fields = [(f"{path}.job.{f}", get(job, f) if job is not None else None) for f in V.JOB_INTEGER_FIELDS]
+    fields += [(f"{path}.{f}", get(spec, f)) for f in V.SPEC_INTEGER_FIELDS]
+    if deployment:
+        fields += [(f"{path}.{role}.replicas", get(spec, role, "replicas")) for role in ("jobManager", "taskManager")]
+        mode = get(spec, "mode")
+        if mode is not None and mode not in V.DEPLOYMENT_MODES:
+            yield Finding(f"{path}.mode", f"{mode!r} is not one of {', '.join(V.DEPLOYMENT_MODES)}",
+                          f"use one of {', '.join(V.DEPLOYMENT_MODES)}")
+    for field_path, value in fields:
+        problem = None if value is None else _integer_problem(value)
+        if problem:
+            yield Finding(field_path, f"the operator cannot read it: {problem}", "use a whole number")
+
+
+@per_deployment
+def check_deployment_field_types(view: DeploymentView, cfg) -> Iterator[Finding]:
+    yield from field_type_findings(view.spec, view.prefix, deployment=True)
+    if view.ingress_prefixes[0][0] and get(view.spec, "job") is None:
+        # BlueGreenUtils.prepareFlinkDeployment reads template.spec.job.initialSavepointPath
+        yield Finding(view.path("job"), "a blue/green deployment's template must have a job (the operator fails "
+                                        "on a template without one)", "set spec.template.spec.job")
+
+
+def check_session_job_field_types(res: Resource, cfg) -> Iterator[Finding]:
+    yield from field_type_findings(get(res.props, "spec", default={}), "spec", deployment=False)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # validateServiceAccount
 
 
@@ -458,6 +553,7 @@ def check_session_job_present(res: Resource, cfg) -> Iterator[Finding]:
 
 
 _URI_ILLEGAL = re.compile(r"[\s\"<>\\^`{|}]")
+_URI_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _URI_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 
@@ -476,6 +572,8 @@ def restricted_host_problem(host: str, resolve: bool) -> str | None:
         except (OSError, UnicodeError):
             return f"host {host!r} cannot be resolved"
     for a in addrs:
+        if a.version == 6 and a.ipv4_mapped:
+            a = a.ipv4_mapped  # InetAddress reads ::ffff:a.b.c.d as the IPv4 address a.b.c.d
         site_local = a.version == 4 and any(a in ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
         site_local = site_local or (a.version == 6 and a in ipaddress.ip_network("fec0::/10"))
         if a.is_loopback or a.is_link_local or site_local or a.is_unspecified or a.is_multicast:
@@ -519,6 +617,8 @@ def jar_uri_problem(uri: str, allowed: list[str], disallow_restricted: bool, res
     """``DefaultValidator.validateJarURI``."""
     if _URI_ILLEGAL.search(uri) or uri == "":
         return f"jarURI {uri!r} is not a valid URI (empty or illegal character)"
+    if _URI_BAD_ESCAPE.search(uri):
+        return f"jarURI {uri!r} is not a valid URI (a '%' not followed by two hex digits)"
     m = _URI_SCHEME.match(uri)
     if not m:
         return f"jarURI {uri!r} has no scheme"
@@ -634,6 +734,9 @@ def policies() -> list[KindPolicy]:
           _for(DEPLOYMENT_KINDS, check_jobmanager)),
         P("operator-taskmanager", "TaskManager memory is defined and parses; replicas ≥ 1.",
           _for(DEPLOYMENT_KINDS, check_taskmanager)),
+        P("operator-spec-types", "Enum and integer spec fields hold values the operator can read.",
+          {FD: (check_deployment_field_types,), FBG: (check_deployment_field_types,),
+           FSJ: (check_session_job_field_types,)}),
         P("operator-service-account", "spec.serviceAccount is set.", _for(DEPLOYMENT_KINDS, check_service_account)),
         P("operator-autoscaler", "Autoscaler options are within their ranges.",
           {FD: (check_autoscaler,), FBG: (check_autoscaler,)}),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from policies import operator_rules, platform_rules, stack_rules
+from policies import operator_rules, platform_rules, stack_rules, tenant_rules
 
 PACK_NAME = "flink-platform"
 #: Level of every policy a config does not mention (pulumi-policy's own default).
@@ -16,7 +16,8 @@ DEFAULT_LEVEL = EnforcementLevel.ADVISORY
 
 
 def all_policies() -> list[Policy]:
-    found = [*operator_rules.policies(), *platform_rules.policies(), *stack_rules.policies()]
+    found = [*operator_rules.policies(), *platform_rules.policies(), *stack_rules.policies(),
+             *tenant_rules.policies()]
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -51,6 +51,22 @@ def render_chart(values: dict[str, Any], namespace: str) -> list[dict[str, Any]]
     return docs
 
 
+def _yaml_line(key: str, value: Any) -> str:
+    return yaml.safe_dump({key: value}, width=10**6).strip()
+
+
+def _override_lines(text: str, config: dict[str, Any]) -> tuple[str, set[str]]:
+    """``text`` (YAML lines ``key: value``) with the lines of keys in ``config`` rewritten to its values."""
+    lines, overridden = [], set()
+    for line in text.splitlines():
+        key = line.partition(":")[0].strip()
+        if not line.startswith("#") and key in config:
+            line = _yaml_line(key, config[key])
+            overridden.add(key)
+        lines.append(line)
+    return "\n".join(lines) + "\n", overridden
+
+
 def chart_values(
     operator: OperatorSettings,
     *,
@@ -65,7 +81,11 @@ def chart_values(
         f"kubernetes.operator.metrics.reporter.prom.port: {operator.metrics_port}",
         f"kubernetes.operator.dynamic.namespaces.enabled: {str(operator.dynamic_namespaces).lower()}",
     ]
-    extra += [f"{k}: {v}" for k, v in sorted(operator.config.items())]
+    # A Helm user overriding a key of the chart's default overrides edits that line of defaultConfiguration (Helm
+    # replaces the whole string); any other key is a line of its own.
+    defaults_text, overridden = _override_lines(chart_default_values()["defaultConfiguration"]["flink-conf.yaml"],
+                                                operator.config)
+    extra += [_yaml_line(k, v) for k, v in sorted(operator.config.items()) if k not in overridden]
     if operator.dynamic_namespaces:
         extra.append("kubernetes.operator.dynamic.config.enabled: true")
     if leader:
@@ -73,7 +93,6 @@ def chart_values(
             "kubernetes.operator.leader-election.enabled: true",
             "kubernetes.operator.leader-election.lease-name: flink-operator-lease",
         ]
-    defaults = chart_default_values()["defaultConfiguration"]
     values: dict[str, Any] = {
         "watchNamespaces": [] if operator.watch == "cluster" else list(watched),
         "image": {
@@ -96,11 +115,59 @@ def chart_values(
         # flink-conf.yaml key is removed; the chart's own default overrides move along unchanged.
         "defaultConfiguration": {
             "flink-conf.yaml": None,
-            "config.yaml": defaults["flink-conf.yaml"] + "\n".join(extra) + "\n",
+            "config.yaml": defaults_text + "\n".join(extra) + "\n",
         },
     }
-    if operator.log_level != "INFO":
-        values["defaultConfiguration"]["log4j-operator.properties"] = f"rootLogger.level = {operator.log_level}\n"
+    # What the stack sets of the chart's own values, as the user wrote them (pydantic's round trip of the input,
+    # not the platform's rendering), under the chart's value names.
+    pod = operator.pod.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
+    if "postStart" in pod:
+        values["postStart"] = pod.pop("postStart")
+    if "volumes" in pod:
+        values["operatorVolumes"] = {"create": True, "data": pod.pop("volumes")}
+    if "volumeMounts" in pod:
+        values["operatorVolumeMounts"] = {"create": True, "data": pod.pop("volumeMounts")}
+    values["operatorPod"].update(pod)
+    values["jvmArgs"] = {"operator": operator.jvm_args, "webhook": operator.webhook.jvm_args}
+    values["operatorServiceAccount"] = operator.service_account.model_dump(by_alias=True)
+    if operator.job_service_account.annotations:  # Helm merges them with the chart's default (keep) annotation
+        values["jobServiceAccount"] = {"annotations": dict(operator.job_service_account.annotations)}
+    rbac = operator.rbac
+    values["rbac"].update({
+        "create": rbac.create,
+        "operatorRole": {"create": True, "name": rbac.operator_role},
+        "operatorRoleBinding": {"create": True, "name": rbac.operator_role_binding},
+        "jobRole": {"create": True, "name": rbac.job_role},
+        "jobRoleBinding": {"create": True, "name": rbac.job_role_binding},
+    })
+    if operator.webhook.service_labels:
+        values["webhook"]["serviceLabels"] = dict(operator.webhook.service_labels)
+    if operator.webhook.env:
+        values["operatorPod"]["webhook"]["container"] = {
+            "env": [e.model_dump(by_alias=True, exclude_unset=True, exclude_none=True) for e in operator.webhook.env]}
+    if operator.image_pull_secrets:
+        values["imagePullSecrets"] = [{"name": n} for n in operator.image_pull_secrets]
+    log = operator.logging
+    operator_log4j = ({"rootLogger.level": operator.log_level} if operator.log_level != "INFO" else {}) | log.log4j_operator
+    if operator_log4j:
+        values["defaultConfiguration"]["log4j-operator.properties"] = "".join(
+            f"{k} = {v}\n" for k, v in operator_log4j.items())
+    if log.log4j_console:
+        values["defaultConfiguration"]["log4j-console.properties"] = "".join(
+            f"{k} = {v}\n" for k, v in log.log4j_console.items())
+    values["logging"] = {"framework": log.framework}
+    if log.logback_operator:
+        values["defaultConfiguration"]["logback-operator.xml"] = log.logback_operator
+    if log.logback_console:
+        values["defaultConfiguration"]["logback-console.xml"] = log.logback_console
+    health = operator.health
+    values["operatorHealth"] = {  # Helm merges these maps with the chart's defaults
+        "port": health.port,
+        "livenessProbe": health.liveness_probe.model_dump(by_alias=True, exclude_none=True),
+        "startupProbe": health.startup_probe.model_dump(by_alias=True, exclude_none=True),
+    }
+    values["tls"] = {"create": operator.tls.enabled, "secretName": operator.tls.secret_name,
+                     "secretKeyRef": operator.tls.secret_key_ref.model_dump(by_alias=True)}
     return values
 
 

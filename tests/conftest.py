@@ -25,7 +25,7 @@ from hypothesis import settings as hypothesis_settings
 
 from components.operator import crds
 from tests.flink_fixtures import flink_client, flink_cluster, job_jars, job_output  # noqa: F401 (fixtures)
-from tests.policy_fixtures import policy_judge, validator_oracle  # noqa: F401 (fixtures)
+from tests.policy_fixtures import operator_validator, policy_judge  # noqa: F401 (fixtures)
 from tests.kube_fixtures import kube, kube_cluster  # noqa: F401 (fixtures)
 from planning.mock_runtime import mock_runtime
 

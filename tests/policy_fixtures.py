@@ -89,12 +89,10 @@ def policies_of(diagnostics: Sequence[Diagnostic]) -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def validator_oracle():
-    """The validator oracle JVM (tests/policies/oracle), built once and started once per session."""
-    from tests.policies.oracle_harness import ValidatorOracle, build
+def operator_validator():
+    """The operator's own DefaultValidator (testbed/operator/validator.py): one JVM for the whole session, built
+    from ../shared first if needed, stopped at the end."""
+    from testbed.operator.validator import OperatorValidator
 
-    oracle = ValidatorOracle(build())
-    try:
-        yield oracle
-    finally:
-        oracle.close()
+    with OperatorValidator() as validator:
+        yield validator

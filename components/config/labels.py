@@ -51,3 +51,5 @@ PROMETHEUS_PATH = "prometheus.io/path"
 #: NetworkPolicy annotation naming the address ranges of its ipBlocks (JSON map CIDR -> name, e.g. "api-server",
 #: "kafka"), so the flow matrix can label external destinations from the rendered policies alone.
 DESTINATIONS = "flink-platform.io/destinations"
+#: NetworkPolicy annotation saying which feature a policy's flows are for (shown by flows.md beside each flow).
+FLOW = "flink-platform.io/flow"

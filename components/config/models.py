@@ -17,6 +17,7 @@ from pulumi.errors import RunError
 from pydantic import (
     AfterValidator,
     BaseModel,
+    PlainValidator,
     ConfigDict,
     Field,
     WithJsonSchema,
@@ -28,8 +29,8 @@ from pydantic.alias_generators import to_camel
 from components.config import labels as L
 from components.config import names
 from components.config import quantities
-from components.operator import upstream
-from components.workloads.config import WorkloadsConfig
+from components.operator import upstream, validation
+from components.workloads.config import SECRETS_CONFIG_KEY, SecretName, WorkloadsConfig
 
 #: The stack config key (project namespace ``flink-platform``) holding the whole platform config.
 CONFIG_KEY = "platform"
@@ -274,6 +275,625 @@ class ResourcesConfig(_Model):
         return out
 
 
+# --- everything a Helm-chart user sets (issue 20): pod metadata, scheduling, env, volumes, extra containers ---------
+# Kubernetes shapes typed as the API defines them (camelCase, unknown keys refused); ``to_k8s()`` gives back exactly
+# what the stack set, as the chart's ``toYaml`` renders the same values.
+
+
+class _KubeModel(_Model):
+    def to_k8s(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True, exclude_unset=True)
+
+
+def _exactly_one(model: BaseModel, fields: tuple[str, ...], what: str) -> None:
+    given = [f for f in fields if getattr(model, f) is not None]
+    if len(given) != 1:
+        raise ValueError(f"{what} needs exactly one of {', '.join(to_camel(f) for f in fields)} (found "
+                         f"{', '.join(to_camel(f) for f in given) or 'none'})")
+
+
+class LabelSelectorRequirement(_KubeModel):
+    key: LabelKey
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: list[str] | None = None
+
+
+class LabelSelector(_KubeModel):
+    match_labels: dict[LabelKey, LabelValue] | None = None
+    match_expressions: list[LabelSelectorRequirement] | None = None
+
+
+class NodeSelectorRequirement(_KubeModel):
+    key: str = Field(min_length=1)
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]
+    values: list[str] | None = None
+
+
+class NodeSelectorTerm(_KubeModel):
+    match_expressions: list[NodeSelectorRequirement] | None = None
+    match_fields: list[NodeSelectorRequirement] | None = None
+
+
+class NodeSelector(_KubeModel):
+    node_selector_terms: list[NodeSelectorTerm] = Field(min_length=1)
+
+
+class PreferredSchedulingTerm(_KubeModel):
+    weight: int = Field(ge=1, le=100)
+    preference: NodeSelectorTerm
+
+
+class NodeAffinity(_KubeModel):
+    required_during_scheduling_ignored_during_execution: NodeSelector | None = None
+    preferred_during_scheduling_ignored_during_execution: list[PreferredSchedulingTerm] | None = None
+
+
+class PodAffinityTerm(_KubeModel):
+    label_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    namespaces: list[KubernetesName] | None = None
+    topology_key: LabelKey
+    match_label_keys: list[LabelKey] | None = None
+    mismatch_label_keys: list[LabelKey] | None = None
+
+
+class WeightedPodAffinityTerm(_KubeModel):
+    weight: int = Field(ge=1, le=100)
+    pod_affinity_term: PodAffinityTerm
+
+
+class PodAffinity(_KubeModel):
+    required_during_scheduling_ignored_during_execution: list[PodAffinityTerm] | None = None
+    preferred_during_scheduling_ignored_during_execution: list[WeightedPodAffinityTerm] | None = None
+
+
+class Affinity(_KubeModel):
+    """``affinity`` of a pod (core/v1 Affinity)."""
+
+    node_affinity: NodeAffinity | None = None
+    pod_affinity: PodAffinity | None = None
+    pod_anti_affinity: PodAffinity | None = None
+
+
+class Toleration(_KubeModel):
+    key: str | None = None
+    operator: Literal["Exists", "Equal"] | None = None
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    toleration_seconds: int | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Toleration:
+        if self.operator == "Exists" and self.value:
+            raise ValueError("a toleration with operator 'Exists' has no value")
+        if not self.key and self.operator != "Exists":
+            raise ValueError("a toleration without a key needs operator 'Exists' (it tolerates every taint)")
+        if self.toleration_seconds is not None and self.effect != "NoExecute":
+            raise ValueError("tolerationSeconds only applies to effect 'NoExecute'")
+        return self
+
+
+class TopologySpreadConstraint(_KubeModel):
+    max_skew: int = Field(ge=1)
+    topology_key: LabelKey
+    when_unsatisfiable: Literal["DoNotSchedule", "ScheduleAnyway"]
+    label_selector: LabelSelector | None = None
+    min_domains: int | None = Field(default=None, ge=1)
+    node_affinity_policy: Literal["Honor", "Ignore"] | None = None
+    node_taints_policy: Literal["Honor", "Ignore"] | None = None
+    match_label_keys: list[LabelKey] | None = None
+
+
+class PodDnsOption(_KubeModel):
+    name: str = Field(min_length=1)
+    value: str | None = None
+
+
+class PodDnsConfig(_KubeModel):
+    """``dnsConfig`` of a pod (core/v1 PodDNSConfig)."""
+
+    nameservers: list[str] | None = Field(default=None, max_length=3)
+    searches: list[str] | None = Field(default=None, max_length=32)
+    options: list[PodDnsOption] | None = None
+
+
+class SchedulingConfig(_Model):
+    """Where pods may run: the scheduling keys of a pod spec, rendered as given (the chart's ``operatorPod.*``)."""
+
+    node_selector: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    affinity: Affinity | None = None
+    tolerations: list[Toleration] = Field(default_factory=list)
+    topology_spread_constraints: list[TopologySpreadConstraint] = Field(default_factory=list)
+    priority_class_name: KubernetesSubdomain | None = None
+
+    def to_k8s(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.priority_class_name:
+            out["priorityClassName"] = self.priority_class_name
+        if self.node_selector:
+            out["nodeSelector"] = dict(self.node_selector)
+        if self.affinity is not None and self.affinity.to_k8s():
+            out["affinity"] = self.affinity.to_k8s()
+        if self.tolerations:
+            out["tolerations"] = [t.to_k8s() for t in self.tolerations]
+        if self.topology_spread_constraints:
+            out["topologySpreadConstraints"] = [t.to_k8s() for t in self.topology_spread_constraints]
+        return out
+
+
+class ObjectKeyRef(_KubeModel):
+    name: KubernetesSubdomain
+    key: str = Field(min_length=1)
+    optional: bool | None = None
+
+
+class ObjectFieldRef(_KubeModel):
+    field_path: str = Field(min_length=1)
+    api_version: str | None = None
+
+
+class ResourceFieldRef(_KubeModel):
+    resource: str = Field(min_length=1)
+    container_name: KubernetesName | None = None
+    divisor: Quantity | None = None
+
+
+class EnvVarSource(_KubeModel):
+    field_ref: ObjectFieldRef | None = None
+    resource_field_ref: ResourceFieldRef | None = None
+    config_map_key_ref: ObjectKeyRef | None = None
+    secret_key_ref: ObjectKeyRef | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> EnvVarSource:
+        _exactly_one(self, ("field_ref", "resource_field_ref", "config_map_key_ref", "secret_key_ref"), "valueFrom")
+        return self
+
+
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+
+
+class EnvVar(_KubeModel):
+    name: Annotated[str, AfterValidator(_fullmatch(_ENV_NAME, "an environment variable name"))]
+    value: str | None = None
+    value_from: EnvVarSource | None = None
+
+    @model_validator(mode="after")
+    def _value_or_source(self) -> EnvVar:
+        if self.value is not None and self.value_from is not None:
+            raise ValueError("an env var has value or valueFrom, not both")
+        return self
+
+
+class ObjectRef(_KubeModel):
+    name: KubernetesSubdomain
+    optional: bool | None = None
+
+
+class EnvFromSource(_KubeModel):
+    prefix: str | None = None
+    config_map_ref: ObjectRef | None = None
+    secret_ref: ObjectRef | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> EnvFromSource:
+        _exactly_one(self, ("config_map_ref", "secret_ref"), "envFrom")
+        return self
+
+
+class ExecAction(_KubeModel):
+    command: list[str] = Field(min_length=1)
+
+
+class HttpHeader(_KubeModel):
+    name: str = Field(min_length=1)
+    value: str
+
+
+def _port_or_name(value: Any) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
+        return value
+    if isinstance(value, str) and names.matches(r"[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?", value) and re.search(
+            "[a-z]", value):
+        return value
+    raise ValueError("must be a port number 1..65535 or a port name (at most 15 lower-case letters, digits, '-')")
+
+
+PortOrName = Annotated[
+    Union[int, str], PlainValidator(_port_or_name),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535}, {"type": "string"}]}),
+]
+
+
+class HttpGetAction(_KubeModel):
+    path: str | None = None
+    port: PortOrName
+    host: str | None = None
+    scheme: Literal["HTTP", "HTTPS"] | None = None
+    http_headers: list[HttpHeader] | None = None
+
+
+class TcpSocketAction(_KubeModel):
+    port: PortOrName
+    host: str | None = None
+
+
+class SleepAction(_KubeModel):
+    seconds: int = Field(ge=0)
+
+
+class LifecycleHandler(_KubeModel):
+    """A container lifecycle hook (core/v1 LifecycleHandler): exactly one of exec, httpGet, tcpSocket, sleep."""
+
+    exec: ExecAction | None = None
+    http_get: HttpGetAction | None = None
+    tcp_socket: TcpSocketAction | None = None
+    sleep: SleepAction | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> LifecycleHandler:
+        _exactly_one(self, ("exec", "http_get", "tcp_socket", "sleep"), "a lifecycle handler")
+        return self
+
+
+def _absolute_path(value: str) -> str:
+    if not value.startswith("/") or "\n" in value:
+        raise ValueError("must be an absolute path")
+    return value
+
+
+AbsolutePath = Annotated[str, AfterValidator(_absolute_path)]
+
+
+class VolumeMount(_KubeModel):
+    name: KubernetesName
+    mount_path: AbsolutePath
+    read_only: bool | None = None
+    recursive_read_only: Literal["Disabled", "IfPossible", "Enabled"] | None = None
+    sub_path: str | None = None
+    sub_path_expr: str | None = None
+    mount_propagation: Literal["None", "HostToContainer", "Bidirectional"] | None = None
+
+
+#: The volume sources of core/v1 Volume (checked against the OpenAPI schema of every supported Kubernetes version).
+VOLUME_SOURCES = (
+    "awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "configMap", "csi", "downwardAPI",
+    "emptyDir", "ephemeral", "fc", "flexVolume", "flocker", "gcePersistentDisk", "gitRepo", "glusterfs", "hostPath",
+    "image", "iscsi", "nfs", "persistentVolumeClaim", "photonPersistentDisk", "portworxVolume", "projected",
+    "quobyte", "rbd", "scaleIO", "secret", "storageos", "vsphereVolume",
+)
+
+
+class Volume(_KubeModel):
+    """A pod volume (core/v1 Volume): a name and exactly one source; the source's own fields are checked against
+    the cluster version's OpenAPI schema by the offline plan."""
+
+    model_config = ConfigDict(extra="allow")
+    name: KubernetesName
+
+    @model_validator(mode="after")
+    def _one_known_source(self) -> Volume:
+        extra = dict(self.model_extra or {})
+        unknown = sorted(k for k in extra if k not in VOLUME_SOURCES)
+        if unknown:
+            raise ValueError(f"unknown volume key(s) {unknown}; allowed: name and one of {', '.join(VOLUME_SOURCES)}")
+        if len(extra) != 1:
+            raise ValueError(f"a volume needs exactly one source of {', '.join(VOLUME_SOURCES)} (found "
+                             f"{', '.join(sorted(extra)) or 'none'})")
+        if not all(isinstance(v, dict) for v in extra.values()):
+            raise ValueError("a volume source is a mapping (e.g. emptyDir: {})")
+        return self
+
+    def to_k8s(self) -> dict[str, Any]:
+        return {"name": self.name, **(self.model_extra or {})}
+
+
+class ContainerPort(_KubeModel):
+    container_port: Port
+    name: KubernetesName | None = None
+    protocol: Literal["TCP", "UDP", "SCTP"] | None = None
+    host_port: Port | None = None
+    host_ip: str | None = Field(default=None, alias="hostIP")
+
+
+class ExtraContainer(_KubeModel):
+    """An init or sidecar container of the operator pod (core/v1 Container, rendered as given). Its
+    securityContext is the platform's (restricted, as the operator's containers), so it is not a key here; probes
+    are checked against the cluster version's OpenAPI schema by the offline plan."""
+
+    name: KubernetesName
+    image: Annotated[str, Field(min_length=1)]
+    image_pull_policy: Literal["IfNotPresent", "Always", "Never"] | None = None
+    command: list[str] | None = None
+    args: list[str] | None = None
+    working_dir: AbsolutePath | None = None
+    env: list[EnvVar] | None = None
+    env_from: list[EnvFromSource] | None = None
+    ports: list[ContainerPort] | None = None
+    resources: ResourcesConfig | None = None
+    volume_mounts: list[VolumeMount] | None = None
+    lifecycle: dict[Literal["postStart", "preStop"], LifecycleHandler] | None = None
+    liveness_probe: dict[str, Any] | None = None
+    readiness_probe: dict[str, Any] | None = None
+    startup_probe: dict[str, Any] | None = None
+    restart_policy: Literal["Always"] | None = Field(
+        default=None, description="'Always' on an init container makes it a native sidecar (Kubernetes 1.29+).")
+    termination_message_path: AbsolutePath | None = None
+    termination_message_policy: Literal["File", "FallbackToLogsOnError"] | None = None
+    stdin: bool | None = None
+    stdin_once: bool | None = None
+    tty: bool | None = None
+
+    def to_k8s(self) -> dict[str, Any]:
+        out = super().to_k8s()
+        if self.resources is not None:
+            out["resources"] = self.resources.to_k8s()
+        return out
+
+
+def _config_scalar(value: Any) -> bool | int | float | str:
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError("must be a scalar: a string, a number or a boolean (config.yaml keys are flat)")
+
+
+ConfigScalar = Annotated[
+    Union[bool, int, float, str], PlainValidator(_config_scalar),
+    WithJsonSchema({"type": ["string", "number", "integer", "boolean"]}),
+]
+
+
+def _jvm_args(value: str) -> str:
+    for token in value.split():
+        if not token.startswith("-") or token.endswith(":"):
+            raise ValueError(f"JVM options are space-separated tokens each starting with '-' (found {token!r})")
+    if value != " ".join(value.split()):
+        raise ValueError("JVM options are separated by single spaces, without leading or trailing space")
+    return value
+
+
+JvmArgs = Annotated[
+    str, AfterValidator(_jvm_args),
+    Field(description="JVM options of the container (the chart's JVM_ARGS), e.g. '-Xmx1g -XX:+UseG1GC'."),
+]
+
+
+def _env_names_not_owned(env: list[EnvVar], owned: tuple[str, ...]) -> list[EnvVar]:
+    clash = sorted({e.name for e in env} & set(owned))
+    if clash:
+        raise ValueError(f"env {clash} are set by the platform (as the chart does: {', '.join(owned)}); "
+                         "use jvmArgs for JVM_ARGS and logging for the log config")
+    return env
+
+
+#: The writable emptyDir at /tmp of the operator containers (their root filesystem is read-only).
+OPERATOR_TMP_VOLUME = "tmp"
+#: Pod annotations the platform writes on the operator pods (a stack value would be overwritten).
+_PLATFORM_POD_ANNOTATIONS = (L.CONFIG_CHECKSUM, L.PROMETHEUS_SCRAPE, L.PROMETHEUS_PORT, L.PROMETHEUS_PATH,
+                             upstream.DEFAULT_CONTAINER_ANNOTATION)
+
+
+def _no_platform_keys(what: str, value: dict[str, str], owned: tuple[str, ...], reserved: bool) -> dict[str, str]:
+    clash = sorted(k for k in value if k in owned or (reserved and L.is_reserved(k)))
+    if clash:
+        raise ValueError(f"{what} key(s) {', '.join(map(repr, clash))} are written by the platform itself "
+                         f"(reserved: {', '.join(owned + (L.RESERVED_PREFIXES + L.RESERVED_KEYS if reserved else ()))})")
+    return value
+
+
+class OperatorPodConfig(SchedulingConfig):
+    """The operator pod (the chart's ``operatorPod``): metadata, scheduling and DNS."""
+
+    annotations: dict[LabelKey, str] = Field(default_factory=dict, description="Extra pod annotations.")
+    labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, description="Extra labels of the Deployment and its pods (the chart puts them on both).")
+    dns_policy: Literal["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] | None = None
+    dns_config: PodDnsConfig | None = None
+    env: list[EnvVar] = Field(default_factory=list, description="Extra env of the operator container.")
+    env_from: list[EnvFromSource] = Field(default_factory=list, description="envFrom of the operator container.")
+    post_start: LifecycleHandler | None = Field(default=None, description="postStart hook of the operator container.")
+    init_containers: list[ExtraContainer] = Field(default_factory=list)
+    sidecar_containers: list[ExtraContainer] = Field(default_factory=list)
+    volumes: list[Volume] = Field(
+        default_factory=list,
+        description=f"Pod volumes (the chart's operatorVolumes): they replace the {upstream.OPERATOR_ARTIFACTS_VOLUME} "
+        "emptyDir.")
+    volume_mounts: list[VolumeMount] = Field(
+        default_factory=list,
+        description="Mounts of the operator container (the chart's operatorVolumeMounts): they replace the artifacts "
+        f"mount, so one of them must mount {upstream.FLINK_ARTIFACTS_DIR} (the root filesystem is read-only).")
+
+    @field_validator("env")
+    @classmethod
+    def _env_not_owned(cls, value: list[EnvVar]) -> list[EnvVar]:
+        return _env_names_not_owned(value, upstream.OPERATOR_ENV_NAMES)
+
+    @model_validator(mode="after")
+    def _volumes_and_containers_fit(self) -> OperatorPodConfig:
+        platform = (upstream.OPERATOR_CONFIG_VOLUME, OPERATOR_TMP_VOLUME, upstream.WEBHOOK_KEYSTORE_VOLUME)
+        names_ = [v.name for v in self.volumes]
+        taken = sorted({n for n in names_ if n in platform or names_.count(n) > 1})
+        if taken:
+            raise ValueError(f"volume name(s) {taken} are used twice or by the platform ({', '.join(platform)})")
+        available = set(names_ or [upstream.OPERATOR_ARTIFACTS_VOLUME]) | {upstream.OPERATOR_CONFIG_VOLUME,
+                                                                          OPERATOR_TMP_VOLUME}
+        if self.volumes and not self.volume_mounts and upstream.OPERATOR_ARTIFACTS_VOLUME not in names_:
+            raise ValueError(f"with volumes, the default mount of {upstream.OPERATOR_ARTIFACTS_VOLUME} needs a volume "
+                             "of that name; or set volumeMounts")
+        if self.volume_mounts and upstream.FLINK_ARTIFACTS_DIR not in {m.mount_path for m in self.volume_mounts}:
+            raise ValueError(f"volumeMounts replace the artifacts mount: one must mount {upstream.FLINK_ARTIFACTS_DIR} "
+                             "(the operator writes there; the root filesystem is read-only)")
+        platform_paths = {upstream.FLINK_CONF_DIR, "/tmp"}
+        for where, mounts in [("volumeMounts", self.volume_mounts)] + [
+                (f"container {c.name!r}", c.volume_mounts or []) for c in self.init_containers + self.sidecar_containers]:
+            for m in mounts:
+                if m.name not in available:
+                    raise ValueError(f"{where}: mount of {m.name!r}, which is not a volume of the pod "
+                                     f"({', '.join(sorted(available))})")
+                if where == "volumeMounts" and m.mount_path in platform_paths:
+                    raise ValueError(f"volumeMounts: {m.mount_path} is mounted by the platform")
+        containers = [c.name for c in self.init_containers + self.sidecar_containers]
+        clash = sorted({n for n in containers if containers.count(n) > 1 or n in (
+            upstream.OPERATOR_CONTAINER_NAME, upstream.WEBHOOK_CONTAINER_NAME)})
+        if clash:
+            raise ValueError(f"container name(s) {clash} are used twice or by the operator pod")
+        return self
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations_not_owned(cls, value: dict[str, str]) -> dict[str, str]:
+        return _no_platform_keys("annotation", value, _PLATFORM_POD_ANNOTATIONS, reserved=False)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_not_owned(cls, value: dict[str, str]) -> dict[str, str]:
+        return _no_platform_keys("label", value, (L.APP_NAME, L.APP_INSTANCE), reserved=True)
+
+    @model_validator(mode="after")
+    def _dns_none_needs_config(self) -> OperatorPodConfig:
+        if self.dns_policy == "None" and not (self.dns_config and self.dns_config.nameservers):
+            raise ValueError("dnsPolicy 'None' needs dnsConfig.nameservers (the pod would have no DNS at all)")
+        return self
+
+    def to_k8s(self) -> dict[str, Any]:
+        out = super().to_k8s()
+        if self.dns_policy:
+            out["dnsPolicy"] = self.dns_policy
+        if self.dns_config is not None and self.dns_config.to_k8s():
+            out["dnsConfig"] = self.dns_config.to_k8s()
+        return out
+
+
+class OperatorServiceAccountConfig(_Model):
+    """The operator's ServiceAccount (the chart's ``operatorServiceAccount``); annotations carry workload identity
+    (``eks.amazonaws.com/role-arn``, ``iam.gke.io/gcp-service-account``, ``azure.workload.identity/client-id``)."""
+
+    create: bool = Field(default=True, description="False: the ServiceAccount `name` exists; it is not declared.")
+    name: KubernetesSubdomain = Field(default=upstream.OPERATOR_SERVICE_ACCOUNT)
+    annotations: dict[LabelKey, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _annotations_need_create(self) -> OperatorServiceAccountConfig:
+        if self.annotations and not self.create:
+            raise ValueError("annotations are only written on a ServiceAccount the platform creates (create: true)")
+        return self
+
+
+class JobServiceAccountConfig(_Model):
+    """The job ServiceAccount ``flink`` in each watched namespace (the chart's ``jobServiceAccount``): annotations for
+    workload identity, so JobManagers and TaskManagers reach checkpoint storage without keys."""
+
+    annotations: dict[LabelKey, str] = Field(default_factory=dict)
+
+
+class RbacConfig(_Model):
+    """The chart's ``rbac``: whether the Roles and bindings are declared, and their names (Roles, never a
+    ClusterRole referenced by a name with ':')."""
+
+    create: bool = Field(default=True, description="False: no Roles or bindings (they exist); job ServiceAccounts stay.")
+    operator_role: KubernetesSubdomain = Field(default=upstream.OPERATOR_ROLE)
+    operator_role_binding: KubernetesSubdomain = Field(default=upstream.OPERATOR_ROLE_BINDING)
+    job_role: KubernetesSubdomain = Field(default=upstream.JOB_ROLE)
+    job_role_binding: KubernetesSubdomain = Field(default=upstream.JOB_ROLE_BINDING)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> RbacConfig:
+        if self.operator_role == self.job_role or self.operator_role_binding == self.job_role_binding:
+            raise ValueError("the operator's and the job's Role (and RoleBinding) share namespaces: their names differ")
+        return self
+
+
+_PROPERTY_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.$-]*")
+
+
+def _properties(value: dict[str, str]) -> dict[str, str]:
+    for key, text in value.items():
+        _fullmatch(_PROPERTY_KEY, "a log4j2 property key such as logger.operator.level")(key)
+        if "\n" in text or "\r" in text:
+            raise ValueError(f"the value of {key!r} spans lines; a property is one line")
+    return value
+
+
+def _logback_xml(value: str) -> str:
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(value)
+    except ET.ParseError as err:
+        raise ValueError(f"is not well-formed XML ({err})") from None
+    if root.tag != "configuration":
+        raise ValueError(f"a logback file's root element is <configuration>, not <{root.tag}>")
+    return value
+
+
+Log4jProperties = Annotated[dict[str, str], AfterValidator(_properties)]
+LogbackXml = Annotated[str, AfterValidator(_logback_xml)]
+
+
+class LoggingConfig(_Model):
+    """The operator's logging (the chart's ``logging.framework`` and ``defaultConfiguration`` log files)."""
+
+    framework: Literal["log4j2", "logback"] = Field(
+        default="log4j2", description="'logback' mounts logbackOperator/logbackConsole instead of the log4j2 files.")
+    log4j_operator: Log4jProperties = Field(
+        default_factory=dict, alias="log4jOperator", description="log4j-operator.properties entries over the chart's defaults.")
+    log4j_console: Log4jProperties = Field(
+        default_factory=dict, alias="log4jConsole", description="log4j-console.properties entries (Flink pods' default logging).")
+    logback_operator: LogbackXml | None = Field(default=None, description="logback-operator.xml (whole file).")
+    logback_console: LogbackXml | None = Field(default=None, description="logback-console.xml (whole file).")
+
+    @model_validator(mode="after")
+    def _files_of_the_framework(self) -> LoggingConfig:
+        if self.framework == "logback" and not (self.logback_operator and self.logback_console):
+            raise ValueError("framework 'logback' needs logbackOperator and logbackConsole (the platform ships no "
+                             "copy of the chart's logback files)")
+        if self.framework == "log4j2" and (self.logback_operator or self.logback_console):
+            raise ValueError("logbackOperator/logbackConsole are only mounted with framework 'logback'")
+        if self.framework == "logback" and (self.log4j_operator or self.log4j_console):
+            raise ValueError("log4jOperator/log4jConsole are only mounted with framework 'log4j2'")
+        return self
+
+
+class ProbeTimings(_KubeModel):
+    """Timings of a probe (the chart's ``operatorHealth.*Probe``, merged over its defaults as Helm merges values)."""
+
+    initial_delay_seconds: int | None = Field(default=None, ge=0)
+    period_seconds: int | None = Field(default=None, ge=1)
+    timeout_seconds: int | None = Field(default=None, ge=1)
+    failure_threshold: int | None = Field(default=None, ge=1)
+    success_threshold: Literal[1] | None = Field(default=None, description="must be 1 for liveness and startup")
+    termination_grace_period_seconds: int | None = Field(default=None, ge=1)
+
+
+class OperatorHealthConfig(_Model):
+    """The operator's health endpoint (the chart's ``operatorHealth``)."""
+
+    port: Port = Field(default=upstream.OPERATOR_HEALTH_PORT)
+    liveness_probe: ProbeTimings = Field(default_factory=ProbeTimings)
+    startup_probe: ProbeTimings = Field(default_factory=ProbeTimings)
+
+    def liveness(self) -> dict[str, int]:
+        return {**upstream.LIVENESS_PROBE, **self.liveness_probe.to_k8s()}
+
+    def startup(self) -> dict[str, int]:
+        return {**upstream.STARTUP_PROBE, **self.startup_probe.to_k8s()}
+
+
+class SecretKeyRef(_Model):
+    name: KubernetesSubdomain
+    key: str = Field(min_length=1, pattern=r"^[-._a-zA-Z0-9]+$")
+
+
+class OperatorTlsConfig(_Model):
+    """TLS between the operator and the Flink REST endpoints (the chart's ``tls``): a Secret with keystore.jks and
+    truststore.jks mounted at /opt/flink/tls-cert, the keystore password from another Secret's key."""
+
+    enabled: bool = Field(default=False, description="The chart's tls.create.")
+    secret_name: KubernetesSubdomain = Field(default=upstream.TLS_SECRET_NAME)
+    secret_key_ref: SecretKeyRef = Field(default_factory=lambda: SecretKeyRef(
+        name=upstream.TLS_PASSWORD_SECRET, key=upstream.TLS_PASSWORD_SECRET_KEY))
+
+
 class WebhookConfig(_Model):
     """The operator's admission webhook (validating + mutating), served with a cert-manager certificate."""
 
@@ -292,6 +912,20 @@ class WebhookConfig(_Model):
         "module).",
     )
     resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+    env: list[EnvVar] = Field(default_factory=list, description="Extra env of the webhook container.")
+    jvm_args: JvmArgs = ""
+    service_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict, description="Labels of the webhook Service.")
+
+    @field_validator("service_labels")
+    @classmethod
+    def _service_labels_not_owned(cls, value: dict[str, str]) -> dict[str, str]:
+        return _no_platform_keys("label", value, (L.APP_NAME, L.APP_VERSION, L.APP_INSTANCE, L.APP_COMPONENT),
+                                 reserved=True)
+
+    @field_validator("env")
+    @classmethod
+    def _env_not_owned(cls, value: list[EnvVar]) -> list[EnvVar]:
+        return _env_names_not_owned(value, upstream.WEBHOOK_ENV_NAMES)
 
 
 class ExtraEgressConfig(_Model):
@@ -334,10 +968,42 @@ class OperatorSettings(_Model):
     )
     metrics_port: Port = Field(default=upstream.OPERATOR_METRICS_PORT_DEFAULT, description="Prometheus reporter port.")
     nodes_rule: bool = Field(default=False, description="Grant 'list nodes' (needed for NodePort REST services).")
-    config: dict[str, str] = Field(
-        default_factory=dict, description="Operator defaults added to config.yaml (key: value, e.g. reconcile interval)."
+    disallow_restricted_artifact_hosts: bool = Field(
+        default=upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT,
+        description="The operator refuses session-job jars on http(s) hosts with a private, loopback, link-local, "
+        f"wildcard or multicast address ({upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY}). False for an internal "
+        "artifact server on a private address.",
+    )
+    config: dict[str, ConfigScalar] = Field(
+        default_factory=dict,
+        description="Operator config (config.yaml): typed values (durations such as '30 s', booleans, numbers, "
+        "memory sizes) checked as the operator parses them; a key the chart sets by default is replaced in place.",
     )
     extra_egress: ExtraEgressConfig = Field(default_factory=ExtraEgressConfig)
+    # the chart's values (issue 20)
+    image_pull_secrets: list[KubernetesSubdomain] = Field(
+        default_factory=list, description="Names of Secrets to pull the image with (the chart's imagePullSecrets).")
+    pod: OperatorPodConfig = Field(default_factory=OperatorPodConfig)
+    jvm_args: JvmArgs = ""
+    service_account: OperatorServiceAccountConfig = Field(default_factory=OperatorServiceAccountConfig)
+    job_service_account: JobServiceAccountConfig = Field(default_factory=JobServiceAccountConfig)
+    rbac: RbacConfig = Field(default_factory=RbacConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    health: OperatorHealthConfig = Field(default_factory=OperatorHealthConfig)
+    tls: OperatorTlsConfig = Field(default_factory=OperatorTlsConfig)
+
+    @model_validator(mode="after")
+    def _ports_and_levels_agree(self) -> OperatorSettings:
+        if self.health.port in (self.metrics_port, upstream.WEBHOOK_SERVER_PORT):
+            raise ValueError(f"health.port {self.health.port} is also the metrics port or the webhook's "
+                             f"{upstream.WEBHOOK_SERVER_PORT}; each port of the pod is used once")
+        if "log_level" in self.model_fields_set and "rootLogger.level" in self.logging.log4j_operator:
+            raise ValueError("logLevel and logging.log4jOperator['rootLogger.level'] both set the root level; "
+                             "set one")
+        if self.logging.framework == "logback" and "log_level" in self.model_fields_set:
+            raise ValueError("logLevel sets the log4j2 root level; with framework 'logback' set the level in "
+                             "logging.logbackOperator")
+        return self
 
     @field_validator("config")
     @classmethod
@@ -345,14 +1011,20 @@ class OperatorSettings(_Model):
         owned = {
             upstream.KEY_WATCHED_NAMESPACES, upstream.KEY_HEALTH_PROBE_PORT, upstream.KEY_HEALTH_PROBE_ENABLED,
             upstream.KEY_LEADER_ELECTION, upstream.KEY_LEASE_NAME, upstream.KEY_DYNAMIC_NAMESPACES,
-            upstream.KEY_PROM_PORT,
+            upstream.KEY_PROM_PORT, upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY,
         }
         clash = sorted(owned & set(config))
         if clash:
             raise ValueError(
-                f"config keys {clash} are set by the platform from replicas, watch, dynamicNamespaces, metricsPort; "
-                "use those fields"
+                f"config keys {clash} are set by the platform from replicas, watch, dynamicNamespaces, metricsPort, "
+                "disallowRestrictedArtifactHosts; use those fields"
             )
+        types = {**upstream.FLINK_DEFAULT_CONFIG_TYPES, **upstream.OPERATOR_CONFIG_TYPES}
+        wrong = [(k, v, validation.config_value_problem(k, v, types, upstream.OPERATOR_CONFIG_ENUMS))
+                 for k, v in sorted(config.items())]
+        wrong = [w for w in wrong if w[2]]
+        if wrong:
+            raise ValueError("; ".join(f"{k!r} = {v!r} {problem}" for k, v, problem in wrong))
         return config
 
 
@@ -384,6 +1056,18 @@ class EgressRule(_Model):
     dst_ports: list[Port] = Field(min_length=1)
 
 
+#: URI schemes of state/HA directories that live on the pods' own file system (no egress needed).
+LOCAL_STATE_SCHEMES = ("file", "local")
+
+
+class ObjectStorageEndpoint(EgressRule):
+    """An object store the Flink pods write checkpoints, savepoints and HA data to (issue 17 §5)."""
+
+    schemes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9+.-]*$")]] = Field(
+        default_factory=lambda: ["s3"], min_length=1,
+        description="State-directory URI schemes served by this endpoint (s3, s3a, gs, abfss, ...).")
+
+
 class NetworkConfig(_Model):
     """Network policies of the operator pods and of every Flink namespace."""
 
@@ -395,8 +1079,18 @@ class NetworkConfig(_Model):
     dns: DnsConfig = Field(default_factory=DnsConfig)
     health_sources: list[NetworkPeer] = Field(default_factory=list, description="May reach the operator health port.")
     metrics_sources: list[NetworkPeer] = Field(
-        default_factory=list, description="May reach the operator metrics port (Prometheus)."
+        default_factory=list, description="May reach the operator metrics port (Prometheus), and Flink's Prometheus "
+        "reporter port of every workload when workloads.defaults.observability.prometheus is on."
     )
+    ingress_controllers: list[NetworkPeer] = Field(
+        default_factory=list, description="The ingress controller pods: they may reach the JobManager REST port of "
+        "the workloads that have an ingress (and only those).")
+    object_storage: list[ObjectStorageEndpoint] = Field(
+        default_factory=list, description="Object stores holding checkpoints, savepoints and HA data: the Flink pods "
+        "of a workload whose state directories use one of an endpoint's schemes may reach it.")
+    artifact_hosts: list[EgressRule] = Field(
+        default_factory=list, description="Hosts serving job jars by http(s): the operator (session jobs) and the "
+        "JobManager (applications) of a workload with such a jarURI may reach them.")
 
     @model_validator(mode="after")
     def _api_server_known(self) -> NetworkConfig:
@@ -490,6 +1184,14 @@ class GuardRailsConfig(_Model):
         return out
 
 
+#: A DNS host name (lower case) a tenant's REST calls may go to.
+RestHost = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", max_length=253,
+          description="a lower-case DNS host name"),
+]
+
+
 class TenantConfig(_Model):
     """A team that owns namespaces."""
 
@@ -510,6 +1212,20 @@ class TenantConfig(_Model):
     egress: list[EgressRule] = Field(
         default_factory=list, description="Egress of the tenant's Flink pods (Kafka, S3, ZooKeeper) by CIDR and port."
     )
+    secrets: list[SecretName] = Field(
+        default_factory=list,
+        description=f"Keys of {SECRETS_CONFIG_KEY} this tenant's workloads may use (secretEnv); a key belongs to one "
+        "tenant.",
+    )
+    rest_hosts: list[RestHost] = Field(
+        default_factory=list,
+        description="Hosts outside the tenant's namespaces its gates and REST jobs may call (gate.restUrl, "
+        "restJobs.restUrl), e.g. 'flink.payments.acme.internal'. Services in its own namespaces need no entry.",
+    )
+    rest_runners: list[NetworkPeer] = Field(
+        default_factory=list, description="Where `pulumi up` runs for this tenant (a CI runner pod, or CIDRs): it may "
+        "reach the JobManager REST port of the tenant's gated workloads (SavepointGate) and plain session clusters "
+        "(REST jobs).")
 
     guard_rails: GuardRailsConfig | None = Field(
         default=None,

@@ -11,10 +11,11 @@ from __future__ import annotations
 import typing
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from components.config import demand, quantities
+from components.config import demand, pod_security, quantities
 from components.config.models import CONFIG_ROOT, ConfigError, PlatformConfig, Problem, _path, _problem, _show
 from components.workloads.render import custom_resource, render, workload_problems
 
@@ -124,6 +125,199 @@ def operator_layout_problems(config: PlatformConfig) -> list[Problem]:
                     _path(("tenants", i, "namespaces", j)), repr(ns),
                     f"is the namespace of the operator at {CONFIG_ROOT}.{operator_ns[ns]}; tenants own other namespaces",
                 ))
+    return problems
+
+
+def _pod_security_fits_the_environment(config: PlatformConfig) -> list[Problem]:
+    """A tenant's namespaces enforce at least the environment's Pod Security level (restricted in prod)."""
+    minimum = pod_security.minimum_level(config.environment)
+    return [
+        Problem(f"{CONFIG_ROOT}.tenants[{i}].podSecurity", repr(t.pod_security),
+                f"is below the minimum Pod Security level for environment {config.environment!r} ({minimum!r}); "
+                f"use one of {list(pod_security.LEVELS[pod_security.LEVELS.index(minimum):])}")
+        for i, t in enumerate(config.tenants) if not pod_security.at_least(t.pod_security, minimum)
+    ]
+
+
+def _tenant(config: PlatformConfig, name: str) -> tuple[int, Any] | None:
+    return next(((i, t) for i, t in enumerate(config.tenants) if t.name == name), None)
+
+
+def _workload_secrets_stay_in_their_tenant(config: PlatformConfig) -> list[Problem]:
+    """A workload names only its own tenant's secrets (``tenants[].secrets``), and a key belongs to one tenant."""
+    problems, owner = [], {}
+    for i, t in enumerate(config.tenants):
+        for j, key in enumerate(t.secrets):
+            if key in owner and owner[key][0] != t.name:
+                problems.append(Problem(f"{CONFIG_ROOT}.tenants[{i}].secrets[{j}]", repr(key),
+                                        f"is already a secret of tenant {owner[key][0]!r} ({owner[key][1]}); a "
+                                        "workload secret belongs to exactly one tenant"))
+            owner.setdefault(key, (t.name, f"{CONFIG_ROOT}.tenants[{i}].secrets[{j}]"))
+    w = config.workloads
+    for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters")):
+        for i, workload in enumerate(getattr(w, section)):
+            found = _tenant(config, workload.tenant)
+            if found is None:
+                continue  # an unknown tenant is reported by _workloads_fit_the_platform
+            ti, tenant = found
+            for j, env in enumerate(workload.secret_env):
+                if env.secret in tenant.secrets:
+                    continue
+                other = f"; it is a secret of tenant {owner[env.secret][0]!r}" if env.secret in owner else ""
+                problems.append(Problem(
+                    f"{CONFIG_ROOT}.workloads.{camel}[{i}].secretEnv[{j}].secret", repr(env.secret),
+                    f"is not a secret of tenant {workload.tenant!r}{other}; a workload may name only keys its tenant "
+                    f"lists at {CONFIG_ROOT}.tenants[{ti}].secrets (now: {tenant.secrets})"))
+    return problems
+
+
+#: In-cluster Service host names: <service>.<namespace>.svc[.cluster.local].
+_SERVICE_SUFFIXES = (".svc", ".svc.cluster.local")
+
+
+def rest_host_problem(url: str, tenant: Any, tenant_path: str) -> str | None:
+    """Why ``url`` is not a host ``tenant`` may send REST calls (and the stack's REST credentials) to, or None.
+
+    Allowed: a Service in one of the tenant's own namespaces (``<svc>.<ns>.svc[.cluster.local]``), or a host the
+    tenant lists in ``restHosts``."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host in tenant.rest_hosts:
+        return None
+    for suffix in _SERVICE_SUFFIXES:
+        if host.endswith(suffix):
+            parts = host[: -len(suffix)].split(".")
+            if len(parts) == 2 and parts[1] in tenant.namespaces:
+                return None
+            if len(parts) == 2:
+                return (f"is a Service in namespace {parts[1]!r}, not one of tenant {tenant.name!r}'s namespaces "
+                        f"{tenant.namespaces}")
+    return (f"host {host!r} is neither a Service in tenant {tenant.name!r}'s namespaces "
+            f"(<service>.<namespace>.svc) nor listed in {tenant_path}.restHosts ({tenant.rest_hosts}); the gate "
+            "sends the stack's REST credentials to it")
+
+
+def _rest_urls_stay_in_their_tenant(config: PlatformConfig) -> list[Problem]:
+    """``gate.restUrl`` and ``restJobs[].restUrl`` point at the tenant's own JobManagers (or its ``restHosts``)."""
+    problems = []
+    w = config.workloads
+    urls = [(f"{CONFIG_ROOT}.workloads.{camel}[{i}].gate.restUrl", x.tenant, x.gate.rest_url)
+            for section, camel in (("applications", "applications"), ("session_jobs", "sessionJobs"))
+            for i, x in enumerate(getattr(w, section))]
+    urls += [(f"{CONFIG_ROOT}.workloads.restJobs[{i}].restUrl", x.tenant, x.rest_url) for i, x in enumerate(w.rest_jobs)]
+    for path, tenant_name, url in urls:
+        found = _tenant(config, tenant_name)
+        if url is None or found is None:
+            continue
+        problem = rest_host_problem(url, found[1], f"{CONFIG_ROOT}.tenants[{found[0]}]")
+        if problem:
+            problems.append(Problem(path, repr(url), problem))
+    return problems
+
+
+def _no_literal_credentials_in_flink_configuration(config: PlatformConfig) -> list[Problem]:
+    """Secret-looking ``flinkConfiguration`` values of workloads the program renders into Kubernetes objects (the
+    custom resources, a plain session cluster's ``FLINK_PROPERTIES`` env) would be plaintext in ``manifests.yaml``,
+    ``resources.json`` and the cluster: only ``${VAR}`` references (from ``secretEnv``) are allowed there."""
+    from components.providers import secret_config
+    from components.workloads.render import flatten, flink_value
+
+    problems = []
+    w = config.workloads
+    for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters"),
+                           ("session_jobs", "sessionJobs"), ("plain_session_clusters", "plainSessionClusters")):
+        for i, workload in enumerate(getattr(w, section)):
+            for key, value in flatten(getattr(workload, "flink_configuration", None) or {}).items():
+                text = flink_value(value)
+                literal = [key] if secret_config.is_secret_key(key) and not secret_config.is_reference(text) \
+                    else secret_config.secrets_in_text(text)
+                if literal:
+                    problems.append(Problem(
+                        f"{CONFIG_ROOT}.workloads.{camel}[{i}].flinkConfiguration[{key!r}]", "a literal credential",
+                        f"would be written in plaintext into the rendered objects ({', '.join(literal)}); put the "
+                        "value in workloadSecrets, expose it with secretEnv and write ${VAR} here"))
+    return problems
+
+
+def _ingress_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
+    """A workload's ingress host names no other tenant's namespace or tenant, and no annotation injects raw
+    controller configuration (``*-snippet``)."""
+    from components.config import tenancy
+
+    owner = {ns: t.name for t in config.tenants for ns in t.namespaces}
+    problems = []
+    w = config.workloads
+    for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters")):
+        for i, workload in enumerate(getattr(w, section)):
+            ingress = getattr(workload, "ingress", None)
+            if ingress is None:
+                continue
+            where = f"{CONFIG_ROOT}.workloads.{camel}[{i}].ingress"
+            host = tenancy.rendered_ingress_host(ingress.template, workload.name, workload.namespace).lower()
+            others = tenancy.foreign_host_labels(host, workload.tenant, owner)
+            if others:
+                problems.append(Problem(f"{where}.template", repr(ingress.template),
+                                        f"the host {host!r} names {others} of another tenant than {workload.tenant!r}; "
+                                        "use {{name}}.{{namespace}}.<domain>"))
+            for key in ingress.annotations:
+                if key.endswith(("-snippet", "-snippets")):
+                    problems.append(Problem(f"{where}.annotations[{key!r}]", "a configuration snippet",
+                                            "injects raw ingress-controller configuration; remove it"))
+    return problems
+
+
+def _state_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
+    """Checkpoint, savepoint and HA directories and ``job.initialSavepointPath``, as rendered, lie under the
+    workload's tenant prefix (``components/config/tenancy.py``, the rule the pack's stack-tenant-state applies)."""
+    from components.config import tenancy
+
+    try:
+        rendered = render(config.workloads, config.environment)
+    except Exception:  # noqa: BLE001 - an inconsistent workload config is reported by _workloads_fit_the_platform
+        return []
+    owner = {ns: t.name for t in config.tenants for ns in t.namespaces}
+    w = config.workloads
+    index = {id(x): f"{camel}[{i}]" for section, camel in (("applications", "applications"),
+                                                           ("session_clusters", "sessionClusters"),
+                                                           ("session_jobs", "sessionJobs"))
+             for i, x in enumerate(getattr(w, section))}
+    problems = []
+    for r in rendered:
+        spec = r.spec["template"]["spec"] if r.kind == "FlinkBlueGreenDeployment" else r.spec
+        where = f"{CONFIG_ROOT}.workloads.{index.get(id(r.workload), r.name)}"
+        conf = spec.get("flinkConfiguration") or {}
+        found = [(f"{where} (rendered flinkConfiguration[{k!r}])", conf[k]) for k in tenancy.STATE_KEYS if conf.get(k)]
+        if (spec.get("job") or {}).get("initialSavepointPath"):
+            found.append((f"{where}.job.initialSavepointPath", spec["job"]["initialSavepointPath"]))
+        for path, uri in found:
+            problem = tenancy.state_path_problem(str(uri), r.workload.tenant, owner)
+            if problem:
+                problems.append(Problem(path, repr(uri), f"{problem}; workload state stays under <baseUri>/"
+                                        f"{r.workload.tenant}/<namespace>/ of its tenant"))
+    return problems
+
+
+def _flink_pod_options_stay_platform_owned(config: PlatformConfig) -> list[Problem]:
+    """A workload's flinkConfiguration does not put its pods on the host network, under another ServiceAccount, on
+    a pod template file, or behind an exposed REST service (the pack refuses the rendered resource likewise)."""
+    from components.operator import upstream as U
+    from components.workloads.render import flatten, flink_value
+
+    problems = []
+    for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters")):
+        for i, workload in enumerate(getattr(config.workloads, section)):
+            conf = {k: flink_value(v) for k, v in flatten(workload.flink_configuration).items()}
+            where = f"{CONFIG_ROOT}.workloads.{camel}[{i}].flinkConfiguration"
+            refused = {U.FLINK_HOST_NETWORK_KEY: conf.get(U.FLINK_HOST_NETWORK_KEY, "").strip().lower() == "true",
+                       U.FLINK_REST_EXPOSED_TYPE_KEY: conf.get(U.FLINK_REST_EXPOSED_TYPE_KEY, "").strip()
+                       in ("LoadBalancer", "NodePort")}
+            refused.update({k: conf[k].strip() != U.JOB_SERVICE_ACCOUNT for k in U.FLINK_SERVICE_ACCOUNT_KEYS
+                            if k in conf})
+            refused.update({k: True for k in U.FLINK_POD_TEMPLATE_FILE_KEYS if k in conf})
+            for key, bad in refused.items():
+                if bad:
+                    problems.append(Problem(f"{where}[{key!r}]", repr(conf[key]),
+                                            "the platform owns how the pods run (network, ServiceAccount "
+                                            f"{U.JOB_SERVICE_ACCOUNT!r}, pod templates, REST service type); remove it"))
     return problems
 
 
@@ -263,15 +457,31 @@ def _show_number(value: Any) -> str:
     return repr(value) if not isinstance(value, float) or not value.is_integer() else str(int(value))
 
 
+def _features_have_their_flows(config: PlatformConfig) -> list[Problem]:
+    """Every feature switched on can work under the network policies: the peers and endpoints it needs are declared
+    (object storage for remote state, ingress controllers, REST runners, metrics sources, artifact hosts)."""
+    from components.operator.network import feature_problems
+
+    return feature_problems(config)
+
+
 #: Rules relating several fields; each returns its problems with exact paths. Run after the field rules passed.
 CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _tenant_names_unique,
     _namespaces_have_one_owner,
     _guard_rails_consistent,
     operator_layout_problems,
+    _pod_security_fits_the_environment,
+    _workload_secrets_stay_in_their_tenant,
+    _rest_urls_stay_in_their_tenant,
+    _no_literal_credentials_in_flink_configuration,
+    _ingress_stays_in_its_tenant,
+    _state_stays_in_its_tenant,
+    _flink_pod_options_stay_platform_owned,
     _workloads_fit_the_platform,
     _workloads_fit_quotas,
     _workloads_fit_limit_ranges,
+    _features_have_their_flows,
 ]
 
 

@@ -85,6 +85,7 @@ def stack_config_problems(config: dict[str, Any], referenced: typing.Iterable[st
         problems.append(
             Problem(key, "an unknown config key", f"this program reads only {', '.join(known)}{hint}")
         )
+    problems += rest_credential_problems(config)
     guard = config.get(DISABLE_DEFAULT_PROVIDERS_KEY)
     if isinstance(guard, str):
         try:
@@ -102,6 +103,20 @@ def stack_config_problems(config: dict[str, Any], referenced: typing.Iterable[st
             )
         )
     return problems
+
+
+def rest_credential_problems(config: dict[str, Any]) -> list[Problem]:
+    """Stack REST credentials name the hosts they are for (else the providers send them nowhere)."""
+    from components.providers import connection as C
+
+    if not any(config.get(k) not in (None, "") for k in (C.CONFIG_REST_TOKEN, C.CONFIG_REST_PASSWORD)):
+        return []
+    raw = config.get(C.CONFIG_REST_CREDENTIAL_HOSTS)
+    if C.parse_hosts(raw):
+        return []
+    return [Problem(C.CONFIG_REST_CREDENTIAL_HOSTS, "nothing" if raw is None else _show(raw),
+                    "the stack sets REST credentials, so list the JobManager hosts they are for (e.g. "
+                    "[flink.payments.acme.internal]); the providers send them to no other host")]
 
 
 def load_stack_config(config: dict[str, Any] | None = None) -> PlatformConfig:

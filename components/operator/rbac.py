@@ -32,6 +32,14 @@ class WatchedNamespaceRbacArgs(BaseModel):
     cluster_wide: bool = False
     nodes_rule: bool = False
     labels: dict[str, str]
+    #: The chart's rbac.create (False: no Roles and bindings, the job ServiceAccounts only) and object names.
+    create: bool = True
+    operator_role: str = upstream.OPERATOR_ROLE
+    operator_role_binding: str = upstream.OPERATOR_ROLE_BINDING
+    job_role: str = upstream.JOB_ROLE
+    job_role_binding: str = upstream.JOB_ROLE_BINDING
+    operator_service_account: str = upstream.OPERATOR_SERVICE_ACCOUNT
+    job_service_account_annotations: dict[str, str] = {}
 
 
 def _meta(name: str, namespace: str | None, labels: Mapping[str, str]) -> dict[str, Any]:
@@ -63,35 +71,39 @@ def operator_rbac_manifests(args: WatchedNamespaceRbacArgs) -> list[tuple[str, d
     out: list[tuple[str, dict[str, Any], bool]] = []
     if args.cluster_wide:
         out.append(("clusterrole", {"apiVersion": RBAC_API, "kind": "ClusterRole",
-                                    "metadata": _meta(upstream.OPERATOR_ROLE, None, labels), "rules": rules}, False))
+                                    "metadata": _meta(args.operator_role, None, labels), "rules": rules}, False))
         out.append(("clusterrolebinding", _binding(
-            "ClusterRoleBinding", upstream.OPERATOR_ROLE_BINDING, None, "ClusterRole", upstream.OPERATOR_ROLE,
-            upstream.OPERATOR_SERVICE_ACCOUNT, op_ns, labels), False))
+            "ClusterRoleBinding", args.operator_role_binding, None, "ClusterRole", args.operator_role,
+            args.operator_service_account, op_ns, labels), False))
         job_namespaces: tuple[str, ...] = (op_ns,)
     else:
         for ns in args.watched:
             out.append((f"role-{ns}", {"apiVersion": RBAC_API, "kind": "Role",
-                                       "metadata": _meta(upstream.OPERATOR_ROLE, ns, labels), "rules": rules}, False))
+                                       "metadata": _meta(args.operator_role, ns, labels), "rules": rules}, False))
             out.append((f"rolebinding-{ns}", _binding(
-                "RoleBinding", upstream.OPERATOR_ROLE_BINDING, ns, "Role", upstream.OPERATOR_ROLE,
-                upstream.OPERATOR_SERVICE_ACCOUNT, op_ns, labels), False))
+                "RoleBinding", args.operator_role_binding, ns, "Role", args.operator_role,
+                args.operator_service_account, op_ns, labels), False))
         if op_ns not in args.watched:
             out.append((f"role-{op_ns}", {"apiVersion": RBAC_API, "kind": "Role",
-                                          "metadata": _meta(upstream.OPERATOR_ROLE, op_ns, labels),
+                                          "metadata": _meta(args.operator_role, op_ns, labels),
                                           "rules": _rules(upstream.OPERATOR_NAMESPACE_RULES)}, False))
             out.append((f"rolebinding-{op_ns}", _binding(
-                "RoleBinding", upstream.OPERATOR_ROLE_BINDING, op_ns, "Role", upstream.OPERATOR_ROLE,
-                upstream.OPERATOR_SERVICE_ACCOUNT, op_ns, labels), False))
+                "RoleBinding", args.operator_role_binding, op_ns, "Role", args.operator_role,
+                args.operator_service_account, op_ns, labels), False))
         job_namespaces = args.watched
     for ns in job_namespaces:
-        out.append((f"job-sa-{ns}", {"apiVersion": "v1", "kind": "ServiceAccount",
-                                     "metadata": _meta(upstream.JOB_SERVICE_ACCOUNT, ns, labels)}, True))
+        job_sa = _meta(upstream.JOB_SERVICE_ACCOUNT, ns, labels)
+        if args.job_service_account_annotations:
+            job_sa["annotations"] = dict(args.job_service_account_annotations)
+        out.append((f"job-sa-{ns}", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": job_sa}, True))
         out.append((f"job-role-{ns}", {"apiVersion": RBAC_API, "kind": "Role",
-                                       "metadata": _meta(upstream.JOB_ROLE, ns, labels),
+                                       "metadata": _meta(args.job_role, ns, labels),
                                        "rules": _rules(upstream.JOB_RULES)}, True))
         out.append((f"job-rolebinding-{ns}", _binding(
-            "RoleBinding", upstream.JOB_ROLE_BINDING, ns, "Role", upstream.JOB_ROLE,
+            "RoleBinding", args.job_role_binding, ns, "Role", args.job_role,
             upstream.JOB_SERVICE_ACCOUNT, ns, labels), True))
+    if not args.create:  # the chart's rbac.create: false keeps the job ServiceAccounts only
+        out = [o for o in out if o[1]["kind"] == "ServiceAccount"]
     return out
 
 

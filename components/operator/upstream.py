@@ -201,6 +201,11 @@ JOBMANAGER_REST_PORT = 8081
 JOBMANAGER_RPC_PORT = 6123
 BLOB_SERVER_PORT = 6124
 TASKMANAGER_RPC_PORT = 6122
+#: TaskManager data exchange (shuffle) port: Flink's ``taskmanager.data.port`` defaults to 0, an ephemeral port no
+#: NetworkPolicy can name; the platform sets it to 6121 (the port of Flink's docs and old default configs) and
+#: allows it between the TaskManagers of one cluster only.
+TASKMANAGER_DATA_PORT_KEY = "taskmanager.data.port"
+TASKMANAGER_DATA_PORT = 6121
 
 # --- paths and environment of the operator container -----------------------------------------------------------------
 FLINK_CONF_DIR = "/opt/flink/conf"
@@ -213,6 +218,28 @@ CONFIG_FILE = "config.yaml"
 OPERATOR_LOG_CONFIG = f"-Dlog4j.configurationFile={FLINK_CONF_DIR}/{OPERATOR_LOG4J_FILE}"
 OPERATOR_COMMAND = ("/docker-entrypoint.sh", "operator")
 WEBHOOK_COMMAND = ("/docker-entrypoint.sh", "webhook")
+#: The env variables the chart sets in the operator and webhook containers (a stack's ``env`` may not repeat them).
+OPERATOR_ENV_NAMES = ("OPERATOR_NAMESPACE", "HOST_IP", "POD_IP", "POD_NAME", "OPERATOR_NAME", "FLINK_CONF_DIR",
+                      "FLINK_PLUGINS_DIR", "LOGGING_FRAMEWORK", "LOG_CONFIG", "JVM_ARGS", "OPERATOR_KEYSTORE_PATH",
+                      "OPERATOR_TRUSTSTORE_PATH", "OPERATOR_KEYSTORE_PASSWORD")
+WEBHOOK_ENV_NAMES = ("WEBHOOK_KEYSTORE_PASSWORD", "WEBHOOK_KEYSTORE_FILE", "WEBHOOK_KEYSTORE_TYPE",
+                     "WEBHOOK_SERVER_PORT", "LOG_CONFIG", "JVM_ARGS", "FLINK_CONF_DIR", "FLINK_PLUGINS_DIR",
+                     "LOGGING_FRAMEWORK", "OPERATOR_NAMESPACE")
+#: The chart's pod volumes: the ConfigMap, the artifacts emptyDir (replaced by ``operatorVolumes``; its mount by
+#: ``operatorVolumeMounts``) and the webhook keystore.
+OPERATOR_CONFIG_VOLUME = "flink-operator-config-volume"
+OPERATOR_ARTIFACTS_VOLUME = "flink-artifacts-volume"
+WEBHOOK_KEYSTORE_VOLUME = "keystore"
+#: ``tls.create``: the operator's keystore/truststore Secret, where it is mounted, and its password's Secret.
+TLS_SECRET_NAME = "flink-operator-cert"
+TLS_PASSWORD_SECRET = "operator-certificate-password"
+TLS_PASSWORD_SECRET_KEY = "password"
+TLS_VOLUME = "flink-operator-cert-secret"
+TLS_MOUNT = "/opt/flink/tls-cert"
+#: ``logging.framework: logback``: the files mounted instead of the log4j2 ones, and the JVM flag naming the file.
+OPERATOR_LOGBACK_FILE = "logback-operator.xml"
+CONSOLE_LOGBACK_FILE = "logback-console.xml"
+OPERATOR_LOGBACK_CONFIG = f"-Dlogback.configurationFile={FLINK_CONF_DIR}/{OPERATOR_LOGBACK_FILE}"
 #: Pod annotation naming the default container (kubectl logs/exec).
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
@@ -235,6 +262,100 @@ KEY_PROGRESS_CHECK_INTERVAL = "kubernetes.operator.observer.progress-check.inter
 KEY_PROM_FACTORY = "kubernetes.operator.metrics.reporter.prom.factory.class"
 KEY_PROM_PORT = "kubernetes.operator.metrics.reporter.prom.port"
 PROM_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+
+#: The type of each option of ``KubernetesOperatorConfigOptions`` (1.15.0) as declared there (``durationType()``,
+#: ``booleanType()``, ...; enums by class); ``tests/components/config/test_models_chart_values.py`` reads the Java
+#: source again and compares. ``operator.config`` values of these keys are checked as the operator parses them.
+OPERATOR_CONFIG_TYPES: dict[str, str] = {
+    "kubernetes.operator.reconcile.interval": "duration",
+    "kubernetes.operator.observer.rest-ready.delay": "duration",
+    "kubernetes.operator.reconcile.parallelism": "int",
+    "kubernetes.operator.observer.progress-check.interval": "duration",
+    "kubernetes.operator.savepoint.trigger.grace-period": "duration",
+    "kubernetes.operator.checkpoint.trigger.grace-period": "duration",
+    "kubernetes.operator.flink.client.timeout": "duration",
+    "kubernetes.operator.flink.client.cancel.timeout": "duration",
+    "kubernetes.operator.resource.cleanup.timeout": "duration",
+    "kubernetes.operator.job.submission.timeout": "duration",
+    "kubernetes.operator.deployment.rollback.enabled": "boolean",
+    "kubernetes.operator.deployment.readiness.timeout": "duration",
+    "kubernetes.operator.user.artifacts.base.dir": "string",
+    "kubernetes.operator.job.upgrade.ignore-pending-savepoint": "boolean",
+    "kubernetes.operator.job.upgrade.inplace-scaling.enabled": "boolean",
+    "kubernetes.operator.dynamic.config.enabled": "boolean",
+    "kubernetes.operator.dynamic.config.check.interval": "duration",
+    "kubernetes.operator.config.cache.timeout": "duration",
+    "kubernetes.operator.config.cache.size": "int",
+    "kubernetes.operator.jm-deployment-recovery.enabled": "boolean",
+    "kubernetes.operator.savepoint.dispose-on-delete": "boolean",
+    "kubernetes.operator.savepoint.format.type": "enum:SavepointFormatType",
+    "kubernetes.operator.checkpoint.type": "enum:CheckpointType",
+    "kubernetes.operator.savepoint.cleanup.enabled": "boolean",
+    "kubernetes.operator.savepoint.history.max.count": "int",
+    "kubernetes.operator.savepoint.history.max.age": "duration",
+    "kubernetes.operator.exception.stacktrace.enabled": "boolean",
+    "kubernetes.operator.exception.stacktrace.max.length": "int",
+    "kubernetes.operator.exception.field.max.length": "int",
+    "kubernetes.operator.exception.throwable.list.max.count": "int",
+    "kubernetes.operator.exception.label.mapper": "map",
+    "kubernetes.operator.user.artifacts.http.header": "map",
+    "kubernetes.operator.user.artifacts.allowed-schemes": "stringList",
+    "kubernetes.operator.user.artifacts.disallow-restricted-hosts": "boolean",
+    "kubernetes.operator.snapshot.resource.enabled": "boolean",
+    "kubernetes.operator.periodic.savepoint.interval": "string",
+    "kubernetes.operator.periodic.checkpoint.interval": "string",
+    "kubernetes.operator.plugins.listeners.<listener-name>.class": "string",
+    "kubernetes.operator.watched.namespaces": "string",
+    "kubernetes.operator.label.selector": "string",
+    "kubernetes.operator.dynamic.namespaces.enabled": "boolean",
+    "kubernetes.operator.retry.initial.interval": "duration",
+    "kubernetes.operator.retry.max.interval": "duration",
+    "kubernetes.operator.retry.interval.multiplier": "double",
+    "kubernetes.operator.retry.max.attempts": "int",
+    "kubernetes.operator.rate-limiter.refresh-period": "duration",
+    "kubernetes.operator.rate-limiter.limit": "int",
+    "kubernetes.operator.job.upgrade.last-state-fallback.enabled": "boolean",
+    "kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age": "duration",
+    "kubernetes.operator.job.upgrade.last-state.job-cancel.enabled": "boolean",
+    "kubernetes.operator.health.probe.enabled": "boolean",
+    "kubernetes.operator.health.probe.port": "int",
+    "kubernetes.operator.startup.stop-on-informer-error": "boolean",
+    "kubernetes.operator.termination.timeout": "duration",
+    "kubernetes.operator.cluster.health-check.enabled": "boolean",
+    "kubernetes.operator.cluster.health-check.restarts.window": "duration",
+    "kubernetes.operator.cluster.health-check.restarts.threshold": "int",
+    "kubernetes.operator.cluster.health-check.checkpoint-progress.enabled": "boolean",
+    "kubernetes.operator.cluster.health-check.checkpoint-progress.window": "duration",
+    "kubernetes.operator.job.restart.failed": "boolean",
+    "kubernetes.operator.leader-election.enabled": "boolean",
+    "kubernetes.operator.leader-election.lease-name": "string",
+    "kubernetes.operator.leader-election.lease-duration": "duration",
+    "kubernetes.operator.leader-election.renew-deadline": "duration",
+    "kubernetes.operator.leader-election.retry-period": "duration",
+    "kubernetes.operator.jm-deployment.shutdown-ttl": "duration",
+    "kubernetes.operator.health.canary.resource.timeout": "duration",
+    "kubernetes.operator.jm-deployment.startup.probe.enabled": "boolean",
+    "kubernetes.operator.pod-template.merge-arrays-by-name": "boolean",
+    "kubernetes.operator.resource.deletion.propagation": "enum:DeletionPropagation",
+    "kubernetes.operator.job.savepoint-on-deletion": "boolean",
+    "kubernetes.operator.job.drain-on-savepoint-deletion": "boolean",
+    "kubernetes.operator.session.deletion.block-on-unmanaged-jobs": "boolean",
+    "kubernetes.operator.session.deletion.block-on-session-jobs": "boolean",
+    "kubernetes.operator.cluster.resource-view.refresh-interval": "duration",
+    "kubernetes.operator.events.exceptions.stacktrace-lines": "int",
+    "kubernetes.operator.events.exceptions.limit-per-reconciliation": "int",
+    "kubernetes.operator.ingress.manage": "boolean",
+}
+#: The constants of the enums those options use (Flink's ``SavepointFormatType``, the operator's ``CheckpointType``,
+#: fabric8's ``DeletionPropagation``); Flink matches enum option values case-insensitively.
+OPERATOR_CONFIG_ENUMS: dict[str, tuple[str, ...]] = {
+    "SavepointFormatType": ("CANONICAL", "NATIVE"),
+    "CheckpointType": ("FULL", "INCREMENTAL", "UNKNOWN"),
+    "DeletionPropagation": ("ORPHAN", "BACKGROUND", "FOREGROUND"),
+}
+#: Flink options (not the operator's) in the chart's default configuration, typed the same way.
+FLINK_DEFAULT_CONFIG_TYPES: dict[str, str] = {"taskmanager.numberOfTaskSlots": "int", "parallelism.default": "int"}
+
 
 #: The operator's default configuration as the chart writes it (``conf/flink-conf.yaml`` of the chart, then the
 #: ``defaultConfiguration`` override of values.yaml), in order. Values are YAML scalars as written upstream.
@@ -420,6 +541,11 @@ JOB_DIFF_IGNORED = (
 #: .allowed-schemes``, 1.15.0 default: https only, case-insensitive).
 ARTIFACT_ALLOWED_SCHEMES_KEY = "kubernetes.operator.user.artifacts.allowed-schemes"
 ARTIFACT_ALLOWED_SCHEMES_DEFAULT = ("https",)
+#: Operator config: refuse http(s) jar hosts whose address (``InetAddress.getByName``) is loopback, link-local,
+#: site-local (private), wildcard or multicast (``kubernetes.operator.user.artifacts.disallow-restricted-hosts``,
+#: 1.15.0 default: true; ``DefaultValidator.validateJarURI``).
+ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY = "kubernetes.operator.user.artifacts.disallow-restricted-hosts"
+ARTIFACT_DISALLOW_RESTRICTED_HOSTS_DEFAULT = True
 
 
 @dataclass(frozen=True)
@@ -457,3 +583,17 @@ AWAIT_CONDITIONS: dict[str, tuple[tuple[str, str], ...]] = {
 PROMETHEUS_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
 PROMETHEUS_REPORTER_PREFIX = "metrics.reporter.prom"
 PROMETHEUS_PORT = 9249
+
+# --- Flink options that place the JobManager/TaskManager pods (Flink ``KubernetesConfigOptions``) -----------------
+#: ``kubernetes.hostnetwork.enabled``: the pods share the node's network namespace.
+FLINK_HOST_NETWORK_KEY = "kubernetes.hostnetwork.enabled"
+#: ServiceAccount overrides; the operator sets ``kubernetes.service-account`` from ``spec.serviceAccount``.
+FLINK_SERVICE_ACCOUNT_KEYS = ("kubernetes.service-account", "kubernetes.jobmanager.service-account",
+                              "kubernetes.taskmanager.service-account")
+#: Pod template files (the operator writes the jobmanager/taskmanager ones from ``podTemplate``).
+FLINK_POD_TEMPLATE_FILE_KEYS = ("kubernetes.pod-template-file", "kubernetes.pod-template-file.default",
+                                "kubernetes.pod-template-file.jobmanager", "kubernetes.pod-template-file.taskmanager")
+#: Pod annotations set from Flink config (``key:value,key:value``).
+FLINK_POD_ANNOTATION_KEYS = ("kubernetes.jobmanager.annotations", "kubernetes.taskmanager.annotations")
+#: ``kubernetes.rest-service.exposed.type``: ClusterIP (default), NodePort, LoadBalancer, Headless_ClusterIP.
+FLINK_REST_EXPOSED_TYPE_KEY = "kubernetes.rest-service.exposed.type"

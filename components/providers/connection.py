@@ -14,6 +14,11 @@ be replayed by anyone on the path). A resource whose `restUrl` is `http://` and 
 its secret inputs or from stack config, is refused (in `check` for inputs, at operation time for both) unless it
 sets `allowInsecureCredentials: true` (e.g. a loopback test cluster).
 
+**Bound to their hosts.** Stack-config credentials are sent only to a restUrl whose host is listed in
+`flink-platform:flinkRestCredentialHosts`; to any other host (an attacker's collector, the in-cluster default
+`http://<cluster>-rest.<ns>.svc:8081`) the provider sends none, so such a gate is neither given the token nor refused
+for plain http. `components.config.stack` refuses a stack that sets credentials without naming their hosts.
+
 Configured credentials live on the provider instance only in the provider process; `ConfiguredCredentials`
 excludes them from pickling, so a serialized provider never carries them. `scrubbed()` is a last line of
 defence: any exception leaving a provider method is re-raised with every known secret replaced by `***`.
@@ -22,6 +27,7 @@ defence: any exception leaving a provider method is re-raised with every known s
 from __future__ import annotations
 
 import contextlib
+import json
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -40,8 +46,10 @@ from components.providers.inputs import unwrap_secrets
 CONFIG_REST_TOKEN = "flink-platform:flinkRestToken"
 CONFIG_REST_USERNAME = "flink-platform:flinkRestUsername"
 CONFIG_REST_PASSWORD = "flink-platform:flinkRestPassword"
+#: The hosts the configured credentials are for (a list of host names); to any other restUrl they are not sent.
+CONFIG_REST_CREDENTIAL_HOSTS = "flink-platform:flinkRestCredentialHosts"
 #: Every stack-config key the providers read.
-CONFIG_KEYS = (CONFIG_REST_TOKEN, CONFIG_REST_USERNAME, CONFIG_REST_PASSWORD)
+CONFIG_KEYS = (CONFIG_REST_TOKEN, CONFIG_REST_USERNAME, CONFIG_REST_PASSWORD, CONFIG_REST_CREDENTIAL_HOSTS)
 
 #: Input keys that carry secrets; they never appear in outputs, logs or messages.
 SECRET_INPUT_KEYS = ("bearerToken", "basicPassword")
@@ -68,10 +76,31 @@ class Credentials:
     bearer_token: str | None = field(default=None, repr=False)
     basic_username: str | None = None
     basic_password: str | None = field(default=None, repr=False)
+    #: Hosts configured credentials are sent to (stack config); empty for credentials given as inputs.
+    hosts: tuple[str, ...] = ()
 
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.bearer_token, self.basic_password) if s)
+
+    def for_url(self, url: str) -> "Credentials":
+        """These credentials if ``url``'s host is one they are for, else none (so nothing is sent)."""
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        return self if host in self.hosts else Credentials()
+
+
+def parse_hosts(value: Any) -> tuple[str, ...]:
+    """The host list of :data:`CONFIG_REST_CREDENTIAL_HOSTS`: a JSON/YAML list or a comma-separated string."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = value.split(",")
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(str(h).strip().lower().rstrip(".") for h in value if str(h).strip())
 
 
 class ConfiguredCredentials:
@@ -93,7 +122,7 @@ def credentials_from_config(config: Any) -> Credentials:
         value = config.get(key)
         return str(value) if value not in (None, "") else None
     return Credentials(bearer_token=get(CONFIG_REST_TOKEN), basic_username=get(CONFIG_REST_USERNAME),
-                       basic_password=get(CONFIG_REST_PASSWORD))
+                       basic_password=get(CONFIG_REST_PASSWORD), hosts=parse_hosts(config.get(CONFIG_REST_CREDENTIAL_HOSTS)))
 
 
 class ConnectionInputs(pydantic.BaseModel):
@@ -168,7 +197,7 @@ def endpoint_for(conn: ConnectionInputs | Mapping[str, Any], configured: Credent
     elif conn.basic_password:
         creds = Credentials(basic_username=conn.basic_username, basic_password=conn.basic_password)
     else:
-        creds = configured
+        creds = configured.for_url(conn.rest_url)  # stack credentials go only to the hosts they are for
         if conn.basic_username and not creds.bearer_token:
             creds = Credentials(basic_username=conn.basic_username, basic_password=creds.basic_password)
         source = CONFIG_REST_TOKEN if creds.bearer_token else CONFIG_REST_PASSWORD

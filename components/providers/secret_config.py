@@ -13,7 +13,7 @@ masked:
 
 A key looks secret when one of its segments (split on `.`, `-`, `_`) ends with a word of `SECRET_KEY_WORDS`
 (`s3.access-key`, `fs.azure.account.key.x`, `keystore-password`, `apikey`); `security.ssl.keystore` (a path) does
-not. The list lives here only; policy code imports it from here.
+not. The list lives here only; the program, the providers and the policy pack import it from here (stdlib only).
 """
 
 from __future__ import annotations
@@ -38,10 +38,53 @@ _MASK = re.compile(r"\[secret:pbkdf2-sha256:(\d+):([0-9a-f]{32}):([0-9a-f]{64})\
 _SEGMENTS = re.compile(r"[.\-_]")
 
 
+#: Keys a segment of which ends with a secret word but that name a class or a switch, not a credential.
+NOT_SECRET_KEYS = frozenset({"fs.s3a.aws.credentials.provider", "fs.s3a.assumed.role.credentials.provider",
+                             "s3.aws.credentials.provider", "fs.s3.aws.credentials.provider"})
+#: Environment variable names whose last ``_`` part is one of these hold a credential (``GITHUB_PAT``).
+SECRET_ENV_SUFFIXES = ("pat",)
+#: A value that refers to an environment variable (``${KAFKA_PASSWORD}``) instead of holding the secret.
+_ENV_REFERENCE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
+#: ``key=value`` / ``key: value`` / ``-Dkey=value`` / ``--key=value`` inside a longer string (JVM options,
+#: FLINK_PROPERTIES lines, container args, JAAS options such as ``password="..."``).
+_ASSIGNMENT = re.compile(r"""(?:^|[\s;,'"])-{0,2}(?:D)?([A-Za-z][A-Za-z0-9_.\-]*)\s*(?:=|:\s)\s*["']?([^\s"';,]+)""")
+#: Value shapes that are credentials whatever the key: Azure SAS signatures, private keys.
+_SECRET_VALUE_SHAPES = (re.compile(r"[?&]sig=[A-Za-z0-9%+/=]{16,}"), re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"))
+
+
 def is_secret_key(key: Any) -> bool:
     """True when a flinkConfiguration key looks like it holds a credential."""
-    return isinstance(key, str) and any(
+    return isinstance(key, str) and key.lower() not in NOT_SECRET_KEYS and any(
         segment.endswith(word) for segment in _SEGMENTS.split(key.lower()) for word in SECRET_KEY_WORDS)
+
+
+def is_secret_env_name(name: Any) -> bool:
+    """True when an environment variable name looks like it holds a credential: its last part ends with a secret
+    word (``KAFKA_PASSWORD``, ``API_TOKEN``; not ``KAFKA_PASSWORD_FILE`` or ``TOKEN_REFRESH_INTERVAL_S``)."""
+    if not isinstance(name, str) or not name:
+        return False
+    last = _SEGMENTS.split(name.lower())[-1]
+    return last in SECRET_ENV_SUFFIXES or any(last.endswith(word) for word in SECRET_KEY_WORDS)
+
+
+def is_reference(value: Any) -> bool:
+    """True for ``${VAR}`` (Flink substitutes the environment variable) or an empty value."""
+    return value is None or (isinstance(value, str) and (not value.strip() or bool(_ENV_REFERENCE.match(value.strip()))))
+
+
+def secrets_in_text(text: Any) -> list[str]:
+    """What in a longer string holds a literal credential (the key it is assigned to, or the shape's name), never
+    the value itself: ``-Djavax.net.ssl.keyStorePassword=x``, ``password="x"`` in a JAAS config, ``s3.secret-key:
+    x`` in FLINK_PROPERTIES, ``--api-token=x`` in args, an Azure SAS ``sig=``, a PEM private key."""
+    if not isinstance(text, str) or not text:
+        return []
+    # Inside text the key's last part must be the secret word (``password.file=/etc/pw`` is a path, not a secret).
+    found = [key for key, value in _ASSIGNMENT.findall(text)
+             if is_secret_key(key) and is_secret_env_name(key) and not is_reference(value)
+             and value not in ("true", "false")]
+    found += [f"a value shaped like {('an Azure SAS signature', 'a private key')[i]}"
+              for i, shape in enumerate(_SECRET_VALUE_SHAPES) if shape.search(text)]
+    return found
 
 
 def is_masked(value: Any) -> bool:

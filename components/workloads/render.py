@@ -193,6 +193,8 @@ def platform_configuration(w: Workload, defaults: WorkloadDefaults, eff: Effecti
         out[upstream.SAVEPOINT_HISTORY_MAX_COUNT_KEY] = str(eff.periodic.history_max_count)
         out[upstream.SAVEPOINT_HISTORY_MAX_AGE_KEY] = str(eff.periodic.history_max_age)
         out[upstream.SAVEPOINT_DISPOSE_ON_DELETE_KEY] = flink_value(eff.periodic.dispose_on_delete)
+    if not isinstance(w, SessionJobWorkload):
+        out[upstream.TASKMANAGER_DATA_PORT_KEY] = str(upstream.TASKMANAGER_DATA_PORT)
     if not isinstance(w, SessionClusterWorkload):
         out.update(eff.restart.flink_configuration())
         if eff.autoscaler.enabled or getattr(w, "autoscaler", None) is not None:
@@ -574,6 +576,10 @@ def _configuration_rules(w: Workload, path: str) -> list[Issue]:
         if canonical_key(key) in upstream.FORBIDDEN_CONFIG_KEYS:
             out.append((where, "a forbidden key", "the operator sets it itself and refuses it (\"Forbidden Flink "
                         f"config key\"): {', '.join(upstream.FORBIDDEN_CONFIG_KEYS)}"))
+        if canonical_key(key) == upstream.TASKMANAGER_DATA_PORT_KEY:
+            out.append((where, "a platform-managed key",
+                        f"the platform sets it to {upstream.TASKMANAGER_DATA_PORT}, the one port its network "
+                        "policies allow between the TaskManagers of a cluster; remove it"))
         group = managed_group(key)
         if group:
             out.append((where, "a platform-managed key",

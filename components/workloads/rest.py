@@ -45,6 +45,7 @@ def cluster_properties(c: PlainSessionCluster) -> str:
         "jobmanager.rpc.port": str(upstream.JOBMANAGER_RPC_PORT),
         "blob.server.port": str(upstream.BLOB_PORT),
         "rest.port": str(upstream.REST_PORT),
+        upstream.TASKMANAGER_DATA_PORT_KEY: str(upstream.TASKMANAGER_DATA_PORT),
         "taskmanager.numberOfTaskSlots": str(c.task_slots),
         "jobmanager.memory.process.size": c.job_manager.memory,
         "taskmanager.memory.process.size": c.task_manager.memory,
@@ -92,8 +93,17 @@ def _container(c: PlainSessionCluster, role: str) -> dict[str, Any]:
     return container
 
 
+def native_labels(c: PlainSessionCluster, role: str) -> dict[str, str]:
+    """The labels Flink's native Kubernetes mode puts on an operator-made JobManager/TaskManager pod
+    (``type``, ``app``, ``component``), so the platform's network policies, flow matrix and PodMonitors see a plain
+    session cluster's pods exactly like the operator's (issue 17 §1)."""
+    return {upstream.FLINK_LABEL_TYPE: upstream.FLINK_LABEL_TYPE_NATIVE, upstream.FLINK_LABEL_APP: c.name,
+            upstream.FLINK_LABEL_COMPONENT: role}
+
+
 def deployment(c: PlainSessionCluster, role: str, labels: dict[str, str]) -> dict[str, Any]:
-    """The JobManager or TaskManager Deployment as plain data."""
+    """The JobManager or TaskManager Deployment as plain data (the selector stays the platform's own labels: a
+    Deployment's selector cannot change; the pods carry the native-mode labels besides)."""
     selector = {L.WORKLOAD: c.name, ROLE_LABEL: role}
     return {
         "metadata": {"name": f"{c.name}-{role}", "namespace": c.namespace, "labels": labels},
@@ -101,7 +111,7 @@ def deployment(c: PlainSessionCluster, role: str, labels: dict[str, str]) -> dic
             "replicas": 1 if role == "jobmanager" else c.task_managers,
             "selector": {"matchLabels": selector},
             "template": {
-                "metadata": {"labels": {**labels, **selector}},
+                "metadata": {"labels": {**labels, **native_labels(c, role), **selector}},
                 "spec": {
                     "securityContext": dict(POD_SECURITY_CONTEXT),
                     "automountServiceAccountToken": False,

@@ -29,7 +29,9 @@ def objects(plan_dir) -> list[dict]:
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_tenant_namespace_has_one_quota_and_one_limit_range(stack: str, committed_plans) -> None:
     objs = objects(committed_plans[stack])
-    tenant_namespaces = {ns for t in platform_config(stack)["tenants"] for ns in t["namespaces"]}
+    # A tenant's own operator namespace carries the tenant label: it gets the tenant's guard rails (issue 17 §8).
+    tenant_namespaces = {ns for t in platform_config(stack)["tenants"]
+                         for ns in [*t["namespaces"], *([t["operator"]["namespace"]] if t.get("operator") else [])]}
     for kind, name in (("ResourceQuota", QUOTA_NAME), ("LimitRange", LIMIT_RANGE_NAME)):
         found = sorted((o["metadata"]["namespace"], o["metadata"]["name"]) for o in objs if o["kind"] == kind)
         assert found == sorted((ns, name) for ns in tenant_namespaces), kind

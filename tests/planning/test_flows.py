@@ -64,7 +64,7 @@ def test_committed_stacks_matrix_agrees_with_the_evaluator(stack: str, committed
     objects = [d for d in yaml.safe_load_all((committed_plans[stack] / "manifests.yaml").read_text()) if d]
     matrix = assert_matrix_agrees_with_evaluator(objects)
     names = [g.name for g in matrix.groups]
-    assert any(n.startswith("operator (") for n in names) and any(n.startswith("JobManagers (") for n in names)
+    assert any(n.startswith("operator (") for n in names) and any(n.startswith("JobManagers of ") for n in names)
 
 
 def _policy(ns: str, name: str, selector: dict, ingress: list | None, egress: list | None) -> dict:
@@ -178,5 +178,30 @@ def test_the_readme_picture_is_the_current_prod_plan(committed_plans) -> None:
 def test_plan_writes_flows_and_a_summary_line(committed_plans) -> None:
     text = (committed_plans["dev"] / "flows.md").read_text()
     assert text.startswith("# Network flows of stack `dev`")
-    assert "operator (flink-operator) → JobManagers (streaming-dev): TCP 8081" in text
-    assert "JobManagers (streaming-dev) → api-server (" in text
+    assert "operator (flink-operator) → JobManagers of clickstream (streaming-dev): TCP 8081 — why: " in text
+    assert "JobManagers of clickstream (streaming-dev) → api-server (" in text
+
+
+def test_every_policy_names_its_flow_and_flows_md_shows_it(committed_plans) -> None:
+    """Issue 17: each policy says which feature it is for (``flink-platform.io/flow``), and every allowed flow in
+    ``flows.md`` carries the reasons of the policies that allow it."""
+    for stack in STACKS:
+        objects = [d for d in yaml.safe_load_all((committed_plans[stack] / "manifests.yaml").read_text()) if d]
+        for p in (o for o in objects if o["kind"] == "NetworkPolicy"):
+            assert (p["metadata"].get("annotations") or {}).get(flows.FLOW_ANNOTATION), p["metadata"]
+        text = (committed_plans[stack] / "flows.md").read_text()
+        listed = [line for line in text.split("## Allowed flows")[1].splitlines() if line.startswith("- ")]
+        assert listed and all(" — why: " in line for line in listed), stack
+    prod = (committed_plans["prod"] / "flows.md").read_text()
+    assert ("- app.kubernetes.io/name=prometheus (monitoring) → TaskManagers of payments-ledger (payments-prod): "
+            "TCP 9249 — why: payments-ledger: Prometheus scrapes Flink's reporter (network.metricsSources)") in prod
+    assert "- app.kubernetes.io/name=ingress-nginx (ingress-nginx) → JobManagers of search-indexer (search-prod): " \
+        "TCP 8081 — why: search-indexer: its Ingress" in prod
+
+
+def test_a_plain_session_cluster_is_in_the_flows(committed_plans) -> None:
+    """Issue 17 §1: legacy-session's pods are rows and columns of staging's flow matrix, with their flows."""
+    text = (committed_plans["staging"] / "flows.md").read_text()
+    assert ("- TaskManagers of legacy-session (analytics-staging) → JobManagers of legacy-session (analytics-staging): "
+            "TCP 6122, 6123, 6124") in text
+    assert "- TaskManagers of legacy-session (analytics-staging) → TaskManagers of sessionize" not in text

@@ -100,10 +100,11 @@ def test_both_sides_must_allow() -> None:
     assert "egress" in policies.check(A, B, 80).reason
 
 
-def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_exits_0_on_allow_and_1_on_deny(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Issue 17 §10: a script (CI, a runbook) can tell the verdicts apart by the exit status."""
     plan = tmp_path / "manifests.yaml"
     plan.write_text(yaml.safe_dump_all([_np("b", {}, ingress=[{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}])]))
     assert netpol.main(["--plan", str(plan), "--from", "ip:10.1.1.1", "--to", "b:app=y", "--port", "80"]) == 0
     assert capsys.readouterr().out.startswith("ALLOW")
-    assert netpol.main(["--plan", str(plan), "--from", "a:app=x", "--to", "b:app=y", "--port", "80"]) == 0
+    assert netpol.main(["--plan", str(plan), "--from", "a:app=x", "--to", "b:app=y", "--port", "80"]) == 1
     assert capsys.readouterr().out.startswith("DENY")

@@ -27,9 +27,9 @@ def test_a_policy_change_shows_as_a_gained_or_lost_flow(committed_plans) -> None
         and o["metadata"]["namespace"] == "payments-prod")]
     text = review.review_markdown(previous, current, stack="prod")
     assert "- added: NetworkPolicy payments-prod/flink-egress-kafka" in text.split("### tenant payments")[1]
-    assert "- gained: JobManagers (payments-prod) → kafka (10.50.0.0/16): TCP 9092, 9093" in text
+    assert "- gained: JobManagers of payments-ledger (payments-prod) → kafka (10.50.0.0/16): TCP 9092, 9093" in text
     reverse = review.review_markdown(current, previous, stack="prod")
-    assert "- lost: TaskManagers (payments-prod) → kafka (10.50.0.0/16): TCP 9092, 9093" in reverse
+    assert "- lost: TaskManagers of payments-ledger (payments-prod) → kafka (10.50.0.0/16): TCP 9092, 9093" in reverse
     assert "- removed: NetworkPolicy payments-prod/flink-egress-kafka" in reverse
 
 

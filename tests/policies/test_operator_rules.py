@@ -211,6 +211,70 @@ PASSES = [
 ]
 
 
+# Rules fixed to agree with the operator's own validator (tests/policies/test_oracle.py): an allowed and a refused
+# example each, by rule area.
+VIOLATIONS += [
+    # HighAvailabilityMode.fromConfig: 'standalone' is the old name of NONE.
+    ("rollback-with-standalone-ha", "FD", [(conf(V.ROLLBACK_ENABLED.key), "true"), (conf(V.HA_TYPE.key), "standalone")],
+     "operator-rollback-ha", V.ROLLBACK_ENABLED.key),
+    # java.net.URL: the placeholders are replaced first, so a namespace where the port goes is an invalid port.
+    ("ingress-namespace-as-port", "FD", [(("spec", "ingress"), {"template": "{{name}}:{{namespace}}"})],
+     "operator-ingress", "spec.ingress.template"),
+    ("ingress-ipv6-not-closed-by-port", "FD", [(("spec", "ingress"), {"template": "[::1]x:8080"})],
+     "operator-ingress", "spec.ingress.template"),
+    # Quartz CronExpression: hours 0-23.
+    ("autoscaler-excluded-cron-out-of-range", "FD", [(conf(V.AUTOSCALER_ENABLED.key), "true"),
+                                                     (conf(V.AUTOSCALER_EXCLUDED_PERIODS.key), "* * 25 * * ?")],
+     "operator-autoscaler", V.AUTOSCALER_EXCLUDED_PERIODS.key),
+    # fabric8 Quantity.parse: a space is not part of a quantity.
+    ("tm-storage-with-space", "FD", [(("spec", "taskManager", "resource", "ephemeralStorage"), "10 Gi")],
+     "operator-taskmanager", "spec.taskManager.resource.ephemeralStorage"),
+    # InetAddress reads an IPv4-mapped IPv6 literal as the IPv4 address; java.net.URI refuses a bad %-escape.
+    ("jar-uri-ipv4-mapped-loopback", "FSJ", [(("spec", "job", "jarURI"), "https://[::ffff:127.0.0.1]/job.jar")],
+     "operator-jar-uri", "spec.job.jarURI"),
+    ("jar-uri-bad-escape", "FSJ", [(("spec", "job", "jarURI"), "https://repo1.maven.org/a%zz.jar")],
+     "operator-jar-uri", "spec.job.jarURI"),
+    # Jackson converts the resource into the operator's types: enum names are case-sensitive, nonces are Longs.
+    ("upgrade-mode-upper-case", "FD", [(("spec", "job", "upgradeMode"), "SAVEPOINT")], "operator-spec-types",
+     "spec.job.upgradeMode"),
+    ("redeploy-nonce-not-a-number", "FD", [(("spec", "job", "savepointRedeployNonce"), "10m")],
+     "operator-spec-types", "spec.job.savepointRedeployNonce"),
+    ("bluegreen-template-without-job", "FBG", [(("spec", "template", "spec", "job"), DELETE)],
+     "operator-spec-types", "spec.template.spec.job"),
+    # Flink's memory model: shares that do not fit the configured total.
+    ("tm-network-min-exceeds-process", "FD", [(("spec", "taskManager", "resource", "memory"), DELETE),
+                                              (conf("taskmanager.memory.process.size"), "2g"),
+                                              (conf("taskmanager.memory.network.min"), "1g")],
+     "operator-taskmanager", "spec.taskManager.resource.memory"),
+    ("jm-off-heap-exceeds-flink", "FD", [(("spec", "jobManager", "resource", "memory"), DELETE),
+                                         (conf("jobmanager.memory.flink.size"), "1g"),
+                                         (conf("jobmanager.memory.off-heap.size"), "2g")],
+     "operator-jobmanager", "spec.jobManager.resource.memory"),
+]
+PASSES += [
+    # ... and any value that is not an enum name (an empty one too) is a factory class: HA is on.
+    ("rollback-with-ha-factory", "FD", [(conf(V.ROLLBACK_ENABLED.key), "true"), (conf(V.HA_TYPE.key), "")]),
+    ("ingress-ipv6-with-port", "FD", [(("spec", "ingress"), {"template": "[::1]:8080/{{namespace}}/{{name}}"})]),
+    ("ingress-mailto-is-userinfo", "FD", [(("spec", "ingress"), {"template": "mailto:a@example.com"})]),
+    # A blue/green child's template is "blue-" + the template: without one it is "blue-null", a host.
+    # ConfigObjectNode.asFlatMap joins a YAML list with ';'; Quartz reads 'L' as 'last' in any field.
+    ("autoscaler-excluded-periods-list", "FD", [(conf(V.AUTOSCALER_ENABLED.key), "true"),
+                                                (conf(V.AUTOSCALER_EXCLUDED_PERIODS.key), ["9:00-10:00", "0 0 L * * ?"])]),
+    # ... while resource.memory drops spaces before it parses (FlinkConfigBuilder.parseResourceMemoryString).
+    ("tm-memory-with-space", "FD", [(("spec", "taskManager", "resource", "memory"), "2 Gi")]),
+    ("jar-uri-ipv4-mapped-public", "FSJ", [(("spec", "job", "jarURI"), "https://[::ffff:8.8.8.8]/job.jar")]),
+    ("jar-uri-escape", "FSJ", [(("spec", "job", "jarURI"), "https://repo1.maven.org/a%20b.jar")]),
+    # ... and the legacy jobmanager.heap.mb read as the heap; a managed fraction of 0 leaves more to the task heap.
+    ("jm-legacy-heap-mb", "FD", [(("spec", "jobManager", "resource", "memory"), DELETE),
+                                 (conf("jobmanager.heap.mb"), "1024")]),
+    ("tm-no-managed-memory", "FD", [(("spec", "taskManager", "resource", "memory"), DELETE),
+                                    (conf("taskmanager.memory.process.size"), "2g"),
+                                    (conf("taskmanager.memory.managed.fraction"), "0")]),
+    ("parallelism-as-string", "FD", [(("spec", "job", "parallelism"), " 3")]),
+    ("restart-nonce-as-string", "FD", [(("spec", "restartNonce"), "2")]),
+    ("bluegreen-ingress-without-template", "FBG", [(("spec", "template", "spec", "ingress"), {"className": "nginx"})]),
+]
+
 def _operator_config(judge, **props):
     return judge.only(*[n for n in judge.names if n.startswith("operator-")], **props)
 

@@ -43,7 +43,10 @@ def test_pack_runs_in_its_own_virtualenv_without_program_dependencies() -> None:
              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic','pulumi_kubernetes','components')))")
     out = subprocess.run([str(python), "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "['components', 'components.config', 'components.config.labels', " \
-                                 "'components.operator', 'components.operator.upstream', 'components.operator.validation']"
+                                 "'components.config.pod_security', 'components.config.tenancy', 'components.operator', " \
+                                 "'components.operator.pod_template', 'components.operator.upstream', " \
+                                 "'components.operator.validation', 'components.providers', " \
+                                 "'components.providers.secret_config']"
 
 
 def test_analyzer_info_lists_every_policy_with_schemas(policy_judge) -> None:

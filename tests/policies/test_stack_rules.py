@@ -11,7 +11,8 @@ import yaml
 from components.config import labels as L
 from components.operator import upstream
 from tests.conftest import shared_path
-from tests.policies.resources import FSJ, SESSION, mutate
+from tests.policies.resources import FSJ, mutate
+from tests.policies.resources import SESSION as _SESSION
 
 
 def namespace(name: str, tenant: str | None) -> dict:
@@ -39,6 +40,16 @@ def job_rbac(ns: str) -> list[dict]:
     ]
 
 
+#: The platform's per-namespace default-deny policy and its state layout (<base>/<tenant>/<namespace>/...).
+DEFAULT_DENY = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": "default-deny", "namespace": "team-a"},
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+STATE_DIRS = (("execution.checkpointing.dir", "checkpoints"), ("execution.checkpointing.savepoint-dir", "savepoints"),
+              ("high-availability.storageDir", "ha"))
+SESSION = mutate(_SESSION, *((("spec", "flinkConfiguration", k), f"s3://bucket/alpha/team-a/session/{d}")
+                             for k, d in STATE_DIRS))
+
+
 @pytest.fixture(scope="module")
 def crds() -> list[dict]:
     """The four pinned CRDs as the OperatorCrds component renders them (digest annotation, version label)."""
@@ -61,6 +72,7 @@ def good_stack() -> list[dict]:
         namespace("team-a", "alpha"),
         operator_config("flink-operator", ["team-a"]),
         *job_rbac("team-a"),
+        DEFAULT_DENY,
         SESSION,
         FSJ,
     ]

@@ -52,10 +52,9 @@ CASES = [
     ("parallelism-over-max", app(flinkConfiguration={"pipeline.max-parallelism": 2}, job__parallelism=4),
      f"platform.{APP}.job.parallelism", "4", "at most the job's pipeline.max-parallelism (2"),
     ("taskmanager-too-small", app(taskManager__resource__memory="100m"), f"platform.{APP}.taskManager.resource.memory",
-     "'100m'", "too small for Flink's framework, network and managed shares (Flink refuses it at start-up); give at "
-     "least 1024m"),
+     "'100m'", "(Flink refuses it at start-up); give at least 1024m"),
     ("jobmanager-too-small", app(jobManager__resource__memory="256m"), f"platform.{APP}.jobManager.resource.memory",
-     "'256m'", "too small for Flink's fixed overheads (Flink refuses it at start-up); give at least 640m"),
+     "'256m'", "(Flink refuses it at start-up); give at least 640m"),
     ("memory-unquoted-names-the-unit", app(taskManager__resource__memory=2048),
      f"platform.{APP}.taskManager.resource.memory", "2048",
      'the number 2048, which would be 2048 bytes: give the unit, e.g. memory: "2048m" (2048 MiB'),

@@ -77,6 +77,8 @@ INVALID = [
     ("crd-local-without-dir", set_in("operator.crds", {"source": "local"}), "platform.operator.crds", "localDir is required"),
     ("crd-dir-without-local", set_in("operator.crds", {"localDir": "/x"}), "platform.operator.crds", "only allowed when source is 'local'"),
     ("retain-not-bool", set_in("operator.crds", {"retainOnDelete": "maybe"}), "platform.operator.crds.retainOnDelete", "boolean"),
+    ("artifact-hosts-not-bool", set_in("operator.disallowRestrictedArtifactHosts", "maybe"), "platform.operator.disallowRestrictedArtifactHosts", "boolean"),
+    ("artifact-hosts-raw-key", set_in("operator.config", {"kubernetes.operator.user.artifacts.disallow-restricted-hosts": "false"}), "platform.operator.config", "disallowRestrictedArtifactHosts"),
     ("label-value-bad", set_in("tenants.0.labels", {"cost-center": "cc 1"}), "platform.tenants[0].labels.cost-center", "label value"),
     ("duplicate-tenant", set_in("tenants.1.name", "team-a"), "platform.tenants[1].name", "is already the name of platform.tenants[0]"),
     ("namespace-owned-twice", set_in("tenants.1.namespaces.1", "team-a-dev"), "platform.tenants[1].namespaces[1]", "already owned by tenant 'team-a' at platform.tenants[0].namespaces[0]"),

@@ -21,7 +21,8 @@ def stack(**extra: Any) -> dict[str, Any]:
 
 
 def test_stack_config_with_every_known_key_loads() -> None:
-    config = stack(**{"flink-platform:flinkRestToken": "t", "kubernetes:context": "x", "aws:region": "eu"})
+    config = stack(**{"flink-platform:flinkRestToken": "t", "flink-platform:flinkRestCredentialHosts": '["jm.a"]',
+                      "kubernetes:context": "x", "aws:region": "eu"})
     assert load_stack_config(config).environment == "dev"
 
 

@@ -79,6 +79,8 @@ def _labels(ours: Obj, up: Obj) -> None:
 
 def _keep_annotation(ours: Obj, up: Obj) -> None:
     annotations = up["metadata"].get("annotations", {})
+    if "helm.sh/resource-policy" not in annotations and up["kind"] != "ServiceAccount":
+        return  # the operator's own Role/RoleBinding (the job ones may be renamed: rbac.jobRole.name)
     assert annotations.pop("helm.sh/resource-policy") == "keep"
     if not annotations:
         up["metadata"].pop("annotations")
@@ -100,11 +102,14 @@ def _pod_security(ours: Obj, up: Obj) -> None:
 
 
 def _container_security(ours: Obj, up: Obj) -> None:
-    for c, u in zip(ours["spec"]["template"]["spec"]["containers"], up["spec"]["template"]["spec"]["containers"]):
-        sc = c.pop("securityContext")
-        u.pop("securityContext", None)
-        assert sc == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False,
-                      "readOnlyRootFilesystem": True, "runAsNonRoot": True}
+    pod, up_pod = ours["spec"]["template"]["spec"], up["spec"]["template"]["spec"]
+    for field in ("initContainers", "containers"):
+        assert len(pod.get(field, [])) == len(up_pod.get(field, []))
+        for c, u in zip(pod.get(field, []), up_pod.get(field, [])):
+            sc = c.pop("securityContext")
+            assert "securityContext" not in u or u.pop("securityContext") == {}
+            assert sc == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False,
+                          "readOnlyRootFilesystem": True, "runAsNonRoot": True}
 
 
 def _tmp_volume(ours: Obj, up: Obj) -> None:
@@ -113,6 +118,8 @@ def _tmp_volume(ours: Obj, up: Obj) -> None:
     assert tmp == [{"name": "tmp", "emptyDir": {}}]
     pod["volumes"] = [v for v in pod["volumes"] if v["name"] != "tmp"]
     for c in pod["containers"]:
+        if c["name"] not in (upstream.OPERATOR_CONTAINER_NAME, upstream.WEBHOOK_CONTAINER_NAME):
+            continue  # a stack's sidecar is rendered as given
         mounts = [m for m in c["volumeMounts"] if m["name"] == "tmp"]
         assert mounts == [{"name": "tmp", "mountPath": "/tmp"}]
         c["volumeMounts"] = [m for m in c["volumeMounts"] if m["name"] != "tmp"]
@@ -138,13 +145,23 @@ def _password_secret(ours: Obj, up: Obj) -> None:
 
 def _config_map(ours: Obj, up: Obj) -> None:
     data, up_data = ours.pop("data"), up.pop("data")
-    # The Deployment mounts exactly these keys on both sides (checked by the Deployment comparison).
-    for legacy in ("flink-conf.yaml", "logback-operator.xml", "logback-console.xml"):
-        up_data.pop(legacy)
+    # The Deployment mounts exactly these keys on both sides (checked by the Deployment comparison): config.yaml
+    # and the files of one logging framework.
+    up_data.pop("flink-conf.yaml")
+    frameworks = {"log4j2": ("log4j-operator.properties", "log4j-console.properties"),
+                  "logback": ("logback-operator.xml", "logback-console.xml")}
+    (framework,) = [f for f, files in frameworks.items() if set(files) <= set(data)]
+    for other in frameworks["logback" if framework == "log4j2" else "log4j2"]:
+        assert other not in data
+        up_data.pop(other)
     assert sorted(data) == sorted(up_data)
+    keys = [line.partition(":")[0] for line in data["config.yaml"].splitlines() if line and not line.startswith("#")]
+    assert len(keys) == len(set(keys)), f"a key written twice in config.yaml: {sorted(k for k in keys if keys.count(k) > 1)}"
     assert yaml.safe_load(data["config.yaml"]) == yaml.safe_load(up_data["config.yaml"])
-    for name in ("log4j-operator.properties", "log4j-console.properties"):
+    for name in frameworks["log4j2"] if framework == "log4j2" else ():
         assert _properties(data[name]) == _properties(up_data[name]), name
+    for name in frameworks["logback"] if framework == "logback" else ():
+        assert data[name].rstrip("\n") == up_data[name].rstrip("\n"), name
 
 
 @dataclass(frozen=True)
@@ -159,7 +176,7 @@ DIFFERENCES: tuple[Difference, ...] = (
     Difference(("*",), "metadata.labels",
                "recommended labels of the platform (part-of, instance, component, managed-by=pulumi, environment) "
                "instead of Helm's helm.sh/chart and managed-by=Helm; upstream's name/version labels kept", _labels),
-    Difference(("ServiceAccount:flink", "Role:flink", "RoleBinding:flink-role-binding"),
+    Difference(("ServiceAccount:flink", "Role", "RoleBinding"),
                "metadata.annotations[helm.sh/resource-policy]",
                "Helm's keep annotation becomes Pulumi's retainOnDelete on the same objects", _keep_annotation),
     Difference(("ClusterRole", "ClusterRoleBinding"), "metadata.namespace",
@@ -168,7 +185,8 @@ DIFFERENCES: tuple[Difference, ...] = (
                "restricted pod security: runAsNonRoot, seccomp RuntimeDefault, fsGroup; upstream uid/gid 9999 kept",
                _pod_security),
     Difference(("Deployment",), "spec.template.spec.containers[*].securityContext",
-               "hardening: no privilege escalation, drop ALL capabilities, read-only root filesystem",
+               "hardening: no privilege escalation, drop ALL capabilities, read-only root filesystem (every "
+               "container, also a stack's init and sidecar containers: the namespace enforces restricted)",
                _container_security),
     Difference(("Deployment",), "volumes/volumeMounts 'tmp'",
                "the read-only root filesystem needs a writable emptyDir at /tmp", _tmp_volume),
@@ -179,7 +197,8 @@ DIFFERENCES: tuple[Difference, ...] = (
                "the keystore password comes from a Pulumi secret config value, never upstream's literal", _password_secret),
     Difference(("ConfigMap",), "data",
                "config.yaml compared as parsed YAML, log4j files as Java properties; the legacy flink-conf.yaml and "
-               "the logback files are not rendered (config.yaml and log4j2 are what the Deployment mounts)",
+               "the other logging framework's files are not rendered (config.yaml and the files of "
+               "logging.framework are what the Deployment mounts)",
                _config_map),
 )
 #: Objects only the platform declares, by kind, and why.
@@ -187,6 +206,8 @@ ONLY_OURS = {
     "Namespace": "the operator namespace is created and labelled (Pod Security restricted) unless marked existing",
     "NetworkPolicy": "the chart has no network policies (components/operator/network.py)",
     "PodDisruptionBudget": "with replicas > 1 a PDB keeps one leader candidate during node drains",
+    "ResourceQuota": "a tenant operator's namespace carries the tenant label and gets the tenant's guard rails",
+    "LimitRange": "a tenant operator's namespace carries the tenant label and gets the tenant's guard rails",
 }
 
 
@@ -240,6 +261,117 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         resources={"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
         config={"kubernetes.operator.reconcile.interval": "30 s"},
     ),
+    # operator.config typed: a chart default replaced in place (duration), conf/flink-conf.yaml's parallelism
+    # (int), booleans, ints, a double, an enum, a memory size and a plain string
+    "typed-operator-config": _with(config={
+        "kubernetes.operator.reconcile.interval": "1 min",
+        "kubernetes.operator.observer.progress-check.interval": "10 s",
+        "kubernetes.operator.metrics.reporter.slf4j.interval": "1 MINUTE",
+        "parallelism.default": 2,
+        "kubernetes.operator.reconcile.parallelism": 10,
+        "kubernetes.operator.savepoint.dispose-on-delete": True,
+        "kubernetes.operator.cluster.health-check.enabled": False,
+        "kubernetes.operator.retry.interval.multiplier": 1.5,
+        "kubernetes.operator.checkpoint.type": "INCREMENTAL",
+        "taskmanager.memory.process.size": "2g",
+        "kubernetes.operator.label.selector": "team=platform",
+    }),
+    # issue 20: the chart's pod metadata and scheduling values, each set
+    "pod-scheduling-and-metadata": _with(
+        imagePullSecrets=["registry-a", "registry-b"],
+        pod={
+            "annotations": {"example.com/owner": "platform-team", "sidecar.istio.io/inject": "false"},
+            "labels": {"team": "platform", "example.com/cost-center": "c-42"},
+            "nodeSelector": {"kubernetes.io/os": "linux", "node-role.example.com/system": "true"},
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                        {"matchExpressions": [{"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}]}]},
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {"weight": 50, "preference": {"matchExpressions": [
+                            {"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["a", "b"]}]}}],
+                },
+                "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                    {"weight": 100, "podAffinityTerm": {
+                        "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "flink-kubernetes-operator"}},
+                        "topologyKey": "kubernetes.io/hostname"}}]},
+            },
+            "tolerations": [
+                {"key": "dedicated", "operator": "Equal", "value": "system", "effect": "NoSchedule"},
+                {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+                 "tolerationSeconds": 60},
+            ],
+            "topologySpreadConstraints": [
+                {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+                 "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "flink-kubernetes-operator"}}}],
+            "priorityClassName": "system-cluster-critical",
+            "dnsPolicy": "None",
+            "dnsConfig": {"nameservers": ["10.96.0.10"], "searches": ["svc.cluster.local"],
+                          "options": [{"name": "ndots", "value": "2"}, {"name": "edns0"}]},
+        },
+        replicas=2, webhook={"enabled": True},
+    ),
+    "identity-rbac-names-service-labels": _with(
+        serviceAccount={"name": "flink-operator-irsa", "annotations": {
+            "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/flink-operator"}},
+        jobServiceAccount={"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/flink-jobs",
+                                           "iam.gke.io/gcp-service-account": "flink@p.iam.gserviceaccount.com"}},
+        rbac={"operatorRole": "flink-op", "operatorRoleBinding": "flink-op-binding", "jobRole": "flink-job",
+              "jobRoleBinding": "flink-job-binding"},
+        webhook={"enabled": True, "serviceLabels": {"team": "platform", "example.com/scrape": "disabled"}},
+    ),
+    "identity-cluster-mode-names": _with(
+        watch="cluster", serviceAccount={"name": "op"}, rbac={"operatorRole": "op-role",
+                                                             "operatorRoleBinding": "op-binding"},
+        jobServiceAccount={"annotations": {"azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000"}},
+    ),
+    "existing-service-account-no-rbac": _with(serviceAccount={"create": False, "name": "preprovisioned"},
+                                              rbac={"create": False}),
+    "logging-health-tls": _with(
+        logging={"log4jOperator": {"logger.operator.name": "org.apache.flink.kubernetes.operator",
+                                   "logger.operator.level": "DEBUG", "rootLogger.level": "WARN"},
+                 "log4jConsole": {"rootLogger.level": "ERROR", "logger.kafka.level": "WARN"}},
+        health={"port": 8090, "livenessProbe": {"timeoutSeconds": 5, "failureThreshold": 6},
+                "startupProbe": {"periodSeconds": 5, "initialDelaySeconds": 3}},
+        tls={"enabled": True, "secretName": "operator-tls", "secretKeyRef": {"name": "tls-pass", "key": "pw"}},
+        webhook={"enabled": True}, metricsPort=9250,
+    ),
+    "logback": _with(
+        logging={"framework": "logback",
+                 "logbackOperator": '<configuration><root level="DEBUG"/></configuration>',
+                 "logbackConsole": '<configuration>\n  <root level="INFO"/>\n</configuration>\n'},
+        webhook={"enabled": True}, tls={"enabled": True},
+    ),
+    "env-volumes-containers-jvm": _with(
+        jvmArgs="-Xmx1g -XX:+UseG1GC -Dcom.example.flag=on",
+        webhook={"enabled": True, "jvmArgs": "-Xmx256m", "env": [
+            {"name": "WEBHOOK_EXTRA", "value": "1"},
+            {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "webhook-extra", "key": "k"}}}]},
+        pod={
+            "env": [
+                {"name": "HTTPS_PROXY", "value": "http://proxy.example.com:3128"},
+                {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+                {"name": "MEM", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory", "divisor": "1Mi"}}},
+                {"name": "REGION", "valueFrom": {"configMapKeyRef": {"name": "cloud", "key": "region",
+                                                                      "optional": True}}},
+            ],
+            "envFrom": [{"configMapRef": {"name": "operator-env"}},
+                        {"prefix": "S3_", "secretRef": {"name": "s3-creds", "optional": True}}],
+            "postStart": {"exec": {"command": ["/bin/sh", "-c", "echo started"]}},
+            "initContainers": [{"name": "fetch-plugins", "image": "busybox:1.36",
+                                "command": ["sh", "-c", "cp -r /src/. /plugins"],
+                                "volumeMounts": [{"name": "plugins", "mountPath": "/plugins"}],
+                                "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}],
+            "sidecarContainers": [{"name": "log-shipper", "image": "fluent/fluent-bit:3.0",
+                                   "args": ["--quiet"], "ports": [{"containerPort": 2020, "name": "http"}],
+                                   "volumeMounts": [{"name": "flink-artifacts", "mountPath": "/artifacts",
+                                                     "readOnly": True}]}],
+            "volumes": [{"name": "flink-artifacts", "persistentVolumeClaim": {"claimName": "flink-artifacts"}},
+                        {"name": "plugins", "emptyDir": {"sizeLimit": "100Mi"}}],
+            "volumeMounts": [{"name": "flink-artifacts", "mountPath": "/opt/flink/artifacts"},
+                             {"name": "plugins", "mountPath": "/opt/flink/plugins/extra", "readOnly": True}],
+        },
+    ),
 }
 
 
@@ -278,6 +410,33 @@ def test_tenant_operator_equals_the_chart() -> None:
         ("flink-operator", platform_chart_values(load_platform_config(config))),
     ):
         compare(_component_objects(objects, component), render_chart(values, namespace))
+
+
+def test_a_tenant_operator_renders_its_own_chart_values() -> None:
+    """Every chart value is per release: a tenant operator sets its own, the shared operator keeps the defaults."""
+    config = copy.deepcopy(BASE)
+    config["tenants"][1]["operator"] = {
+        "namespace": "team-b-operator", "webhook": {"enabled": True, "jvmArgs": "-Xmx256m",
+                                                    "serviceLabels": {"team": "b"}},
+        "imagePullSecrets": ["team-b-registry"], "jvmArgs": "-Xmx512m",
+        "pod": {"nodeSelector": {"pool": "team-b"}, "tolerations": [{"key": "team", "operator": "Equal",
+                                                                     "value": "b", "effect": "NoSchedule"}],
+                "labels": {"team": "b"}, "env": [{"name": "TEAM", "value": "b"}]},
+        "serviceAccount": {"annotations": {"iam.gke.io/gcp-service-account": "op-b@p.iam.gserviceaccount.com"}},
+        "jobServiceAccount": {"annotations": {"iam.gke.io/gcp-service-account": "jobs-b@p.iam.gserviceaccount.com"}},
+        "rbac": {"jobRole": "flink-b"}, "config": {"kubernetes.operator.reconcile.interval": "20 s"},
+        "logging": {"log4jOperator": {"rootLogger.level": "DEBUG"}}, "health": {"port": 8086},
+        "tls": {"enabled": True},
+    }
+    objects, _ = _plan_objects(config)
+    loaded = load_platform_config(config)
+    for component, (values, namespace) in (
+        ("flink-team-b-operator", tenant_chart_values(loaded, "team-b")),
+        ("flink-operator", platform_chart_values(loaded)),
+    ):
+        compare(_component_objects(objects, component), render_chart(values, namespace))
+    shared = next(o for o in _component_objects(objects, "flink-operator") if o["kind"] == "Deployment")
+    assert "nodeSelector" not in shared["spec"]["template"]["spec"]
 
 
 def test_every_value_set_differs_from_the_others_in_the_chart() -> None:
@@ -320,3 +479,16 @@ def test_differences_table_names_a_reason_for_each_entry() -> None:
     assert len({d.what for d in DIFFERENCES}) == len(DIFFERENCES)
     for d in DIFFERENCES:
         assert len(d.reason) > 20 and d.kinds
+
+
+def test_webhook_service_labels_stay_strings_where_the_chart_loses_them() -> None:
+    """The chart writes ``webhook.serviceLabels`` unquoted (``{{ $key }}: {{ $value }}``): a value YAML reads as a
+    boolean or number ("no", "1") renders as one, which the API server refuses. The platform keeps the string; no
+    value set uses such a value, so this is not an entry of DIFFERENCES."""
+    config = _with(webhook={"enabled": True, "serviceLabels": {"example.com/scrape": "no", "tier": "1"}})
+    objects, _ = _plan_objects(config)
+    ours = next(o for o in _component_objects(objects, "flink-operator") if o["kind"] == "Service")
+    chart = next(o for o in render_chart(*platform_chart_values(load_platform_config(config))) if o["kind"] == "Service")
+    assert chart["metadata"]["labels"] == {"example.com/scrape": False, "tier": 1}
+    assert {k: ours["metadata"]["labels"][k] for k in ("example.com/scrape", "tier")} == {
+        "example.com/scrape": "no", "tier": "1"}

@@ -64,14 +64,15 @@ def test_adding_a_namespace_under_dynamic_namespaces_does_not_restart_the_operat
     assert new == sorted([
         ("Role", "flink-operator"), ("RoleBinding", "flink-operator-role-binding"), ("ServiceAccount", "flink"),
         ("Role", "flink"), ("RoleBinding", "flink-role-binding"), ("NetworkPolicy", "default-deny"),
-        ("NetworkPolicy", "flink-internal"), ("NetworkPolicy", "flink-apiserver-dns"),
+        ("NetworkPolicy", "flink-apiserver-dns"),
         ("LimitRange", "flink-platform-limits"), ("ResourceQuota", "flink-platform-quota"),
         ("NetworkPolicy", "jobmanager-rest-from-operator"),
     ])
     webhook = next(o.obj for o in after if o.kind == "ValidatingWebhookConfiguration")
     assert webhook["webhooks"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == [
         "streaming-dev", "streaming-batch-dev"]
-    operator_policy = next(o.obj for o in after if o.kind == "NetworkPolicy" and o.namespace == "flink-operator")
+    operator_policy = next(o.obj for o in after if o.kind == "NetworkPolicy" and o.namespace == "flink-operator"
+                           and o.name == "flink-operator")
     rest = operator_policy["spec"]["egress"][1]["to"][0]["namespaceSelector"]["matchExpressions"][0]["values"]
     assert rest == ["streaming-dev", "streaming-batch-dev"]
 

@@ -33,12 +33,24 @@ def operator(namespace: str = "flink-operator") -> Any:
     return pod(namespace, {**OP_LABELS, "app.kubernetes.io/instance": namespace}, ports=OP_PORTS)
 
 
-def jm(namespace: str, app: str = "job") -> Any:
-    return pod(namespace, {"type": "flink-native-kubernetes", "component": "jobmanager", "app": app})
+#: The workload (FlinkDeployment) of each prod namespace: its pods carry ``flink-platform.io/workload: <name>``,
+#: which the per-cluster policies select (issue 17).
+WORKLOAD = {"payments-prod": "payments-ledger", "payments-fraud-prod": "fraud-scoring", "analytics-prod": "sessionize",
+            "analytics-reporting-prod": "reporting", "search-prod": "search-indexer", "streaming-dev": "clickstream"}
 
 
-def tm(namespace: str, app: str = "job") -> Any:
-    return pod(namespace, {"type": "flink-native-kubernetes", "component": "taskmanager", "app": app})
+def _flink(namespace: str, component: str, app: str | None) -> Any:
+    name = app or WORKLOAD.get(namespace, "job")
+    return pod(namespace, {"type": "flink-native-kubernetes", "component": component, "app": name,
+                           "flink-platform.io/workload": name})
+
+
+def jm(namespace: str, app: str | None = None) -> Any:
+    return _flink(namespace, "jobmanager", app)
+
+
+def tm(namespace: str, app: str | None = None) -> Any:
+    return _flink(namespace, "taskmanager", app)
 
 
 def _policies(platform_changes: dict[str, Any] | None = None) -> PolicySet:
@@ -137,6 +149,7 @@ def test_jobmanager_taskmanager_both_ways(prod: PolicySet, port: int) -> None:
     assert prod.allows(jm(ns), tm(ns), port)
     assert prod.allows(tm(ns), jm(ns), port)
     assert not prod.allows(tm("payments-fraud-prod"), jm(ns), port)  # another namespace, same tenant
+    assert not prod.allows(tm(ns, "other-cluster"), jm(ns), port)  # another cluster of the namespace
     assert not prod.allows(pod(ns, {"app": "debug"}), jm(ns), port)  # not a Flink pod
 
 

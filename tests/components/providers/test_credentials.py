@@ -22,6 +22,7 @@ from pulumi.dynamic.config import Config
 from components.providers import secret_config
 from components.providers.connection import (
     ALLOW_INSECURE_KEY,
+    CONFIG_REST_CREDENTIAL_HOSTS,
     CONFIG_REST_PASSWORD,
     CONFIG_REST_TOKEN,
     CONFIG_REST_USERNAME,
@@ -94,8 +95,11 @@ def test_check_defers_the_http_rule_while_the_flag_or_url_is_unknown(no_network)
         assert FlinkJobProvider().check({}, job_news(bearerToken=TOKEN, **unknown)).failures == []
 
 
-@pytest.mark.parametrize("config, key", [({CONFIG_REST_TOKEN: TOKEN}, CONFIG_REST_TOKEN),
-                                         ({CONFIG_REST_USERNAME: "ops", CONFIG_REST_PASSWORD: PASSWORD},
+JM_HOST = {CONFIG_REST_CREDENTIAL_HOSTS: '["jm.example.invalid"]'}
+
+
+@pytest.mark.parametrize("config, key", [({CONFIG_REST_TOKEN: TOKEN, **JM_HOST}, CONFIG_REST_TOKEN),
+                                         ({CONFIG_REST_USERNAME: "ops", CONFIG_REST_PASSWORD: PASSWORD, **JM_HOST},
                                           CONFIG_REST_PASSWORD)], ids=["token", "basic"])
 def test_configured_credentials_over_http_are_refused_before_connecting(config, key, no_network, tmp_path):
     job = configured(FlinkJobProvider, **config)
@@ -123,11 +127,26 @@ def test_configured_credentials_over_http_are_refused_before_connecting(config, 
 def test_configured_credentials_over_http_are_used_when_allowed():
     with FakeFlink() as fake:
         fake.script("GET", "/jobs/overview", Reply(200, {"jobs": []}))
-        gate = configured(SavepointGateProvider, **{CONFIG_REST_TOKEN: TOKEN})
+        gate = configured(SavepointGateProvider, **{CONFIG_REST_TOKEN: TOKEN, CONFIG_REST_CREDENTIAL_HOSTS: "127.0.0.1"})
         inputs = gate.check({}, gate_news(restUrl=fake.url, skipWhenNoJob=True, **{ALLOW_INSECURE_KEY: True})).inputs
         outs = gate.update("g", gate.create(inputs).outs, {**inputs, "specHash": "spec-2"}).outs
         assert "skipWhenNoJob" in outs["skipped"]
         assert fake.last("GET", "/jobs/overview").headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+@pytest.mark.parametrize("hosts", [None, '["flink.payments.acme.internal"]', "jm.example.invalid, other.example"],
+                         ids=["unset", "other-host", "comma-list"])
+def test_configured_credentials_go_only_to_their_hosts(hosts):
+    """Issue 19: the stack's token is not sent to a restUrl whose host it is not for (an attacker's collector, or
+    the in-cluster default http://<cluster>-rest.<ns>.svc:8081), and such a gate is not refused for it."""
+    config = {CONFIG_REST_TOKEN: TOKEN, **({CONFIG_REST_CREDENTIAL_HOSTS: hosts} if hosts else {})}
+    with FakeFlink() as fake:
+        fake.script("GET", "/jobs/overview", Reply(200, {"jobs": []}))
+        gate = configured(SavepointGateProvider, **config)
+        inputs = gate.check({}, gate_news(restUrl=fake.url, skipWhenNoJob=True)).inputs  # plain http, no flag
+        outs = gate.update("g", gate.create(inputs).outs, {**inputs, "specHash": "spec-2"}).outs
+        assert "skipWhenNoJob" in outs["skipped"]
+        assert "Authorization" not in fake.last("GET", "/jobs/overview").headers
 
 
 # --- (b) every credential input is a secret, in state and never in outputs ---------------------------------------

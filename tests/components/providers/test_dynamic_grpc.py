@@ -23,7 +23,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from components.providers.connection import CONFIG_REST_TOKEN
+from components.providers.connection import CONFIG_REST_CREDENTIAL_HOSTS, CONFIG_REST_TOKEN
 from components.providers.flink_job import FlinkJobProvider
 from tests.conftest import ROOT
 from tests.components.providers.provider_helpers import (
@@ -110,7 +110,7 @@ def raw_news(rest_url: str, jars, output, **overrides) -> dict:
 @pytest.mark.flink
 def test_engine_lifecycle_over_grpc(provider_stub, flink_cluster, flink_client, job_jars, job_output):
     stub, log = provider_stub
-    configure(stub, {CONFIG_REST_TOKEN: TOKEN})
+    configure(stub, {CONFIG_REST_TOKEN: TOKEN, CONFIG_REST_CREDENTIAL_HOSTS: "127.0.0.1"})
     checked, failures = check(stub, raw_news(flink_cluster.rest_url, job_jars, job_output, bearerToken=TOKEN,
                                               allowInsecureCredentials=True))  # loopback test cluster
     news = from_struct(checked)
@@ -156,7 +156,7 @@ def test_engine_lifecycle_over_grpc(provider_stub, flink_cluster, flink_client, 
 
 def test_preview_check_and_diff_over_grpc_need_no_cluster(provider_stub):
     stub, _ = provider_stub
-    configure(stub, {CONFIG_REST_TOKEN: TOKEN})
+    configure(stub, {CONFIG_REST_TOKEN: TOKEN, CONFIG_REST_CREDENTIAL_HOSTS: "127.0.0.1"})
     url = closed_port_url()
     base = {"__provider": serialize_provider(FlinkJobProvider()), "restUrl": url, "jar": "/jobs/a.jar",
             "jarSha256": "ab" * 32}
@@ -174,7 +174,7 @@ def test_preview_check_and_diff_over_grpc_need_no_cluster(provider_stub):
 
 def test_errors_over_grpc_are_clear_and_secret_free(provider_stub):
     stub, _ = provider_stub
-    configure(stub, {CONFIG_REST_TOKEN: TOKEN})
+    configure(stub, {CONFIG_REST_TOKEN: TOKEN, CONFIG_REST_CREDENTIAL_HOSTS: "127.0.0.1"})
     url = closed_port_url()
     props = {"__provider": serialize_provider(FlinkJobProvider()), "restUrl": url, "jar": "/jobs/a.jar",
              "jarSha256": "ab" * 32, "jobId": "1" * 32, "jarId": "a.jar", "state": "RUNNING",

@@ -20,6 +20,7 @@ from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components.providers.connection import (
+    CONFIG_REST_CREDENTIAL_HOSTS,
     CONFIG_REST_PASSWORD,
     CONFIG_REST_TOKEN,
     CONFIG_REST_USERNAME,
@@ -77,7 +78,7 @@ def test_unreachable_jobmanager_error_is_clear_and_secret_free(tmp_path):
 
 
 def test_unreachable_jobmanager_on_delete_uses_configured_credentials_without_leaking_them():
-    provider = configured(FlinkJobProvider, **{CONFIG_REST_TOKEN: TOKEN})
+    provider = configured(FlinkJobProvider, **{CONFIG_REST_TOKEN: TOKEN, CONFIG_REST_CREDENTIAL_HOSTS: "127.0.0.1"})
     outs = {k: v for k, v in provider.check({}, job_news(allowInsecureCredentials=True)).inputs.items()
             if k != "bearerToken"}
     outs.update(jobId="1" * 32, jarId="x.jar", state="RUNNING")

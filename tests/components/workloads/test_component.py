@@ -503,9 +503,9 @@ def _same_configuration(example: dict, rendered: dict, platform_keys: set[str]) 
     assert extra <= platform_keys, f"unexpected keys {sorted(extra - platform_keys)}"
 
 
-#: Platform additions an example did not ask for: restart strategy defaults.
+#: Platform additions an example did not ask for: restart strategy defaults, the fixed TaskManager data port.
 PLATFORM_KEYS = {"restart-strategy.type", "restart-strategy.exponential-delay.initial-backoff",
-                 "restart-strategy.exponential-delay.max-backoff"}
+                 "restart-strategy.exponential-delay.max-backoff", upstream.TASKMANAGER_DATA_PORT_KEY}
 #: Examples whose image is not pinned: the model refuses them as written, and accepts them with a version tag.
 UNPINNED = {"flink-beam-example/beam-example.yaml": "uses the tag 'latest'",
             "flink-python-example/python-example.yaml": "uses the tag 'latest'",
