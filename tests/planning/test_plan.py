@@ -55,7 +55,10 @@ def test_cli_plans_the_dev_stack(tmp_path: Path, committed_plans: dict[str, Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.rstrip().endswith("PLAN OK")
     assert "Namespace" in result.stdout and "CustomResourceDefinition" in result.stdout
-    assert "Kubernetes objects: 27" in result.stdout and "Pulumi resources:   40" in result.stdout
+    # 27 + 9 NetworkPolicies of issue 17 (operator namespace default-deny; per cluster: clickstream internal, data,
+    # metrics, runners, object storage; adhoc internal, data, metrics, object storage; minus the namespace-wide
+    # flink-internal).
+    assert "Kubernetes objects: 36" in result.stdout and "Pulumi resources:   49" in result.stdout
     # the first plan a newcomer runs is clean: the committed stack's own operator passes the platform's rules
     assert "policy pack: 0 mandatory violation(s), 0 advisory" in result.stdout
     _only(tmp_path, "dev")
