@@ -112,19 +112,7 @@ LabelValue = Annotated[
         {"type": "string", "pattern": names.json_schema_pattern(names.LABEL_VALUE), "maxLength": names.LABEL_VALUE_MAX}
     ),
 ]
-LabelKey = Annotated[
-    str,
-    AfterValidator(_label_key),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": names.json_schema_pattern(
-                rf"({names.DNS_SUBDOMAIN}/)?{names.QUALIFIED_NAME}"
-            ),
-            "maxLength": names.DNS_SUBDOMAIN_MAX + 1 + names.QUALIFIED_NAME_MAX,
-        }
-    ),
-]
+LabelKey = Annotated[str, AfterValidator(_label_key), WithJsonSchema(names.LABEL_KEY_SCHEMA)]
 KubernetesVersion = Annotated[
     str, AfterValidator(_kubernetes_version), WithJsonSchema({"enum": list(SUPPORTED_KUBERNETES_VERSIONS)})
 ]

@@ -59,6 +59,8 @@ def test_cli_plans_the_dev_stack(tmp_path: Path, committed_plans: dict[str, Path
     # metrics, runners, object storage; adhoc internal, data, metrics, object storage; minus the namespace-wide
     # flink-internal).
     assert "Kubernetes objects: 36" in result.stdout and "Pulumi resources:   49" in result.stdout
+    # the first plan a newcomer runs is clean: the committed stack's own operator passes the platform's rules
+    assert "policy pack: 0 mandatory violation(s), 0 advisory" in result.stdout
     _only(tmp_path, "dev")
     # Another process (another hash seed, another registration order) writes the very same bytes.
     assert _plan_files(out) == _plan_files(committed_plans["dev"])
@@ -445,7 +447,7 @@ def test_a_policy_violation_fails_the_plan(
     """The seam where the policy pack plugs in: its verdict decides the plan like schema problems do."""
     seen = []
 
-    def deny_everything(records):
+    def deny_everything(records, config=None):
         seen.extend(records)
         return plan.PolicyVerdict(violations=("no-anything: denied",), advisories=("be careful",))
 
@@ -533,3 +535,56 @@ def test_a_custom_resource_of_an_unknown_kind_fails(dev_plan: plan.Plan, api_ver
 def test_supported_kubernetes_versions_all_have_schemas() -> None:
     for version in SUPPORTED_KUBERNETES_VERSIONS:
         assert SchemaValidator(version).schema_version == f"{version}.0"
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_committed_stacks_raise_no_policy_advisory(stack: str) -> None:
+    """Their own operators and webhooks declare CPU and memory (platform-resources); dev: the CLI test above."""
+    result = plan.build_plan(stack, stack_config(stack))
+    assert result.policy.violations == () and result.policy.advisories == ()
+
+
+def test_policy_findings_name_the_stack_path_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from planning import policy_gate
+
+    config = stack_config("prod")
+    del config["flink-platform:platform"]["operator"]["webhook"]["resources"]
+    result = plan.build_plan("prod", config)
+    assert result.policy.violations, "prod refuses a container without resources"
+    for v in result.policy.violations:
+        assert v.startswith("platform.operator.webhook.resources: [platform-resources] Deployment "
+                            "flink-operator/flink-kubernetes-operator: spec.template.spec.containers[1].resources."), v
+        assert "Containers and Flink JobManagers/TaskManagers declare CPU and memory." not in v
+    # the same diagnostic reported twice (per resource and for the stack) is listed once
+    real = policy_gate.check_stack_records
+    def twice(records, stack):
+        report = real(records, stack)
+        report.diagnostics += list(report.diagnostics)
+        return report
+    monkeypatch.setattr(policy_gate, "check_stack_records", twice)
+    again = plan.run_policies(result.registrations, config)
+    assert again.violations == result.policy.violations
+
+
+def test_a_workload_finding_names_the_workload_path() -> None:
+    config = stack_config("prod")
+    platform = plan.load_platform_config(json.loads(plan.stack_config(config)["flink-platform:platform"]))
+    app = platform.workloads.applications[2]
+    record = next(r for r in plan.run_program("prod", config).registrations
+                  if (r.inputs.get("kind"), (r.inputs.get("metadata") or {}).get("name")) == ("FlinkDeployment", app.name))
+    assert plan.stack_path_of(record, "spec.taskManager.resource.cpu: too much", platform) == \
+        "platform.workloads.applications[2]"
+
+
+def test_no_tenants_plans_with_a_note_why_the_operator_is_not_installed() -> None:
+    config = stack_config("dev")
+    platform = config["flink-platform:platform"]
+    platform["tenants"] = []
+    del platform["workloads"]
+    result = plan.build_plan("dev", config)
+    assert result.ok and not any(o.kind == "Deployment" for o in result.objects)
+    assert any(n.startswith("the shared operator (platform.operator, namespace 'flink-operator') is not installed: "
+                            "it would watch no namespace (platform.tenants is empty)") for n in result.notes)
+    files = result.files()
+    assert "| from \\ to |" not in files[plan.FLOWS_FILE] and "No pod groups" in files[plan.FLOWS_FILE]
+    assert "No pod groups" in files[plan.FLOWS_PICTURE]
