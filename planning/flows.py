@@ -380,6 +380,9 @@ def flows_markdown(matrix: FlowMatrix, *, stack: str) -> str:
     detailed = matrix
     matrix = readable(matrix)
     groups = matrix.groups
+    if not groups:
+        return (f"# Network flows of stack `{stack}`\n\nNo pod groups: the plan renders no operator, no Flink pods "
+                "and no NetworkPolicy, so there is no flow to show.\n")
     lines = [f"# Network flows of stack `{stack}`", "",
              "Read off the rendered NetworkPolicies: a cell lists the ports a pod of the row may open to the column "
              "(egress of the row and ingress of the column both allow it). Empty: denied. `all`: no policy limits it.",

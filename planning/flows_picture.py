@@ -28,6 +28,9 @@ _FONT = 11
 _CHAR_W = 6.2  # average advance of an 11 px DejaVu Sans glyph; labels are cut to fit
 _SMALL_CHAR_W = 5.6  # 10 px, the cell text
 
+#: A cell narrower than this shows its colour only (the overview of ~40+ tenants); the tenant panels show the ports.
+_MIN_TEXT_W = 34
+
 COLORS = {"allowed": "#8fd19e", "all": "#f6c177", "denied": "#f1f1f1", "self": "#d9d9d9", "outside": "#ffffff",
           "changed": "#d62728"}
 #: The sections that are not tenants have fixed colours; a tenant's colour is derived from its name.
@@ -146,7 +149,7 @@ def _matrix_panel(c: _Canvas, title: str, rows: list[Group], cols: list[Group], 
             border = ({"stroke": COLORS["changed"], "stroke_width": 2.5} if (src.name, dst.name) in changed
                       else {"stroke": "#e0e0e0" if kind == "outside" else "#ffffff"})
             c.rect(x + 1, y + 1, cell_w - 4, _ROW_H - 4, COLORS[kind], **border)
-            text = ("" if kind not in ("allowed", "all") else label(src, dst) if label
+            text = ("" if kind not in ("allowed", "all") or cell_w < _MIN_TEXT_W else label(src, dst) if label
                     else compact_ports(ports_text(ports)))
             lines = _wrap(text, cell_w - 8) if text else []
             for k, line in enumerate(lines):
@@ -246,6 +249,9 @@ def flows_svg(matrix: FlowMatrix, *, stack: str, changed: Iterable[tuple[str, st
     c.text(_MARGIN, 24, f"Network flows of stack {stack}: from row to column, the ports allowed", font_size=16,
            font_weight="bold")
     c.y = 32
+    if not groups:
+        c.text(_MARGIN, 56, "No pod groups: the plan renders no operator, no Flink pods and no NetworkPolicy.")
+        c.y = 70
     _legend(c, sections, bool(changed))
 
     # overview: sections × sections, a cell counts the flows between their groups

@@ -42,11 +42,12 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pulumi
 import yaml
 
+from components.config import labels as L
 from components.operator import crds
 from components.workloads import impact
 from components.operator import upstream
@@ -94,7 +95,54 @@ class PolicyVerdict:
         return not self.violations
 
 
-def run_policies(records: Sequence[Registration]) -> PolicyVerdict:
+def stack_path_of(record: Registration | None, message: str, platform: Any) -> str | None:
+    """The stack config path a policy finding comes from, where the resource is made from one place of the config:
+    an operator's Deployment (its ``resources`` or ``webhook.resources`` by the container the finding names) or a
+    workload's custom resource. None when the resource is not one of those."""
+    import re
+
+    if record is None or platform is None:
+        return None
+    inputs = record.inputs or {}
+    meta = inputs.get("metadata") or {}
+    kind, ns, name = inputs.get("kind"), meta.get("namespace"), meta.get("name")
+    if kind == "Deployment" and (meta.get("labels") or {}).get(L.APP_NAME) == upstream.OPERATOR_APP_NAME:
+        base = {platform.operator.namespace: "platform.operator"}
+        base.update({t.operator.namespace: f"platform.tenants[{i}].operator"
+                     for i, t in enumerate(platform.tenants) if t.operator is not None})
+        where = base.get(ns)
+        if where is None:
+            return None
+        found = re.search(r"containers\[(\d+)\]", message)
+        containers = (((inputs.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
+        if found and int(found.group(1)) < len(containers):
+            container = containers[int(found.group(1))].get("name")
+            return f"{where}.webhook.resources" if container == upstream.WEBHOOK_CONTAINER_NAME else \
+                f"{where}.resources"
+        return where
+    if kind in ("FlinkDeployment", "FlinkSessionJob", "FlinkBlueGreenDeployment"):
+        sections = (("applications", platform.workloads.applications),
+                    ("sessionClusters", platform.workloads.session_clusters),
+                    ("sessionJobs", platform.workloads.session_jobs))
+        for section, items in sections:
+            for i, w in enumerate(items):
+                if w.namespace == ns and (name == w.name or str(name).startswith(f"{w.name}-")) and (
+                        (kind == "FlinkSessionJob") == (section == "sessionJobs")):
+                    return f"platform.workloads.{section}[{i}]"
+    return None
+
+
+def _finding(d: Any, records: Mapping[str, Registration], platform: Any) -> str:
+    """``<stack path>: [policy] <what is wrong> (<URN>)``; the rule's one-line description is left out (the
+    policy name says it), and the URN stands first when no stack path is known."""
+    detail = d.message.split("\n", 1)[-1].replace("\n", " ")
+    path = stack_path_of(records.get(d.urn), detail, platform)
+    if path:
+        return f"{path}: [{d.policy}] {detail} ({d.urn})"
+    return f"{d.urn or '<stack>'}: [{d.policy}] {detail}"
+
+
+def run_policies(records: Sequence[Registration], config: dict[str, Any] | None = None) -> PolicyVerdict:
     """Judge every recorded resource with the policy pack (``planning.policy_gate``: the pack started as the CLI
     starts it, ``Analyze`` per resource and ``AnalyzeStack``, config ``policies/config/<stack>.json``).
 
@@ -109,9 +157,17 @@ def run_policies(records: Sequence[Registration]) -> PolicyVerdict:
         report = policy_check.check_stack_records(records, stack)
     except policy_check.PolicyCheckError as err:
         return PolicyVerdict(violations=(f"the policy gate could not run: {err}",))
+    platform = None
+    if config is not None:
+        try:
+            platform = load_platform_config(json.loads(stack_config(config)[f"{PROJECT}:{CONFIG_KEY}"]))
+        except (pulumi.RunError, KeyError, ValueError):
+            platform = None
+    by_urn = {r.urn: r for r in records}
+    # each finding once: the same diagnostic may come from Analyze and AnalyzeStack
     return PolicyVerdict(
-        violations=tuple(f"{d.urn or '<stack>'}: [{d.policy}] {d.message}" for d in report.mandatory),
-        advisories=tuple(f"{d.urn or '<stack>'}: [{d.policy}] {d.message}" for d in report.advisory),
+        violations=tuple(dict.fromkeys(_finding(d, by_urn, platform) for d in report.mandatory)),
+        advisories=tuple(dict.fromkeys(_finding(d, by_urn, platform) for d in report.advisory)),
     )
 
 
@@ -274,6 +330,19 @@ def _shape_of_secrets(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: ({} if k in _SECRET_MAPS and v == SECRET else v) for k, v in obj.items()}
 
 
+def operator_notes(config: dict[str, Any]) -> list[str]:
+    """Why the shared operator is not in the plan, when it is not (it is installed only to watch something)."""
+    raw = json.loads(stack_config(config)[f"{PROJECT}:{CONFIG_KEY}"])
+    platform = load_platform_config(raw)
+    if platform.operator.watch == "cluster" or any(t.operator is None and t.namespaces for t in platform.tenants):
+        return []
+    why = ("platform.tenants is empty" if not platform.tenants
+           else "every tenant runs its own operator (platform.tenants[*].operator)")
+    return [f"the shared operator (platform.operator, namespace {platform.operator.namespace!r}) is not installed: "
+            f"it would watch no namespace ({why}), and an empty watch list would mean every namespace. Add a tenant "
+            "without an operator of its own, or set platform.operator.watch: cluster"]
+
+
 def kubernetes_version_of(config: dict[str, Any]) -> str:
     raw = json.loads(stack_config(config)[f"{PROJECT}:{CONFIG_KEY}"])
     return load_platform_config(raw).cluster.kubernetes_version
@@ -304,6 +373,7 @@ def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor, *,
     notes = [f"{o.label}: not schema-validated: {unchecked[(o.api_version, o.kind)]}"
              for o in objects if (o.api_version, o.kind) in unchecked]
     declared = external_kinds(config)
+    notes += operator_notes(config)
     return Plan(
         stack=stack,
         kubernetes_version=validator.kubernetes_version,
@@ -314,7 +384,7 @@ def check_run(stack: str, config: dict[str, Any], monitor: RecordingMonitor, *,
         problems=validate_objects(checked, validator, declared),
         unvalidated=[o.label for o in objects if (o.api_version, o.kind) in declared
                      and validator.source_of(o.api_version, o.kind) is None],
-        policy=(policies or run_policies)(records),
+        policy=policies(records) if policies else run_policies(records, config),
         notes=notes,
     )
 

@@ -136,6 +136,27 @@ def check_tenant_namespaces(resources, cfg) -> Iterator[tuple[str, Finding, str]
                                    "stack", "run Flink workloads in a tenant's namespace"), o.urn
 
 
+def _denies_everything(policy: Obj) -> bool:
+    """A NetworkPolicy selecting every pod of its namespace and isolating both directions with no rule."""
+    spec = get(policy.props, "spec", default={}) or {}
+    return (get(spec, "podSelector", default={}) or {}) == {} \
+        and {"Ingress", "Egress"} <= set(get(spec, "policyTypes", default=[]) or []) \
+        and not get(spec, "ingress", default=None) and not get(spec, "egress", default=None)
+
+
+def check_operator_network(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
+    """Every operator namespace denies by default (issue 17 §8; a stack planned without ``network`` has no policy
+    at all, §9). Tenant namespaces: ``stack-tenant-network`` (policies/tenant_rules.py)."""
+    objs = objects(resources)
+    guarded = {o.namespace for o in objs if o.kind == "NetworkPolicy" and _denies_everything(o)}
+    operators = {o.namespace for o in objs if o.kind == "ConfigMap" and o.name == OPERATOR_CONFIGMAP}
+    for o in objs:
+        if o.kind == "Namespace" and o.name in operators and o.name not in guarded:
+            yield o.where, Finding("metadata.name", f"namespace {o.name!r} (an operator namespace) has no "
+                                   "default-deny NetworkPolicy: every pod in it may reach and be reached by anything",
+                                   "turn on network policies (platform.network with apiServerCidrs)"), o.urn
+
+
 def check_cross_tenant_bindings(resources, cfg) -> Iterator[tuple[str, Finding, str]]:
     objs = objects(resources)
     tenants = _tenants(objs)
@@ -263,6 +284,8 @@ def policies() -> list[StackPolicy]:
           "namespaces.", check_tenant_namespaces),
         S("stack-tenant-isolation", "No RoleBinding gives a subject of one tenant rights in another tenant's "
           "namespace.", check_cross_tenant_bindings),
+        S("stack-operator-network", "Every operator namespace has a default-deny NetworkPolicy.",
+          check_operator_network),
         S("stack-session-job-target", "Each FlinkSessionJob targets a session-mode FlinkDeployment in the stack.",
           check_session_job_target),
         S("stack-crds-match-operator", "The operator CRDs in the stack are the ones pinned for the operator version.",

@@ -63,19 +63,9 @@ LabelValue = Annotated[
         {"type": "string", "pattern": names.json_schema_pattern(names.LABEL_VALUE), "maxLength": names.LABEL_VALUE_MAX}
     ),
 ]
-LabelKey = Annotated[
-    str,
-    AfterValidator(_label_key),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": names.json_schema_pattern(
-                rf"({names.DNS_SUBDOMAIN}/)?{names.QUALIFIED_NAME}"
-            ),
-            "maxLength": names.DNS_SUBDOMAIN_MAX + 1 + names.QUALIFIED_NAME_MAX,
-        }
-    ),
-]
+LabelKey = Annotated[str, AfterValidator(_label_key), WithJsonSchema(names.LABEL_KEY_SCHEMA)]
+
+
 class _Model(BaseModel):
     """Base of every config model: camelCase keys, unknown keys rejected, immutable."""
 

@@ -749,6 +749,24 @@ class WebhookConfig(_Model):
         return _env_names_not_owned(value, upstream.WEBHOOK_ENV_NAMES)
 
 
+#: CIDRs that stand for every address (issue 17 §9: only as an explicit, named exception).
+ANY_ADDRESS = ("0.0.0.0/0",)
+
+
+def _any_address_named(nets: list[str], reason: str | None) -> None:
+    open_ = [n for n in nets if n in ANY_ADDRESS]
+    if open_ and not reason:
+        raise ValueError(f"dstNets {open_} allows every address: name the exception with anyAddressReason, or "
+                         "list the destination's own CIDRs")
+    if reason and not open_:
+        raise ValueError("anyAddressReason is only for dstNets holding 0.0.0.0/0; remove it")
+
+
+AnyAddressReason = Annotated[str | None, Field(
+    default=None, min_length=1, description="Why dstNets holds 0.0.0.0/0 (every address): required then, and only "
+    "then, so an open egress is a named, explained exception.")]
+
+
 class ExtraEgressConfig(_Model):
     """Extra egress of the operator pod beyond the API server, JobManager REST and DNS."""
 
@@ -756,8 +774,11 @@ class ExtraEgressConfig(_Model):
     dst_nets: list[Cidr] = Field(default_factory=list, description="Destination CIDRs (all destinations if empty).")
     dst_ports: list[Port] = Field(default_factory=list, description="Destination TCP ports (all ports if empty).")
 
+    any_address_reason: AnyAddressReason = None
+
     @model_validator(mode="after")
     def _something_to_allow(self) -> ExtraEgressConfig:
+        _any_address_named(self.dst_nets, self.any_address_reason)
         if self.enabled and not self.dst_nets and not self.dst_ports:
             raise ValueError("enabled extra egress needs dstNets, dstPorts or both (neither would allow everything)")
         if not self.enabled and (self.dst_nets or self.dst_ports):
@@ -867,6 +888,10 @@ class NetworkPeer(_Model):
     def _one_kind(self) -> NetworkPeer:
         if self.cidrs and (self.namespaces or self.pod_labels):
             raise ValueError("a peer is either cidrs or namespaces/podLabels, not both")
+        if not (self.cidrs or self.namespaces or self.pod_labels):
+            raise ValueError("an empty peer selects every pod in every namespace: set cidrs, namespaces or podLabels")
+        if any(c in ANY_ADDRESS for c in self.cidrs):
+            raise ValueError("cidrs 0.0.0.0/0 lets every address in: list the sources' own CIDRs")
         return self
 
 
@@ -882,6 +907,12 @@ class EgressRule(_Model):
     name: KubernetesName = Field(description="What it is for (kafka, s3, zookeeper); part of the policy name.")
     dst_nets: list[Cidr] = Field(min_length=1)
     dst_ports: list[Port] = Field(min_length=1)
+    any_address_reason: AnyAddressReason = None
+
+    @model_validator(mode="after")
+    def _open_only_when_named(self) -> EgressRule:
+        _any_address_named(self.dst_nets, self.any_address_reason)
+        return self
 
 
 #: URI schemes of state/HA directories that live on the pods' own file system (no egress needed).

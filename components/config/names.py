@@ -87,6 +87,11 @@ def json_schema_pattern(pattern: str) -> str:
     return f"^{pattern}$"
 
 
+#: The JSON Schema of a label key (an optional DNS subdomain prefix and '/', then a qualified name).
+LABEL_KEY_SCHEMA = {"type": "string", "pattern": json_schema_pattern(rf"({DNS_SUBDOMAIN}/)?{QUALIFIED_NAME}"),
+                    "maxLength": DNS_SUBDOMAIN_MAX + 1 + QUALIFIED_NAME_MAX}
+
+
 def python_pattern(ecma: str) -> str:
     """An ECMA-262 pattern (as JSON Schema writes it) for Python's ``re.search``, with the same meaning.
 

@@ -9,6 +9,7 @@ its problems, each with the exact path and value it refuses; :data:`CROSS_FIELD_
 from __future__ import annotations
 
 import typing
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -268,6 +269,7 @@ def _state_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
     """Checkpoint, savepoint and HA directories and ``job.initialSavepointPath``, as rendered, lie under the
     workload's tenant prefix (``components/config/tenancy.py``, the rule the pack's stack-tenant-state applies)."""
     from components.config import tenancy
+    from components.workloads.render import flatten
 
     try:
         rendered = render(config.workloads, config.environment, tenant_scheduling(config.tenants))
@@ -284,7 +286,11 @@ def _state_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
         spec = r.spec["template"]["spec"] if r.kind == "FlinkBlueGreenDeployment" else r.spec
         where = f"{CONFIG_ROOT}.workloads.{index.get(id(r.workload), r.name)}"
         conf = spec.get("flinkConfiguration") or {}
-        found = [(f"{where} (rendered flinkConfiguration[{k!r}])", conf[k]) for k in tenancy.STATE_KEYS if conf.get(k)]
+        # A state key the workload sets itself is refused as platform-managed (_workloads_fit_the_platform): one
+        # problem for one mistake.
+        own = flatten(getattr(r.workload, "flink_configuration", None) or {})
+        found = [(f"{where} (rendered flinkConfiguration[{k!r}])", conf[k]) for k in tenancy.STATE_KEYS
+                 if conf.get(k) and k not in own]
         if (spec.get("job") or {}).get("initialSavepointPath"):
             found.append((f"{where}.job.initialSavepointPath", spec["job"]["initialSavepointPath"]))
         for path, uri in found:
@@ -399,6 +405,63 @@ def _workloads_fit_quotas(config: PlatformConfig) -> list[Problem]:
     return problems
 
 
+def _workloads_fit_limit_ranges(config: PlatformConfig) -> list[Problem]:
+    """Each JobManager and TaskManager container fits its namespace's LimitRange, as the API server checks it at
+    pod creation: its limits (the request × Flink's limit factor; for a plain session cluster, whose containers set
+    no CPU limit, the LimitRange's default CPU limit) at most ``max``, and its request at most its limit."""
+    from components.workloads.render import flatten
+
+    tenants = {t.name: t for t in config.tenants}
+    problems: list[Problem] = []
+    sections = (("applications", config.workloads.applications), ("sessionClusters", config.workloads.session_clusters),
+                ("plainSessionClusters", config.workloads.plain_session_clusters))
+    for section, items in sections:
+        for i, w in enumerate(items):
+            tenant = tenants.get(w.tenant)
+            if tenant is None:
+                continue  # reported by the placement rules
+            rails = config.guard_rails_for(tenant).limit_range
+            where = ("tenants[{}].guardRails.limitRange".format(config.tenants.index(tenant))
+                     if tenant.guard_rails and tenant.guard_rails.limit_range else "guardRails.limitRange")
+            max_cpu, max_mem = (quantities.parse_quantity(rails.max.cpu), quantities.parse_quantity(rails.max.memory))
+            default_cpu = quantities.parse_quantity(rails.default.cpu)
+            conf = flatten(getattr(w, "flink_configuration", {}) or {})
+            plain = section == "plainSessionClusters"
+            for role, key in (("jobManager", "jobmanager"), ("taskManager", "taskmanager")):
+                spec = getattr(w, "job_manager" if role == "jobManager" else "task_manager")
+                resource = spec if plain else spec.resource
+                path = f"{CONFIG_ROOT}.workloads.{section}[{i}].{role}" + ("" if plain else ".resource")
+                try:
+                    cpu = Decimal(str(resource.cpu))
+                    memory = Decimal(quantities.parse_flink_memory(resource.memory))
+                    cpu_factor = Decimal(str(conf.get(f"kubernetes.{key}.cpu.limit-factor", "1.0")))
+                    mem_factor = Decimal(str(conf.get(f"kubernetes.{key}.memory.limit-factor", "1.0")))
+                except (quantities.QuantityError, ArithmeticError, ValueError):
+                    continue  # the field rules name it
+                cpu_limit = default_cpu if plain else cpu * cpu_factor
+                if cpu_limit > max_cpu:
+                    problems.append(Problem(f"{path}.cpu", _show_number(resource.cpu),
+                                            f"a CPU limit of {quantities.format_cpu(cpu_limit)} is over the namespace's "
+                                            f"LimitRange max of {rails.max.cpu} per container ({CONFIG_ROOT}.{where}"
+                                            ".max.cpu); the API server refuses the pod"))
+                elif plain and cpu > default_cpu:
+                    problems.append(Problem(f"{path}.cpu", _show_number(resource.cpu),
+                                            f"a plain session cluster's containers set no CPU limit, so they get the "
+                                            f"LimitRange default limit of {rails.default.cpu} ({CONFIG_ROOT}.{where}."
+                                            "default.cpu), below this request; the API server refuses the pod. Ask "
+                                            f"for at most {rails.default.cpu} CPU or raise that default"))
+                if memory * mem_factor > max_mem:
+                    problems.append(Problem(f"{path}.memory", repr(resource.memory),
+                                            f"a memory limit of {quantities.format_memory(memory * mem_factor)} is over "
+                                            f"the namespace's LimitRange max of {rails.max.memory} per container "
+                                            f"({CONFIG_ROOT}.{where}.max.memory); the API server refuses the pod"))
+    return problems
+
+
+def _show_number(value: Any) -> str:
+    return repr(value) if not isinstance(value, float) or not value.is_integer() else str(int(value))
+
+
 def _features_have_their_flows(config: PlatformConfig) -> list[Problem]:
     """Every feature switched on can work under the network policies: the peers and endpoints it needs are declared
     (object storage for remote state, ingress controllers, REST runners, metrics sources, artifact hosts)."""
@@ -422,6 +485,7 @@ CROSS_FIELD_CHECKS: list[typing.Callable[[PlatformConfig], list[Problem]]] = [
     _flink_pod_options_stay_platform_owned,
     _workloads_fit_the_platform,
     _workloads_fit_quotas,
+    _workloads_fit_limit_ranges,
     _features_have_their_flows,
 ]
 
@@ -437,8 +501,54 @@ def load_platform_config(raw: Any) -> PlatformConfig:
     try:
         config = PlatformConfig.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError([_problem(e) for e in err.errors(include_url=False)]) from None
+        raise ConfigError(_every_problem(raw, err)) from None
     problems = [p for check in CROSS_FIELD_CHECKS for p in check(config)]
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _without(raw: Any, loc: tuple[Any, ...]) -> bool:
+    """Drop the value at ``loc`` (a mapping entry) from ``raw``; False when it cannot be dropped (a list item,
+    the whole config)."""
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+    node = raw
+    for part in loc[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if isinstance(node, dict) and loc and loc[-1] in node:
+        del node[loc[-1]]
+        return True
+    return False
+
+
+def _every_problem(raw: dict[str, Any], err: ValidationError, passes: int = 5) -> list[Problem]:
+    """The field problems, then what the config says besides them: the wrong values are dropped (their field
+    falls back to its default) and the rest validated again, so a type error does not hide the other problems.
+    Problems found only because a value was dropped (a required key now missing) are not reported; the rules
+    relating several fields run once no field problem is left, on what the stack really says."""
+    import copy
+
+    problems = [_problem(e) for e in err.errors(include_url=False)]
+    dropped: list[str] = []
+    trimmed = copy.deepcopy(raw)
+    for _ in range(passes):
+        locs = [tuple(e["loc"]) for e in err.errors(include_url=False)]
+        if not any([_without(trimmed, loc) for loc in locs]):
+            break
+        dropped += [_problem({"loc": loc, "type": "x", "msg": ""}).path for loc in locs]
+        try:
+            config = PlatformConfig.model_validate(trimmed)
+        except ValidationError as again:
+            err = again
+            fresh = [p for p in (_problem(e) for e in err.errors(include_url=False))
+                     if p.path not in dropped and p.path not in {q.path for q in problems}]
+            problems += fresh
+            continue
+        problems += [p for check in CROSS_FIELD_CHECKS for p in check(config)
+                     if not any(p.path.startswith(d) or d.startswith(p.path) for d in dropped)]
+        break
+    return problems

@@ -26,7 +26,14 @@ from pydantic import BaseModel, ConfigDict
 
 from components.config import labels as L
 from components.operator import upstream
-from components.config.models import OPERATOR_TMP_VOLUME, EgressRule, ExtraContainer, GuardRailsConfig, NetworkConfig, OperatorSettings
+from components.config.models import (
+    OPERATOR_TMP_VOLUME,
+    EgressRule,
+    ExtraContainer,
+    GuardRailsConfig,
+    NetworkConfig,
+    OperatorSettings,
+)
 from components.operator.kube import declare
 from components.operator.network import ClusterFlows, NetworkPoliciesArgs, OperatorNetworkPolicies
 from components.operator.rbac import WatchedNamespaceRbac, WatchedNamespaceRbacArgs

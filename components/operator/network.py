@@ -72,6 +72,15 @@ def _peer(peer: NetworkPeer) -> list[dict[str, Any]]:
     return [out]
 
 
+def _egress_rules(rules: Sequence[EgressRule]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Egress rules to named destinations (CIDRs and ports), and the name of each CIDR (first name wins)."""
+    names: dict[str, str] = {}
+    for r in rules:
+        for c in r.dst_nets:
+            names.setdefault(c, r.name)
+    return [{"to": _cidrs(r.dst_nets), "ports": _tcp(*r.dst_ports)} for r in rules], names
+
+
 def _dns(network: NetworkConfig) -> dict[str, Any]:
     return {
         "to": [{
@@ -209,8 +218,7 @@ def flink_namespace_policies(
     ]
     for rule in egress:
         out.append((f"egress-{rule.name}", _policy(
-            f"flink-egress-{rule.name}", namespace, labels, flink, None,
-            [{"to": _cidrs(rule.dst_nets), "ports": _tcp(*rule.dst_ports)}], {c: rule.name for c in rule.dst_nets},
+            f"flink-egress-{rule.name}", namespace, labels, flink, None, *_egress_rules([rule]),
             flow=f"the tenant's egress rule {rule.name!r}")))
     return out
 
@@ -251,34 +259,29 @@ def cluster_policies(c: ClusterFlows, network: NetworkConfig, labels: Mapping[st
             flow=f"{w}: TaskManager <-> TaskManager data exchange on {upstream.TASKMANAGER_DATA_PORT_KEY}, "
                  "within the cluster")),
     ]
+    def ingress_from(role: str, selector: dict[str, Any], peers: Sequence[NetworkPeer], port: int, flow: str) -> None:
+        out.append((role, _policy(f"flink-{w}-{role}", ns, labels, selector,
+                                  [{"from": [p for s in peers for p in _peer(s)], "ports": _tcp(port)}], None,
+                                  flow=f"{w}: {flow}")))
+
+    def egress_to(role: str, selector: dict[str, Any], rules: Sequence[EgressRule], flow: str) -> None:
+        egress, names = _egress_rules(rules)
+        out.append((role, _policy(f"flink-{w}-{role}", ns, labels, selector, None, egress, names, flow=f"{w}: {flow}")))
+
     if c.metrics and network.metrics_sources:
-        out.append(("metrics", _policy(
-            f"flink-{w}-metrics", ns, labels, cluster,
-            [{"from": [p for s in network.metrics_sources for p in _peer(s)], "ports": _tcp(upstream.PROMETHEUS_PORT)}],
-            None, flow=f"{w}: Prometheus scrapes Flink's reporter (network.metricsSources)")))
+        ingress_from("metrics", cluster, network.metrics_sources, upstream.PROMETHEUS_PORT,
+                     "Prometheus scrapes Flink's reporter (network.metricsSources)")
     if c.ingress and network.ingress_controllers:
-        out.append(("rest-from-ingress", _policy(
-            f"flink-{w}-rest-from-ingress", ns, labels, jm,
-            [{"from": [p for s in network.ingress_controllers for p in _peer(s)],
-              "ports": _tcp(upstream.JOBMANAGER_REST_PORT)}],
-            None, flow=f"{w}: its Ingress (network.ingressControllers) to the REST API")))
+        ingress_from("rest-from-ingress", jm, network.ingress_controllers, upstream.JOBMANAGER_REST_PORT,
+                     "its Ingress (network.ingressControllers) to the REST API")
     if c.runners:
-        out.append(("rest-from-runners", _policy(
-            f"flink-{w}-rest-from-runners", ns, labels, jm,
-            [{"from": [p for s in c.runners for p in _peer(s)], "ports": _tcp(upstream.JOBMANAGER_REST_PORT)}],
-            None, flow=f"{w}: SavepointGate / REST jobs from where pulumi up runs (tenants[].restRunners)")))
+        ingress_from("rest-from-runners", jm, c.runners, upstream.JOBMANAGER_REST_PORT,
+                     "SavepointGate / REST jobs from where pulumi up runs (tenants[].restRunners)")
     if c.storage:
-        out.append(("object-storage", _policy(
-            f"flink-{w}-object-storage", ns, labels, cluster, None,
-            [{"to": _cidrs(e.dst_nets), "ports": _tcp(*e.dst_ports)} for e in c.storage],
-            {n: e.name for e in c.storage for n in e.dst_nets},
-            flow=f"{w}: checkpoints, savepoints and HA data on object storage (network.objectStorage)")))
+        egress_to("object-storage", cluster, c.storage,
+                  "checkpoints, savepoints and HA data on object storage (network.objectStorage)")
     if c.artifacts:
-        out.append(("artifacts", _policy(
-            f"flink-{w}-artifacts", ns, labels, jm, None,
-            [{"to": _cidrs(e.dst_nets), "ports": _tcp(*e.dst_ports)} for e in c.artifacts],
-            {n: e.name for e in c.artifacts for n in e.dst_nets},
-            flow=f"{w}: the JobManager downloads the job jar (network.artifactHosts)")))
+        egress_to("artifacts", jm, c.artifacts, "the JobManager downloads the job jar (network.artifactHosts)")
     return out
 
 

@@ -71,6 +71,8 @@ LabelValue = Annotated[
     AfterValidator(_check(names.LABEL_VALUE, names.LABEL_VALUE_RULE, names.LABEL_VALUE_MAX)),
     WithJsonSchema({"type": "string", "pattern": names.json_schema_pattern(names.LABEL_VALUE), "maxLength": 63}),
 ]
+
+
 def _flink_memory(value: str) -> str:
     try:
         quantities.parse_flink_memory(value)
@@ -79,6 +81,13 @@ def _flink_memory(value: str) -> str:
     return value
 
 
+def _label_key(value: str) -> str:
+    if names.label_key_problem(value):
+        raise ValueError(names.label_key_problem(value))
+    return value
+
+
+LabelKey = Annotated[str, AfterValidator(_label_key), WithJsonSchema(names.LABEL_KEY_SCHEMA)]
 #: Flink MemorySize as Flink parses it (:func:`components.config.quantities.parse_flink_memory`).
 Memory = Annotated[
     str,
@@ -180,7 +189,7 @@ class IngressSpec(_Model):
     template: str = Field(min_length=1, description="e.g. '{{name}}.{{namespace}}.flink.example.com'")
     class_name: str | None = Field(default=None, min_length=1)
     annotations: dict[str, str] = Field(default_factory=dict)
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     tls: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -344,7 +353,7 @@ class _Placement(_Model):
     tenant: KubernetesName = Field(description="A tenant of platform.tenants.")
     namespace: KubernetesName = Field(description="One of that tenant's namespaces.")
     team: LabelValue | None = Field(default=None, description="Team label (default: the tenant).")
-    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels of the custom resource.")
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict, description="Extra labels of the custom resource.")
 
 
 class _ClusterSpec(_Placement):

@@ -643,6 +643,19 @@ def _configuration_rules(w: Workload, path: str) -> list[Issue]:
     return out
 
 
+def _flink_version_of_image(image: str) -> str | None:
+    """``v1_20`` for the official image ``flink:1.20.1-java17`` (or ``…/flink:1.20``); None for another image,
+    whose tag is its own version, not Flink's."""
+    import re
+
+    ref = image.partition("@")[0]
+    repo, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "")
+    found = re.match(r"(\d+)\.(\d+)(\.\d+)?(-|$)", tag)
+    if repo.rsplit("/", 1)[-1] != "flink" or not found:
+        return None
+    return f"v{found.group(1)}_{found.group(2)}"
+
+
 def _cluster_rules(w: ApplicationWorkload | SessionClusterWorkload, path: str,
                    defaults: WorkloadDefaults) -> list[Issue]:
     out = []
@@ -655,6 +668,12 @@ def _cluster_rules(w: ApplicationWorkload | SessionClusterWorkload, path: str,
             least = next(f"{mib}m" for mib in range(64, 1 << 16, 64) if problem_of({key: f"{mib}m"}) is None)
             out.append((f"{path}.{role}.resource.memory", repr(resource.memory),
                         f"{problem} (Flink refuses it at start-up); give at least {least}"))
+    flink_of_image = _flink_version_of_image(w.image)
+    if flink_of_image and flink_of_image != w.flink_version:
+        out.append((f"{path}.image", repr(w.image), f"is the Flink {flink_of_image.removeprefix('v').replace('_', '.')} "
+                    f"image but flinkVersion is {w.flink_version}: the operator configures the cluster for "
+                    f"{w.flink_version}; use a flink:{w.flink_version.removeprefix('v').replace('_', '.')}.x image or "
+                    f"set flinkVersion: {flink_of_image}"))
     if w.job_manager.replicas > 1 and not eff.ha:
         out.append((f"{path}.jobManager.replicas", str(w.job_manager.replicas),
                     "more than one JobManager needs high availability, which is off for this workload"))

@@ -96,3 +96,11 @@ def test_a_panel_with_many_namespaces_merges_its_columns_to_stay_readable() -> N
     svg = flows_picture.flows_svg(synthetic(["big"], namespaces=10), stack="a")
     assert ">namespace big-ns-3</text>" in svg and "(columns merged to fit: 22 groups)" in svg
     assert ">6122-6124</text>" in svg, "the port range is shown whole (on its own line in a narrow cell)"
+
+
+def test_an_overview_too_narrow_for_text_shows_colours_not_cut_text() -> None:
+    svg = flows_picture.flows_svg(synthetic([f"team-{i}" for i in range(50)], namespaces=1), stack="bench")
+    overview = svg.split("Overview: how many flows")[1].split("platform: its pod groups")[0]
+    assert "flow" not in overview.replace("how many flows", "") and "…</text>" not in overview
+    assert overview.count('fill="#8fd19e"') > 50, "the allowed cells are still drawn"
+    assert ">tenant team-49: its pod groups" in svg and ">TCP 6122-6124</text>" in svg

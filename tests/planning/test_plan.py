@@ -55,10 +55,47 @@ def test_cli_plans_the_dev_stack(tmp_path: Path, committed_plans: dict[str, Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.rstrip().endswith("PLAN OK")
     assert "Namespace" in result.stdout and "CustomResourceDefinition" in result.stdout
-    assert "Kubernetes objects: 27" in result.stdout and "Pulumi resources:   40" in result.stdout
+    # 27 + 9 NetworkPolicies of issue 17 (operator namespace default-deny; per cluster: clickstream internal, data,
+    # metrics, runners, object storage; adhoc internal, data, metrics, object storage; minus the namespace-wide
+    # flink-internal).
+    assert "Kubernetes objects: 36" in result.stdout and "Pulumi resources:   49" in result.stdout
+    # the first plan a newcomer runs is clean: the committed stack's own operator passes the platform's rules
+    assert "policy pack: 0 mandatory violation(s), 0 advisory" in result.stdout
     _only(tmp_path, "dev")
     # Another process (another hash seed, another registration order) writes the very same bytes.
     assert _plan_files(out) == _plan_files(committed_plans["dev"])
+
+
+def _cluster_policies(platform: dict, namespace: str) -> list[tuple[str, str]]:
+    """Issue 17: each Flink cluster of the namespace gets its internal and data-port policies, and one policy per
+    feature it uses: the reporter (on by default) scraped by metricsSources, an ingress, a gate or REST job from the
+    tenant's restRunners, s3:// state, an application's https jar."""
+    network, workloads = platform.get("network", {}), platform.get("workloads", {})
+    defaults = workloads.get("defaults", {})
+    s3 = str(defaults.get("storage", {}).get("baseUri", "")).startswith("s3://")
+    reporter = defaults.get("observability", {}).get("prometheus", True) and network.get("metricsSources")
+    out = []
+    clusters = [(c, "operator") for k in ("applications", "sessionClusters") for c in workloads.get(k, [])]
+    clusters += [(c, "plain") for c in workloads.get("plainSessionClusters", [])]
+    for c, kind in clusters:
+        if c["namespace"] != namespace:
+            continue
+        name = c["name"]
+        out += [("NetworkPolicy", f"flink-{name}-internal"), ("NetworkPolicy", f"flink-{name}-data")]
+        jobs = [j for j in workloads.get("sessionJobs", []) if j["deploymentName"] == name and j["namespace"] == namespace]
+        gated = [j for j in [c, *jobs] if j.get("job", {}).get("upgradeMode") in ("savepoint", "last-state")]
+        rest_jobs = [j for j in workloads.get("restJobs", []) if j.get("cluster") == name and j["namespace"] == namespace]
+        if reporter and kind == "operator":
+            out.append(("NetworkPolicy", f"flink-{name}-metrics"))
+        if c.get("ingress"):
+            out.append(("NetworkPolicy", f"flink-{name}-rest-from-ingress"))
+        if gated or rest_jobs:
+            out.append(("NetworkPolicy", f"flink-{name}-rest-from-runners"))
+        if s3 and (kind == "operator" or rest_jobs):
+            out.append(("NetworkPolicy", f"flink-{name}-object-storage"))
+        if str(c.get("job", {}).get("jarURI", "")).startswith("https://"):
+            out.append(("NetworkPolicy", f"flink-{name}-artifacts"))
+    return out
 
 
 def _expected_objects(platform: dict) -> dict[str, list[tuple[str, str]]]:
@@ -76,7 +113,10 @@ def _expected_objects(platform: dict) -> dict[str, list[tuple[str, str]]]:
         ns = op["namespace"]
         objs = [("ServiceAccount", "flink-operator"), ("ConfigMap", "flink-operator-config"),
                 ("Deployment", "flink-kubernetes-operator"), ("Role", "flink-operator"),
-                ("RoleBinding", "flink-operator-role-binding"), ("NetworkPolicy", "flink-operator")]
+                ("RoleBinding", "flink-operator-role-binding"), ("NetworkPolicy", "flink-operator"),
+                ("NetworkPolicy", "default-deny")]
+        if len(tenants) == 1 and "operator" in tenants[0]:  # a tenant's own operator: the tenant's guard rails
+            objs += [("LimitRange", "flink-platform-limits"), ("ResourceQuota", "flink-platform-quota")]
         if op.get("replicas", 1) > 1:
             objs.append(("PodDisruptionBudget", "flink-kubernetes-operator"))
         if op.get("webhook", {}).get("enabled"):
@@ -93,8 +133,9 @@ def _expected_objects(platform: dict) -> dict[str, list[tuple[str, str]]]:
                 expected[""].append(("Namespace", w))
                 expected[w] = [("Role", "flink-operator"), ("RoleBinding", "flink-operator-role-binding"),
                                ("ServiceAccount", "flink"), ("Role", "flink"), ("RoleBinding", "flink-role-binding"),
-                               ("NetworkPolicy", "default-deny"), ("NetworkPolicy", "flink-internal"),
+                               ("NetworkPolicy", "default-deny"),
                                ("NetworkPolicy", "flink-apiserver-dns"), ("NetworkPolicy", "jobmanager-rest-from-operator")]
+                expected[w] += _cluster_policies(platform, w)
                 expected[w] += [("NetworkPolicy", f"flink-egress-{e['name']}") for e in tenant.get("egress", [])]
                 expected[w] += [("LimitRange", "flink-platform-limits"), ("ResourceQuota", "flink-platform-quota")]
     return {ns: sorted(objs) for ns, objs in expected.items()}
@@ -406,7 +447,7 @@ def test_a_policy_violation_fails_the_plan(
     """The seam where the policy pack plugs in: its verdict decides the plan like schema problems do."""
     seen = []
 
-    def deny_everything(records):
+    def deny_everything(records, config=None):
         seen.extend(records)
         return plan.PolicyVerdict(violations=("no-anything: denied",), advisories=("be careful",))
 
@@ -494,3 +535,56 @@ def test_a_custom_resource_of_an_unknown_kind_fails(dev_plan: plan.Plan, api_ver
 def test_supported_kubernetes_versions_all_have_schemas() -> None:
     for version in SUPPORTED_KUBERNETES_VERSIONS:
         assert SchemaValidator(version).schema_version == f"{version}.0"
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_committed_stacks_raise_no_policy_advisory(stack: str) -> None:
+    """Their own operators and webhooks declare CPU and memory (platform-resources); dev: the CLI test above."""
+    result = plan.build_plan(stack, stack_config(stack))
+    assert result.policy.violations == () and result.policy.advisories == ()
+
+
+def test_policy_findings_name_the_stack_path_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from planning import policy_gate
+
+    config = stack_config("prod")
+    del config["flink-platform:platform"]["operator"]["webhook"]["resources"]
+    result = plan.build_plan("prod", config)
+    assert result.policy.violations, "prod refuses a container without resources"
+    for v in result.policy.violations:
+        assert v.startswith("platform.operator.webhook.resources: [platform-resources] Deployment "
+                            "flink-operator/flink-kubernetes-operator: spec.template.spec.containers[1].resources."), v
+        assert "Containers and Flink JobManagers/TaskManagers declare CPU and memory." not in v
+    # the same diagnostic reported twice (per resource and for the stack) is listed once
+    real = policy_gate.check_stack_records
+    def twice(records, stack):
+        report = real(records, stack)
+        report.diagnostics += list(report.diagnostics)
+        return report
+    monkeypatch.setattr(policy_gate, "check_stack_records", twice)
+    again = plan.run_policies(result.registrations, config)
+    assert again.violations == result.policy.violations
+
+
+def test_a_workload_finding_names_the_workload_path() -> None:
+    config = stack_config("prod")
+    platform = plan.load_platform_config(json.loads(plan.stack_config(config)["flink-platform:platform"]))
+    app = platform.workloads.applications[2]
+    record = next(r for r in plan.run_program("prod", config).registrations
+                  if (r.inputs.get("kind"), (r.inputs.get("metadata") or {}).get("name")) == ("FlinkDeployment", app.name))
+    assert plan.stack_path_of(record, "spec.taskManager.resource.cpu: too much", platform) == \
+        "platform.workloads.applications[2]"
+
+
+def test_no_tenants_plans_with_a_note_why_the_operator_is_not_installed() -> None:
+    config = stack_config("dev")
+    platform = config["flink-platform:platform"]
+    platform["tenants"] = []
+    del platform["workloads"]
+    result = plan.build_plan("dev", config)
+    assert result.ok and not any(o.kind == "Deployment" for o in result.objects)
+    assert any(n.startswith("the shared operator (platform.operator, namespace 'flink-operator') is not installed: "
+                            "it would watch no namespace (platform.tenants is empty)") for n in result.notes)
+    files = result.files()
+    assert "| from \\ to |" not in files[plan.FLOWS_FILE] and "No pod groups" in files[plan.FLOWS_FILE]
+    assert "No pod groups" in files[plan.FLOWS_PICTURE]

@@ -94,7 +94,8 @@ def test_an_added_port_is_one_changed_flow_not_a_loss_and_a_gain(committed_plans
                   and o["metadata"]["namespace"] == "payments-prod")
     policy["spec"]["egress"][0]["ports"].append({"port": 9094, "protocol": "TCP"})
     text = review.review_markdown(previous, current, stack="prod")
-    assert ("- ports changed: TaskManagers (payments-prod) → kafka (10.50.0.0/16): TCP 9092, 9093 → TCP 9092, 9093, "
+    assert ("- ports changed: TaskManagers of payments-ledger (payments-prod) → kafka (10.50.0.0/16): TCP 9092, 9093 → "
+            "TCP 9092, 9093, "
             "9094 (+TCP 9094)") in text
     assert "- lost:" not in text and "- gained:" not in text
     assert ('- changed: NetworkPolicy payments-prod/flink-egress-kafka: `spec.egress[0].ports`: '

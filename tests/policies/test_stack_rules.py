@@ -41,9 +41,13 @@ def job_rbac(ns: str) -> list[dict]:
 
 
 #: The platform's per-namespace default-deny policy and its state layout (<base>/<tenant>/<namespace>/...).
-DEFAULT_DENY = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                "metadata": {"name": "default-deny", "namespace": "team-a"},
-                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+def default_deny(ns: str) -> dict:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny", "namespace": ns},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+
+
+DEFAULT_DENY = default_deny("team-a")
 STATE_DIRS = (("execution.checkpointing.dir", "checkpoints"), ("execution.checkpointing.savepoint-dir", "savepoints"),
               ("high-availability.storageDir", "ha"))
 SESSION = mutate(_SESSION, *((("spec", "flinkConfiguration", k), f"s3://bucket/alpha/team-a/session/{d}")
@@ -73,6 +77,7 @@ def good_stack() -> list[dict]:
         operator_config("flink-operator", ["team-a"]),
         *job_rbac("team-a"),
         DEFAULT_DENY,
+        default_deny("flink-operator"),
         SESSION,
         FSJ,
     ]
@@ -169,3 +174,24 @@ def test_flink_version_must_be_in_the_crd_enum(policy_judge, good_stack, crds) -
     v23 = mutate(SESSION, (("spec", "flinkVersion"), "v2_3"))
     found = _fired(policy_judge, crds + [v23 if o is SESSION else o for o in good_stack], "stack-crds-match-operator")
     assert found and "'v2_3' is not in the flinkVersion enum" in found[0].message
+
+
+# --- stack-operator-network (issue 17 §8/§9): allowed: every operator namespace denies by default -----------------
+# (tenant namespaces: stack-tenant-network)
+
+
+def test_operator_namespace_without_default_deny_is_refused(policy_judge, good_stack) -> None:
+    assert _fired(policy_judge, good_stack, "stack-operator-network") == []
+    objs = [o for o in good_stack if o["kind"] != "NetworkPolicy"]  # a stack planned without `network`
+    found = _fired(policy_judge, objs, "stack-operator-network")
+    assert [d.message.split("'")[1] for d in found] == ["flink-operator"]
+    assert "no default-deny NetworkPolicy" in found[0].message
+
+
+def test_a_policy_that_allows_something_is_not_a_default_deny(policy_judge, good_stack) -> None:
+    objs = [o for o in good_stack if not (o["kind"] == "NetworkPolicy"
+                                          and o["metadata"]["namespace"] == "flink-operator")]
+    open_ = default_deny("flink-operator")
+    open_["spec"]["ingress"] = [{}]
+    found = _fired(policy_judge, objs + [open_], "stack-operator-network")
+    assert [d.message.split("'")[1] for d in found] == ["flink-operator"]

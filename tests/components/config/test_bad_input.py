@@ -88,3 +88,49 @@ def test_the_rules_accept_what_flink_accepts() -> None:
         load_platform_config(dev(app(taskManager__resource__memory=memory)))
     load_platform_config(dev(app(flinkConfiguration={"taskmanager.numberOfTaskSlots": "4",
                                                      "pipeline.max-parallelism": 128})))
+
+
+def test_a_taskmanager_over_the_limit_range_max_is_refused() -> None:
+    problems = refused(dev(app(taskManager__resource__cpu=40)))
+    assert (f"platform.{APP}.taskManager.resource.cpu", "40", "a CPU limit of 40 is over the namespace's LimitRange "
+            "max of 8 per container (platform.guardRails.limitRange.max.cpu); the API server refuses the pod"
+            ) in problems
+    problems = refused(dev(app(taskManager__resource__memory="40g")))
+    assert any(p == f"platform.{APP}.taskManager.resource.memory" and "over the namespace's LimitRange max of 32Gi"
+               in a for p, _, a in problems), problems
+
+
+def test_a_plain_session_taskmanager_above_the_default_cpu_limit_is_refused() -> None:
+    cfg = copy.deepcopy(platform_config("staging"))
+    cfg["workloads"]["plainSessionClusters"][0]["taskManager"]["cpu"] = 2
+    assert refused(cfg) == [("platform.workloads.plainSessionClusters[0].taskManager.cpu", "2",
+                             "a plain session cluster's containers set no CPU limit, so they get the LimitRange "
+                             "default limit of 1 (platform.guardRails.limitRange.default.cpu), below this request; "
+                             "the API server refuses the pod. Ask for at most 1 CPU or raise that default")]
+
+
+def test_invalid_workload_labels_are_refused_before_they_reach_the_custom_resource() -> None:
+    problems = refused(dev(app(labels={"Bad Key!": "x", "owner": "john doe"})))
+    assert {p for p, _, _ in problems} == {f"platform.{APP}.labels['Bad Key!'] (the key)", f"platform.{APP}.labels.owner"}
+    assert any("must be a Kubernetes label value" in a and f == "'john doe'" for _, f, a in problems)
+    load_platform_config(dev(app(labels={"acme.io/cost-center": "cc-42"})))
+
+
+def test_an_official_flink_image_of_another_version_than_flink_version_is_refused() -> None:
+    assert refused(dev(app(image="flink:1.20.1"))) == [(
+        f"platform.{APP}.image", "'flink:1.20.1'", "is the Flink 1.20 image but flinkVersion is v2_2: the operator "
+        "configures the cluster for v2_2; use a flink:2.2.x image or set flinkVersion: v1_20")]
+    for image in ("flink:2.2.0-java17", "docker.io/library/flink:2.2", "registry.acme.internal/team/app:1.20.1"):
+        load_platform_config(dev(app(image=image)))  # the same version, or an image whose tag is its own
+
+
+def test_a_type_error_does_not_hide_the_other_problems() -> None:
+    def change(cfg: dict) -> None:
+        cfg["operator"]["replicas"] = "two"
+        cfg["tenants"].append({"name": "streaming", "namespaces": ["streaming-batch-dev"]})
+        cfg["tenants"][0]["labels"] = {"flink-platform.io/tenant": "other"}
+
+    paths = [p for p, _, _ in refused(dev(change))]
+    assert paths[:2] == ["platform.operator.replicas", "platform.tenants[0].labels"]
+    assert "platform.tenants[1].name" in paths, "the cross-field rules ran on the rest of the config"
+    assert len(paths) == len(set(paths)), "each problem once"

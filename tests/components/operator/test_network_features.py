@@ -14,9 +14,19 @@ from typing import Any, Iterable, Mapping
 
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from components.config.models import ConfigError, Problem
+from components.config.models import (
+    ConfigError,
+    EgressRule,
+    NetworkConfig,
+    NetworkPeer,
+    ObjectStorageEndpoint,
+    Problem,
+)
 from components.config.rules import load_platform_config
+from components.operator import network as N
 from components.operator import upstream
 from planning import flows, manifests, netpol
 from planning.mock_runtime import run_program
@@ -341,3 +351,116 @@ def test_a_tenant_operator_namespace_gets_the_tenants_guard_rails(committed_plan
     # The shared operator's namespace is the platform's, not a tenant's.
     assert not [o for o in objects if o["metadata"].get("namespace") == "flink-operator"
                 and o["kind"] in ("ResourceQuota", "LimitRange")]
+
+
+# --- §9: stack rules: network required where the policies are mandatory; open CIDRs and empty peers refused ----------
+
+
+def test_a_mandatory_stack_without_network_fails_its_plan() -> None:
+    from planning.plan import build_plan
+
+    config = _platform("prod")
+    del config["flink-platform:platform"]["network"]
+    verdict_ = build_plan("prod", config).policy
+    assert not verdict_.passed
+    tenants = [v for v in verdict_.violations if "[stack-tenant-network]" in v]
+    operators = [v for v in verdict_.violations if "[stack-operator-network]" in v]
+    assert len(tenants) == 5 and any("payments-prod" in v for v in tenants), tenants  # the five tenant namespaces
+    assert len(operators) == 2 and any("'search-flink-operator'" in v for v in operators), operators
+    # The committed prod plan (network on) passes both rules.
+    assert not [v for v in build_plan("prod", _platform("prod")).policy.violations if "-network]" in v]
+
+
+def test_dev_without_network_is_only_advised() -> None:
+    from planning.plan import build_plan
+
+    config = _platform("dev")
+    del config["flink-platform:platform"]["network"]
+    verdict_ = build_plan("dev", config).policy
+    assert verdict_.passed and any("[stack-operator-network]" in a for a in verdict_.advisories)
+
+
+@pytest.mark.parametrize("where", ["tenant-egress", "extra-egress", "metrics-source"])
+def test_every_address_only_as_a_named_exception(where: str) -> None:
+    config = _platform("prod")
+    platform = config["flink-platform:platform"]
+    if where == "tenant-egress":
+        platform["tenants"][0]["egress"].append({"name": "web", "dstNets": ["0.0.0.0/0"], "dstPorts": [443]})
+        path, fix = "platform.tenants[0].egress[2]", platform["tenants"][0]["egress"][2]
+    elif where == "extra-egress":
+        platform["operator"]["extraEgress"] = {"enabled": True, "dstNets": ["0.0.0.0/0"], "dstPorts": [443]}
+        path, fix = "platform.operator.extraEgress", platform["operator"]["extraEgress"]
+    else:
+        platform["network"]["metricsSources"].append({"cidrs": ["0.0.0.0/0"]})
+        path, fix = "platform.network.metricsSources[1]", None
+    problems = _problems(config)
+    assert [p.path for p in problems] == [path] and "0.0.0.0/0" in problems[0].allowed
+    if fix is not None:  # named and explained: accepted
+        fix["anyAddressReason"] = "the partner API has no fixed addresses (ticket NET-142)"
+        load_platform_config(platform)
+        fix["dstNets"] = ["10.1.0.0/16"]  # a reason without an open CIDR is stale: refused
+        assert "anyAddressReason" in _problems(config)[0].allowed
+
+
+def test_a_peer_must_select_something() -> None:
+    config = _platform("prod")
+    config["flink-platform:platform"]["network"]["metricsSources"] = [{}]
+    problem, = _problems(config)
+    assert problem.path == "platform.network.metricsSources[0]" and "every pod in every namespace" in problem.allowed
+
+
+# --- generated clusters: each feature on => exactly its flows, and never a flow between two clusters -----------------
+
+_NET = NetworkConfig(apiServerCidrs=["172.20.0.0/28"],
+                     metricsSources=[NetworkPeer(namespaces=["monitoring"], podLabels={"app": "prom"})],
+                     ingressControllers=[NetworkPeer(namespaces=["ingress"], podLabels={"app": "nginx"})])
+_RUNNERS = (NetworkPeer(namespaces=["ci"], podLabels={"app": "runner"}),)
+_STORE = (ObjectStorageEndpoint(name="s3", dstNets=["10.60.0.0/16"], dstPorts=[443]),)
+_JARS = (EgressRule(name="artifacts", dstNets=["10.80.0.0/24"], dstPorts=[443]),)
+_PROM, _NGINX, _RUNNER = (netpol.pod("monitoring", {"app": "prom"}), netpol.pod("ingress", {"app": "nginx"}),
+                          netpol.pod("ci", {"app": "runner"}))
+_S3, _ARTIFACTS = netpol.external("10.60.1.1"), netpol.external("10.80.0.7")
+
+features = st.fixed_dictionaries({"metrics": st.booleans(), "ingress": st.booleans(), "runners": st.booleans(),
+                                  "storage": st.booleans(), "artifacts": st.booleans()})
+
+
+def _cluster(name: str, f: Mapping[str, bool]) -> N.ClusterFlows:
+    return N.ClusterFlows(namespace="ns", workload=name, metrics=f["metrics"], ingress=f["ingress"],
+                          runners=_RUNNERS if f["runners"] else (), storage=_STORE if f["storage"] else (),
+                          artifacts=_JARS if f["artifacts"] else ())
+
+
+def _flink(name: str, component: str) -> netpol.Endpoint:
+    return netpol.pod("ns", {"type": "flink-native-kubernetes", "component": component, "app": name,
+                             "flink-platform.io/workload": name})
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(features, features)
+@example({k: False for k in ("metrics", "ingress", "runners", "storage", "artifacts")},
+         {k: True for k in ("metrics", "ingress", "runners", "storage", "artifacts")})
+def test_generated_clusters_get_exactly_the_flows_of_their_features(a: Mapping[str, bool], b: Mapping[str, bool]) -> None:
+    manifests_ = [m for _, m in N.flink_namespace_policies(namespace="ns", operator_namespace="ops", network=_NET,
+                                                           egress=(), labels={})]
+    for name, f in (("a", a), ("b", b)):
+        manifests_ += [m for _, m in N.cluster_policies(_cluster(name, f), _NET, {})]
+    policies = netpol.PolicySet(manifests_)
+    rest, prom, data = upstream.JOBMANAGER_REST_PORT, upstream.PROMETHEUS_PORT, upstream.TASKMANAGER_DATA_PORT
+    for name, f, other in (("a", a, "b"), ("b", b, "a")):
+        jm, tm = _flink(name, "jobmanager"), _flink(name, "taskmanager")
+        assert policies.allows(_PROM, tm, prom) == f["metrics"] == policies.allows(_PROM, jm, prom)
+        assert policies.allows(_NGINX, jm, rest) == f["ingress"]
+        assert policies.allows(_RUNNER, jm, rest) == f["runners"]
+        assert policies.allows(tm, _S3, 443) == f["storage"] == policies.allows(jm, _S3, 443)
+        assert policies.allows(jm, _ARTIFACTS, 443) == f["artifacts"]
+        # Never more than the feature: not the TaskManagers' REST, not another port, not the other cluster.
+        assert not policies.allows(_NGINX, tm, rest) and not policies.allows(_RUNNER, tm, rest)
+        assert not policies.allows(tm, _ARTIFACTS, 443) and not policies.allows(_PROM, tm, rest)
+        assert not policies.allows(_NGINX, jm, prom) and not policies.allows(tm, _S3, 80)
+        assert policies.allows(tm, tm, data) and not policies.allows(jm, tm, data)
+        for port in (data, *N.FLINK_INTERNAL_PORTS):
+            assert not policies.allows(tm, _flink(other, "taskmanager"), port)
+            assert not policies.allows(tm, _flink(other, "jobmanager"), port)
+        for port in N.FLINK_INTERNAL_PORTS:
+            assert policies.allows(tm, jm, port) and policies.allows(jm, tm, port)
