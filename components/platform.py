@@ -12,6 +12,7 @@ from components.operator.network import cluster_flows, operator_artifact_hosts
 from components.tenant import Tenant, TenantArgs
 from components.workloads.config import SECRETS_CONFIG_KEY
 from components.workloads.component import SPECS_OUTPUT, FlinkWorkloads, WorkloadsArgs
+from components.workloads.render import tenant_scheduling
 
 
 class FlinkPlatform(pulumi.ComponentResource):
@@ -95,6 +96,7 @@ class FlinkPlatform(pulumi.ComponentResource):
             WorkloadsArgs(
                 workloads=config.workloads,
                 environment=config.environment,
+                scheduling=tenant_scheduling(config.tenants),
                 secrets=pulumi.Config(project).get_secret_object(key),
                 impact_preview=config.workloads.defaults.impact_preview,
                 crds=list(self.crds.definitions.values()),

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from components.config import demand, pod_security, quantities
 from components.config.models import CONFIG_ROOT, ConfigError, PlatformConfig, Problem, _path, _problem, _show
-from components.workloads.render import custom_resource, render, workload_problems
+from components.workloads.render import custom_resource, render, tenant_scheduling, workload_problems
 
 def _tenant_names_unique(config: PlatformConfig) -> list[Problem]:
     problems, first = [], {}
@@ -272,7 +272,7 @@ def _state_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:
     from components.workloads.render import flatten
 
     try:
-        rendered = render(config.workloads, config.environment)
+        rendered = render(config.workloads, config.environment, tenant_scheduling(config.tenants))
     except Exception:  # noqa: BLE001 - an inconsistent workload config is reported by _workloads_fit_the_platform
         return []
     owner = {ns: t.name for t in config.tenants for ns in t.namespaces}
@@ -336,7 +336,7 @@ def _workloads_fit_quotas(config: PlatformConfig) -> list[Problem]:
     (JobManager replicas, HA standbys included, and TaskManagers × their resources; LimitRange defaults for
     containers that ask for nothing)."""
     try:
-        rendered = render(config.workloads, config.environment)
+        rendered = render(config.workloads, config.environment, tenant_scheduling(config.tenants))
     except Exception:  # noqa: BLE001 - an inconsistent workload config is reported by _workloads_fit_the_platform
         return []
     by_namespace: dict[str, list[Any]] = {}

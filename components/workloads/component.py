@@ -30,6 +30,7 @@ from components.workloads import impact
 from components.providers.savepoint_gate import SavepointGate, SavepointGateArgs
 from components.providers.serialization import reset_pickler
 from components.workloads.rest import FlinkPlainSessionCluster, FlinkRestJob
+from components.config.kube import SchedulingConfig
 from components.workloads.config import (
     ApplicationWorkload,
     SessionClusterWorkload,
@@ -48,6 +49,8 @@ class WorkloadsArgs(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
     workloads: WorkloadsConfig
     environment: str
+    #: Each tenant's default scheduling of its Flink pods (``tenants[].workloadDefaults.scheduling``) by tenant.
+    scheduling: dict[str, SchedulingConfig] = {}
     #: The stack's workload secret values (a secret Output of a name → value map), or None when none are set.
     secrets: Any = None
     #: Compare with the last deployed workloads (StackReference to this very stack) and log the impact.
@@ -196,7 +199,7 @@ class FlinkWorkloads(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("flink-platform:workloads:FlinkWorkloads", name, None, opts)
-        rendered = render(args.workloads, args.environment)
+        rendered = render(args.workloads, args.environment, args.scheduling)
         secrets = args.secrets if args.secrets is not None else pulumi.Output.secret({})
         #: The workload records of the last deployment (None: not compared, or nothing deployed yet).
         self.previous = self._previous_records() if args.impact_preview and rendered else None
@@ -218,7 +221,7 @@ class FlinkWorkloads(pulumi.ComponentResource):
         for c in args.workloads.plain_session_clusters:
             plain[(c.namespace, c.name)] = FlinkPlainSessionCluster(
                 f"{name}-plain-{c.namespace}-{c.name}", c, args.environment, self._after(args, c.namespace, crds=False),
-                pulumi.ResourceOptions(parent=self))
+                pulumi.ResourceOptions(parent=self), scheduling=args.scheduling.get(c.tenant))
         self.rest_jobs = {}
         for j in args.workloads.rest_jobs:
             cluster = plain.get((j.namespace, j.cluster or ""))

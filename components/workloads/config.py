@@ -26,6 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from pydantic.alias_generators import to_camel
 
 from components.config import names, quantities
+from components.config.kube import SchedulingConfig
 from components.operator import upstream
 
 #: The stack config key holding secret values for workloads (a map name → value, each set with --secret).
@@ -367,6 +368,10 @@ class _ClusterSpec(_Placement):
         default_factory=dict)
     ingress: IngressSpec | None = None
     pod_template: dict[str, Any] | None = None
+    scheduling: SchedulingConfig | None = Field(
+        default=None, description="Where the JobManager and TaskManager pods run (nodeSelector, tolerations, "
+        "affinity, topologySpreadConstraints, priorityClassName): merged into spec.podTemplate over the tenant's "
+        "workloadDefaults.scheduling and this workload's podTemplate, as the operator merges pod templates.")
     secret_env: list[SecretEnv] = Field(default_factory=list)
     state: StateOverride | None = None
     high_availability: HighAvailability | None = None
@@ -423,6 +428,9 @@ class PlainSessionCluster(_Placement):
     task_manager: Resource = Field(description="Resources of each TaskManager pod.")
     task_managers: int = Field(default=1, ge=1, le=1000, description="TaskManager replicas.")
     task_slots: int = Field(default=1, ge=1, le=256, description="taskmanager.numberOfTaskSlots.")
+    scheduling: SchedulingConfig | None = Field(
+        default=None, description="Where the JobManager and TaskManager pods run, merged over the tenant's "
+        "workloadDefaults.scheduling (as for operator-made pods).")
     flink_configuration: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -450,6 +458,14 @@ class RestJob(_Placement):
         if (self.cluster is None) == (self.rest_url is None):
             raise ValueError("set exactly one of cluster (a plainSessionClusters entry) and restUrl")
         return self
+
+
+class TenantWorkloadDefaults(_Model):
+    """Defaults of a tenant's workloads (``tenants[].workloadDefaults``), under each workload's own settings."""
+
+    scheduling: SchedulingConfig | None = Field(
+        default=None, description="Where the tenant's Flink pods run unless a workload says otherwise: the base of "
+        "every application's and session cluster's spec.podTemplate (its podTemplate and scheduling merge over it).")
 
 
 class WorkloadsConfig(_Model):

@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 
 from components.config import labels as L
 from components.operator import upstream
+from components.operator.pod_template import merge_arrays_by_name, merge_pod_templates
 from components.operator.validation import jobmanager_memory_problem, taskmanager_memory_problem
+from components.config.kube import SchedulingConfig
 from components.workloads.config import (
     ApplicationWorkload,
     Autoscaler,
@@ -240,6 +242,27 @@ def pod_template(template: Mapping[str, Any] | None, *, labels: Mapping[str, str
     return out
 
 
+def scheduled_pod_template(template: Mapping[str, Any] | None, tenant_default: SchedulingConfig | None,
+                           override: SchedulingConfig | None, merge_by_name: bool = False) -> dict[str, Any] | None:
+    """The workload's pod template with its scheduling merged in, as the operator merges a role pod template over
+    ``spec.podTemplate`` (:func:`components.operator.pod_template.merge_pod_templates`): the tenant's default is the
+    base, the workload's ``podTemplate`` merges over it and the workload's ``scheduling`` over both (maps key by key,
+    lists by index). Without either scheduling the template is returned as given (nothing rendered)."""
+    if tenant_default is None and override is None:
+        return dict(template) if template is not None else None
+    out: Any = {"spec": tenant_default.to_k8s()} if tenant_default is not None else None
+    out = merge_pod_templates(out, template, merge_by_name) if template is not None else out
+    if override is not None:
+        out = merge_pod_templates(out, {"spec": override.to_k8s()}, merge_by_name)
+    return out
+
+
+def tenant_scheduling(tenants: Iterable[Any]) -> dict[str, SchedulingConfig]:
+    """Each tenant's ``workloadDefaults.scheduling`` by tenant name (tenants without one left out)."""
+    return {t.name: t.workload_defaults.scheduling for t in tenants
+            if t.workload_defaults is not None and t.workload_defaults.scheduling is not None}
+
+
 def component_pod_template(template: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A JobManager/TaskManager-only pod template: its containers also get the restricted security context."""
     if not template:
@@ -341,7 +364,7 @@ def _component(spec: Any) -> dict[str, Any]:
 
 
 def _cluster_spec(w: ApplicationWorkload | SessionClusterWorkload, defaults: WorkloadDefaults,
-                  labels: dict[str, str]) -> dict[str, Any]:
+                  labels: dict[str, str], scheduling: Mapping[str, SchedulingConfig]) -> dict[str, Any]:
     eff = effective(w, defaults)
     config = {**{k: flink_value(v) for k, v in flatten(w.flink_configuration).items()},
               **platform_configuration(w, defaults, eff)}
@@ -354,7 +377,10 @@ def _cluster_spec(w: ApplicationWorkload | SessionClusterWorkload, defaults: Wor
         "flinkConfiguration": dict(sorted(config.items())),
         "jobManager": _component(w.job_manager),
         "taskManager": _component(w.task_manager),
-        "podTemplate": pod_template(w.pod_template, labels=labels, env=secret_env(w), ports=ports),
+        "podTemplate": pod_template(
+            scheduled_pod_template(w.pod_template, scheduling.get(w.tenant), w.scheduling,
+                                   bool(merge_arrays_by_name(config))),
+            labels=labels, env=secret_env(w), ports=ports),
     }
     if w.image_pull_policy:
         spec["imagePullPolicy"] = w.image_pull_policy
@@ -372,14 +398,17 @@ def auto_clean_name(w: SessionClusterWorkload, spec: Mapping[str, Any]) -> str:
     return f"{w.name}-{fingerprint(spec)[:AUTO_CLEAN_SUFFIX_LEN]}"
 
 
-def render(config: WorkloadsConfig, environment: str) -> list[Rendered]:
-    """Every custom resource of the stack's workloads, in config order (session clusters before their jobs)."""
+def render(config: WorkloadsConfig, environment: str,
+           scheduling: Mapping[str, SchedulingConfig] | None = None) -> list[Rendered]:
+    """Every custom resource of the stack's workloads, in config order (session clusters before their jobs).
+    ``scheduling``: each tenant's default scheduling of its Flink pods (:func:`tenant_scheduling`)."""
     defaults = config.defaults
+    scheduling = scheduling or {}
     out: list[Rendered] = []
     cluster_names: dict[tuple[str, str], str] = {}
     for w in config.applications:
         labels = workload_labels(w, environment)
-        spec = _cluster_spec(w, defaults, labels)
+        spec = _cluster_spec(w, defaults, labels, scheduling)
         spec["job"] = _job_spec(w.job)
         timeout = w.await_timeout_seconds or defaults.await_timeout_seconds
         kind = "FlinkBlueGreenDeployment" if w.blue_green else "FlinkDeployment"
@@ -390,7 +419,7 @@ def render(config: WorkloadsConfig, environment: str) -> list[Rendered]:
                             is_stateful(w), w, effective(w, defaults).savepoint_dir, w.name))
     for w in config.session_clusters:
         labels = workload_labels(w, environment)
-        spec = _cluster_spec(w, defaults, labels)
+        spec = _cluster_spec(w, defaults, labels, scheduling)
         annotations = await_annotations("session-cluster", w.await_timeout_seconds or defaults.await_timeout_seconds,
                                         defaults.await_ready)
         name = w.name
@@ -470,6 +499,7 @@ def workload_problems(platform: Any, root: str = "platform") -> list[Issue]:
                                 f"the operator {operator_version} CRD does not accept it and "
                                 f"{root}.operator.crds.patchFlinkVersionEnum is false"))
                 out += _cluster_rules(w, path, defaults)
+                out += _scheduling_rules(w, path, tenants, w.pod_template)
             out += _override_rules(w, path, defaults)
             out += _configuration_rules(w, path)
             out += _state_rules(w, path, defaults)
@@ -482,6 +512,7 @@ def workload_problems(platform: Any, root: str = "platform") -> list[Issue]:
             out.append((f"{path}.name", repr(w.name), f"is already a cluster in namespace {w.namespace!r}; names are "
                         "unique per namespace"))
         plain.setdefault(key, path)
+        out += _scheduling_rules(w, path, tenants, None)
         out += _configuration_rules(w, path)
     for i, w in enumerate(config.rest_jobs):
         path = f"{base}.restJobs[{i}]"
@@ -520,6 +551,30 @@ def workload_problems(platform: Any, root: str = "platform") -> list[Issue]:
                         f"({upstream.ARTIFACT_ALLOWED_SCHEMES_KEY}; widen it with "
                         f"{base}.defaults.sessionJobJarSchemes)"))
     return out
+
+
+def _scheduling_rules(w: Any, path: str, tenants: Mapping[str, Any], template: Mapping[str, Any] | None
+                      ) -> list[Issue]:
+    """The scheduling a workload's pods get, once merged (tenant default, podTemplate, own ``scheduling``), is still
+    valid: tolerations merge by index, so one of the workload's over a default's of another kind can mix them
+    (``operator: Exists`` over an ``Equal`` toleration keeps its value, which the API server refuses)."""
+    default = tenant_scheduling([tenants[w.tenant]]).get(w.tenant) if w.tenant in tenants else None
+    if default is None and w.scheduling is None:
+        return []
+    merged = scheduled_pod_template(template, default, w.scheduling) or {}
+    spec = merged.get("spec") or {}
+    keys = {k: spec[k] for k in ("nodeSelector", "affinity", "tolerations", "topologySpreadConstraints",
+                                 "priorityClassName") if k in spec}
+    try:
+        SchedulingConfig.model_validate(keys)
+    except ValueError as err:
+        errors = getattr(err, "errors", lambda: [])()
+        reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors) or str(err)
+        return [(f"{path}.scheduling", json.dumps(keys, sort_keys=True),
+                 f"the scheduling merged over tenant {w.tenant!r}'s workloadDefaults.scheduling and the podTemplate "
+                 f"(lists by index, as the operator merges pod templates) must be valid: {reason}; repeat the "
+                 "default's tolerations first, then add the workload's")]
+    return []
 
 
 def _placement(w: Workload, path: str, tenants: Mapping[str, Any]) -> list[Issue]:

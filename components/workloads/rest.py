@@ -24,6 +24,7 @@ from components.providers.flink_job import FlinkJob
 from components.providers.flink_job_model import FlinkJobArgs
 from components.providers.serialization import reset_pickler
 from components.config import quantities
+from components.config.kube import SchedulingConfig
 from components.workloads.config import PlainSessionCluster, RestJob, WorkloadDefaults
 from components.workloads.render import (
     CONTAINER_SECURITY_CONTEXT,
@@ -31,6 +32,7 @@ from components.workloads.render import (
     flatten,
     flink_value,
     rest_url,
+    scheduled_pod_template,
     workload_labels,
 )
 
@@ -101,11 +103,13 @@ def native_labels(c: PlainSessionCluster, role: str) -> dict[str, str]:
             upstream.FLINK_LABEL_COMPONENT: role}
 
 
-def deployment(c: PlainSessionCluster, role: str, labels: dict[str, str]) -> dict[str, Any]:
+def deployment(c: PlainSessionCluster, role: str, labels: dict[str, str],
+               tenant_default: SchedulingConfig | None = None) -> dict[str, Any]:
     """The JobManager or TaskManager Deployment as plain data (the selector stays the platform's own labels: a
-    Deployment's selector cannot change; the pods carry the native-mode labels besides)."""
+    Deployment's selector cannot change; the pods carry the native-mode labels besides). Its pods get the tenant's
+    default scheduling with the cluster's own ``scheduling`` merged over it, as for operator-made pods."""
     selector = {L.WORKLOAD: c.name, ROLE_LABEL: role}
-    return {
+    out = {
         "metadata": {"name": f"{c.name}-{role}", "namespace": c.namespace, "labels": labels},
         "spec": {
             "replicas": 1 if role == "jobmanager" else c.task_managers,
@@ -120,6 +124,10 @@ def deployment(c: PlainSessionCluster, role: str, labels: dict[str, str]) -> dic
             },
         },
     }
+    template = out["spec"]["template"]
+    template["spec"] = scheduled_pod_template(
+        {"spec": template["spec"]}, tenant_default, c.scheduling)["spec"]  # type: ignore[index]
+    return out
 
 
 def service(c: PlainSessionCluster, labels: dict[str, str]) -> dict[str, Any]:
@@ -138,7 +146,7 @@ class FlinkPlainSessionCluster(pulumi.ComponentResource):
     """A session cluster without the operator (see the module docstring)."""
 
     def __init__(self, name: str, cluster: PlainSessionCluster, environment: str, after: list[Any],
-                 opts: pulumi.ResourceOptions | None = None):
+                 opts: pulumi.ResourceOptions | None = None, scheduling: SchedulingConfig | None = None):
         super().__init__("flink-platform:rest_workloads:FlinkPlainSessionCluster", name, None, opts)
         labels = workload_labels(cluster, environment)  # type: ignore[arg-type]
         child = pulumi.ResourceOptions(parent=self, depends_on=list(after))
@@ -147,7 +155,7 @@ class FlinkPlainSessionCluster(pulumi.ComponentResource):
         self.deployments = {
             role: k8s.apps.v1.Deployment(f"{name}-{role}", metadata=d["metadata"], spec=d["spec"], opts=child)
             for role in ("jobmanager", "taskmanager")
-            for d in [deployment(cluster, role, labels)]
+            for d in [deployment(cluster, role, labels, scheduling)]
         }
         self.rest_url = rest_url(cluster.name, cluster.namespace)
         self.register_outputs({"restUrl": self.rest_url})

@@ -67,6 +67,12 @@ CASES = [
      "platform.cluster.kubernetesVersion", "1.3",
      'quote it, e.g. kubernetesVersion: "1.30" (unquoted YAML drops trailing zeros: 1.30 becomes 1.3); supported: '
      + ", ".join(SUPPORTED_KUBERNETES_VERSIONS)),
+    ("workload-toleration-operator", app(scheduling={"tolerations": [{"key": "dedicated", "operator": "Equals"}]}),
+     f"platform.{APP}.scheduling.tolerations[0].operator", "'Equals'", "'Exists' or 'Equal'"),
+    ("tenant-priority-class-not-a-dns-name", lambda c: c["tenants"][0].update(
+        workloadDefaults={"scheduling": {"priorityClassName": "Flink_High"}}),
+     "platform.tenants[0].workloadDefaults.scheduling.priorityClassName", "'Flink_High'",
+     "lower-case letters, digits, '-' and '.'"),
 ]
 
 
