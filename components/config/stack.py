@@ -86,6 +86,7 @@ def stack_config_problems(config: dict[str, Any], referenced: typing.Iterable[st
             Problem(key, "an unknown config key", f"this program reads only {', '.join(known)}{hint}")
         )
     problems += rest_credential_problems(config)
+    problems += plaintext_secret_problems(config, referenced)
     guard = config.get(DISABLE_DEFAULT_PROVIDERS_KEY)
     if isinstance(guard, str):
         try:
@@ -117,6 +118,32 @@ def rest_credential_problems(config: dict[str, Any]) -> list[Problem]:
     return [Problem(C.CONFIG_REST_CREDENTIAL_HOSTS, "nothing" if raw is None else _show(raw),
                     "the stack sets REST credentials, so list the JobManager hosts they are for (e.g. "
                     "[flink.payments.acme.internal]); the providers send them to no other host")]
+
+
+def plaintext_secret_problems(config: dict[str, Any], referenced: typing.Iterable[str] = ()) -> list[Problem]:
+    """The stack's secret keys (REST token and password, job-id key, each webhook keystore password named in
+    ``referenced``) hold Pulumi secure values, never plaintext written into the committed stack file."""
+    from components.providers import connection as C
+
+    keys = sorted({C.CONFIG_REST_TOKEN, C.CONFIG_REST_PASSWORD, C.CONFIG_JOB_ID_KEY,
+                   *(f"{PROJECT}:{k}" for k in referenced)})
+    return [
+        Problem(key, "a plaintext value in the stack file",
+                f"set it as a secret (`pulumi config set --secret {key.split(':', 1)[1]} VALUE`), so the stack file "
+                "holds only ciphertext")
+        for key in keys
+        if config.get(key) not in (None, "") and not _is_secure(config[key]) and not _is_config_secret(key)
+    ]
+
+
+def _is_secure(value: Any) -> bool:
+    """An encrypted stack-file entry (``{secure: <ciphertext>}``, also as the JSON string the offline plan passes)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return False
+    return isinstance(value, dict) and set(value) == {"secure"}
 
 
 def load_stack_config(config: dict[str, Any] | None = None) -> PlatformConfig:
@@ -176,7 +203,7 @@ def workload_secret_problems(platform: PlatformConfig, config: dict[str, Any]) -
 
 def _secure_leaves(raw: dict[str, Any]) -> bool:
     """Every value is an encrypted stack-file entry (``{secure: <ciphertext>}``), as the offline plan reads it."""
-    return all(isinstance(v, dict) and set(v) == {"secure"} for v in raw.values())
+    return all(_is_secure(v) for v in raw.values())
 
 
 def _is_config_secret(key: str) -> bool:

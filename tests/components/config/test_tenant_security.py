@@ -135,7 +135,7 @@ def test_rest_credentials_without_their_hosts_are_refused() -> None:
     from components.config.stack import load_stack_config
     from tests.conftest import stack_config
 
-    config = {**stack_config("prod"), "flink-platform:flinkRestToken": "t"}
+    config = {**stack_config("prod"), "flink-platform:flinkRestToken": {"secure": "v1:dA==:Y2lwaGVydGV4dA=="}}
     with pytest.raises(ConfigError) as err:
         load_stack_config(config)
     assert [p.path for p in err.value.problems] == ["flink-platform:flinkRestCredentialHosts"]
