@@ -170,6 +170,7 @@ def load_stack_config(config: dict[str, Any] | None = None) -> PlatformConfig:
             problems += err.problems
         else:
             problems += workload_secret_problems(platform, config)
+            problems += job_id_key_problems(platform, config)
             if not problems:
                 return platform
     raise ConfigError(problems)
@@ -199,6 +200,29 @@ def workload_secret_problems(platform: PlatformConfig, config: dict[str, Any]) -
         for path, key in referenced_secrets(platform.workloads)
         if key not in defined
     ]
+
+
+def job_id_key_problems(platform: PlatformConfig, config: dict[str, Any]) -> list[Problem]:
+    """A REST job whose ``flinkConfiguration`` holds a secret-looking literal needs the stack's job-id key: without
+    it the job id carries a plain sha256 of the spec, against which that value can be guessed offline."""
+    from components.providers import secret_config
+    from components.providers.connection import CONFIG_JOB_ID_KEY
+    from components.workloads.render import flatten, flink_value
+
+    if config.get(CONFIG_JOB_ID_KEY) not in (None, ""):
+        return []
+    problems = []
+    for i, job in enumerate(platform.workloads.rest_jobs):
+        for key, value in flatten(job.flink_configuration or {}).items():
+            text = flink_value(value)
+            if (secret_config.is_secret_key(key) and not secret_config.is_reference(text)) or \
+                    secret_config.secrets_in_text(text):
+                problems.append(Problem(
+                    f"platform.workloads.restJobs[{i}].flinkConfiguration[{key!r}]", "a literal credential",
+                    f"the job id fingerprints the job spec: set the stack's key first (`pulumi config set --secret "
+                    f"{CONFIG_JOB_ID_KEY.split(':', 1)[1]} \"$(openssl rand -hex 32)\"`), so the id does not let "
+                    "anyone guess the value"))
+    return problems
 
 
 def _secure_leaves(raw: dict[str, Any]) -> bool:

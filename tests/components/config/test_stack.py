@@ -114,3 +114,19 @@ def test_stack_config_is_read_from_what_the_engine_hands_the_program(monkeypatch
     assert [p.path for p in info.value.problems] == ["flink-platform:platfrom"]
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(engine_form))
     assert load_stack_config().environment == "dev"
+
+
+def test_a_rest_job_with_a_literal_credential_needs_the_job_id_key() -> None:
+    """Issue 19 finding 10 at the stack layer: without flink-platform:jobIdKey the job id would be guessable."""
+    from tests.conftest import stack_config
+
+    config = copy.deepcopy(stack_config("staging"))
+    config["flink-platform:platform"]["workloads"]["restJobs"][0]["flinkConfiguration"] = {
+        "s3.secret-key": "summer2024", "pipeline.name": "enrich"}
+    with pytest.raises(ConfigError) as info:
+        load_stack_config(config)
+    (problem,) = info.value.problems
+    assert problem.path == "platform.workloads.restJobs[0].flinkConfiguration['s3.secret-key']"
+    assert "jobIdKey" in problem.allowed and "summer2024" not in str(info.value)
+    config["flink-platform:jobIdKey"] = SECURE
+    assert load_stack_config(config).environment == "staging"
