@@ -21,7 +21,7 @@ from components.config.models import (
     WebhookConfig,
     _show,
 )
-from components.config.rules import load_platform_config
+from components.config.rules import literal_credentials, load_platform_config
 from components.workloads.config import SECRETS_CONFIG_KEY
 
 #: The project's config namespace (``Pulumi.yaml`` name) and the provider guard every stack must carry.
@@ -205,23 +205,18 @@ def workload_secret_problems(platform: PlatformConfig, config: dict[str, Any]) -
 def job_id_key_problems(platform: PlatformConfig, config: dict[str, Any]) -> list[Problem]:
     """A REST job whose ``flinkConfiguration`` holds a secret-looking literal needs the stack's job-id key: without
     it the job id carries a plain sha256 of the spec, against which that value can be guessed offline."""
-    from components.providers import secret_config
     from components.providers.connection import CONFIG_JOB_ID_KEY
-    from components.workloads.render import flatten, flink_value
 
     if config.get(CONFIG_JOB_ID_KEY) not in (None, ""):
         return []
     problems = []
     for i, job in enumerate(platform.workloads.rest_jobs):
-        for key, value in flatten(job.flink_configuration or {}).items():
-            text = flink_value(value)
-            if (secret_config.is_secret_key(key) and not secret_config.is_reference(text)) or \
-                    secret_config.secrets_in_text(text):
-                problems.append(Problem(
-                    f"platform.workloads.restJobs[{i}].flinkConfiguration[{key!r}]", "a literal credential",
-                    f"the job id fingerprints the job spec: set the stack's key first (`pulumi config set --secret "
-                    f"{CONFIG_JOB_ID_KEY.split(':', 1)[1]} \"$(openssl rand -hex 32)\"`), so the id does not let "
-                    "anyone guess the value"))
+        for key, _ in literal_credentials(job.flink_configuration):
+            problems.append(Problem(
+                f"platform.workloads.restJobs[{i}].flinkConfiguration[{key!r}]", "a literal credential",
+                f"the job id fingerprints the job spec: set the stack's key first (`pulumi config set --secret "
+                f"{CONFIG_JOB_ID_KEY.split(':', 1)[1]} \"$(openssl rand -hex 32)\"`), so the id does not let "
+                "anyone guess the value"))
     return problems
 
 
