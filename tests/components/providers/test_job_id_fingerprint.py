@@ -93,3 +93,27 @@ def test_the_key_is_stack_config_and_never_serialized_with_the_provider():
     assert provider._configured.job_id_key == KEY
     restored = pickle.loads(pickle.dumps(provider))
     assert KEY.encode() not in pickle.dumps(provider) and restored._configured.job_id_key is None
+
+
+@pytest.mark.flink
+def test_a_job_started_before_the_stack_had_a_key_is_kept_not_restarted(flink_cluster, flink_client, job_jars,
+                                                                        job_output):
+    """On a real cluster: a job created with plain-sha256 ids (an existing stack) is, once the stack sets jobIdKey,
+    recognised as running its spec (an update of another input keeps it); a spec change then starts a keyed id."""
+    from tests.components.providers.provider_helpers import job_inputs
+
+    news = job_inputs(flink_cluster.rest_url, job_jars, job_output,
+                      flinkConfiguration={"s3.secret-key": WEAK, "pipeline.name": "orders"})
+    outs = FlinkJobProvider().create(news).outs
+    try:
+        keyed = configured(**{CONFIG_JOB_ID_KEY: KEY})
+        assert outs["jobId"][LINEAGE_HEX:] == spec_hash(parse_inputs(news, what="test").spec())[:LINEAGE_HEX]
+        kept = keyed.update(outs["jobId"], outs, {**news, "onDelete": "cancel"}).outs
+        assert kept["jobId"] == outs["jobId"] and kept["state"] == "RUNNING"
+        changed = {**news, "onDelete": "cancel", "parallelism": 2}
+        outs = keyed.update(kept["jobId"], kept, changed).outs
+        spec = parse_inputs(changed, what="test").spec()
+        assert outs["jobId"] != kept["jobId"] and outs["jobId"][LINEAGE_HEX:] == spec_hash(spec, KEY)[:LINEAGE_HEX]
+        assert guess(outs["jobId"], spec) is None
+    finally:
+        configured().delete(outs["jobId"], {**outs, "onDelete": "cancel"})
