@@ -121,12 +121,9 @@ OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 def _peer_problem(peer: Any) -> str | None:
     cidr = get(peer, "ipBlock", "cidr")
     if cidr is not None:
-        try:
-            net = ipaddress.ip_network(str(cidr), strict=False)
-        except ValueError:
-            return f"ipBlock {cidr!r} is not a CIDR"
-        if net.prefixlen == 0:
-            return f"ipBlock {cidr!r} is every address"
+        problem = T.open_cidr_problem(str(cidr))
+        if problem:
+            return f"ipBlock {problem}"
     ns_sel = get(peer, "namespaceSelector")
     if ns_sel is not None and is_map(ns_sel) and not get(ns_sel, "matchLabels") and not items(
             get(ns_sel, "matchExpressions")):

@@ -218,24 +218,33 @@ def _no_literal_credentials_in_flink_configuration(config: PlatformConfig) -> li
     """Secret-looking ``flinkConfiguration`` values of workloads the program renders into Kubernetes objects (the
     custom resources, a plain session cluster's ``FLINK_PROPERTIES`` env) would be plaintext in ``manifests.yaml``,
     ``resources.json`` and the cluster: only ``${VAR}`` references (from ``secretEnv``) are allowed there."""
-    from components.providers import secret_config
-    from components.workloads.render import flatten, flink_value
-
     problems = []
     w = config.workloads
     for section, camel in (("applications", "applications"), ("session_clusters", "sessionClusters"),
                            ("session_jobs", "sessionJobs"), ("plain_session_clusters", "plainSessionClusters")):
         for i, workload in enumerate(getattr(w, section)):
-            for key, value in flatten(getattr(workload, "flink_configuration", None) or {}).items():
-                text = flink_value(value)
-                literal = [key] if secret_config.is_secret_key(key) and not secret_config.is_reference(text) \
-                    else secret_config.secrets_in_text(text)
-                if literal:
-                    problems.append(Problem(
-                        f"{CONFIG_ROOT}.workloads.{camel}[{i}].flinkConfiguration[{key!r}]", "a literal credential",
-                        f"would be written in plaintext into the rendered objects ({', '.join(literal)}); put the "
-                        "value in workloadSecrets, expose it with secretEnv and write ${VAR} here"))
+            for key, literal in literal_credentials(getattr(workload, "flink_configuration", None)):
+                problems.append(Problem(
+                    f"{CONFIG_ROOT}.workloads.{camel}[{i}].flinkConfiguration[{key!r}]", "a literal credential",
+                    f"would be written in plaintext into the rendered objects ({', '.join(literal)}); put the "
+                    "value in workloadSecrets, expose it with secretEnv and write ${VAR} here"))
     return problems
+
+
+def literal_credentials(configuration: Any) -> list[tuple[str, list[str]]]:
+    """(key, what looks secret) for each literal credential of a ``flinkConfiguration`` (a ``${VAR}`` reference to a
+    secretEnv variable is none), by the shared word list and value shapes."""
+    from components.providers import secret_config
+    from components.workloads.render import flatten, flink_value
+
+    out = []
+    for key, value in flatten(configuration or {}).items():
+        text = flink_value(value)
+        literal = [key] if secret_config.is_secret_key(key) and not secret_config.is_reference(text) \
+            else secret_config.secrets_in_text(text)
+        if literal:
+            out.append((key, literal))
+    return out
 
 
 def _ingress_stays_in_its_tenant(config: PlatformConfig) -> list[Problem]:

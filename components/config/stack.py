@@ -21,7 +21,7 @@ from components.config.models import (
     WebhookConfig,
     _show,
 )
-from components.config.rules import load_platform_config
+from components.config.rules import literal_credentials, load_platform_config
 from components.workloads.config import SECRETS_CONFIG_KEY
 
 #: The project's config namespace (``Pulumi.yaml`` name) and the provider guard every stack must carry.
@@ -86,6 +86,7 @@ def stack_config_problems(config: dict[str, Any], referenced: typing.Iterable[st
             Problem(key, "an unknown config key", f"this program reads only {', '.join(known)}{hint}")
         )
     problems += rest_credential_problems(config)
+    problems += plaintext_secret_problems(config, referenced)
     guard = config.get(DISABLE_DEFAULT_PROVIDERS_KEY)
     if isinstance(guard, str):
         try:
@@ -119,6 +120,32 @@ def rest_credential_problems(config: dict[str, Any]) -> list[Problem]:
                     "[flink.payments.acme.internal]); the providers send them to no other host")]
 
 
+def plaintext_secret_problems(config: dict[str, Any], referenced: typing.Iterable[str] = ()) -> list[Problem]:
+    """The stack's secret keys (REST token and password, job-id key, each webhook keystore password named in
+    ``referenced``) hold Pulumi secure values, never plaintext written into the committed stack file."""
+    from components.providers import connection as C
+
+    keys = sorted({C.CONFIG_REST_TOKEN, C.CONFIG_REST_PASSWORD, C.CONFIG_JOB_ID_KEY,
+                   *(f"{PROJECT}:{k}" for k in referenced)})
+    return [
+        Problem(key, "a plaintext value in the stack file",
+                f"set it as a secret (`pulumi config set --secret {key.split(':', 1)[1]} VALUE`), so the stack file "
+                "holds only ciphertext")
+        for key in keys
+        if config.get(key) not in (None, "") and not _is_secure(config[key]) and not _is_config_secret(key)
+    ]
+
+
+def _is_secure(value: Any) -> bool:
+    """An encrypted stack-file entry (``{secure: <ciphertext>}``, also as the JSON string the offline plan passes)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return False
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
 def load_stack_config(config: dict[str, Any] | None = None) -> PlatformConfig:
     """The validated platform config from the whole stack config (default: what the engine handed the program).
 
@@ -143,6 +170,7 @@ def load_stack_config(config: dict[str, Any] | None = None) -> PlatformConfig:
             problems += err.problems
         else:
             problems += workload_secret_problems(platform, config)
+            problems += job_id_key_problems(platform, config)
             if not problems:
                 return platform
     raise ConfigError(problems)
@@ -174,9 +202,27 @@ def workload_secret_problems(platform: PlatformConfig, config: dict[str, Any]) -
     ]
 
 
+def job_id_key_problems(platform: PlatformConfig, config: dict[str, Any]) -> list[Problem]:
+    """A REST job whose ``flinkConfiguration`` holds a secret-looking literal needs the stack's job-id key: without
+    it the job id carries a plain sha256 of the spec, against which that value can be guessed offline."""
+    from components.providers.connection import CONFIG_JOB_ID_KEY
+
+    if config.get(CONFIG_JOB_ID_KEY) not in (None, ""):
+        return []
+    problems = []
+    for i, job in enumerate(platform.workloads.rest_jobs):
+        for key, _ in literal_credentials(job.flink_configuration):
+            problems.append(Problem(
+                f"platform.workloads.restJobs[{i}].flinkConfiguration[{key!r}]", "a literal credential",
+                f"the job id fingerprints the job spec: set the stack's key first (`pulumi config set --secret "
+                f"{CONFIG_JOB_ID_KEY.split(':', 1)[1]} \"$(openssl rand -hex 32)\"`), so the id does not let "
+                "anyone guess the value"))
+    return problems
+
+
 def _secure_leaves(raw: dict[str, Any]) -> bool:
     """Every value is an encrypted stack-file entry (``{secure: <ciphertext>}``), as the offline plan reads it."""
-    return all(isinstance(v, dict) and set(v) == {"secure"} for v in raw.values())
+    return all(_is_secure(v) for v in raw.values())
 
 
 def _is_config_secret(key: str) -> bool:

@@ -1,4 +1,5 @@
-"""Where a tenant's state lives (stdlib only: the program's config rules and the policy pack import it).
+"""Where a tenant's state lives, and which network peers open a tenant to everything (stdlib only: the program's
+config rules and the policy pack import it).
 
 The platform lays state out as ``<baseUri>/<tenant>/<namespace>/<workload>/{checkpoints,savepoints,ha}``. A state
 URI belongs to a tenant when the first path segment naming any tenant is that tenant and the segment after it, when
@@ -7,6 +8,7 @@ it is a tenant namespace, is one of that tenant's namespaces.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -15,6 +17,18 @@ from components.operator import validation as V
 #: Flink options that hold state locations (current and legacy keys).
 STATE_KEYS = (*V.CHECKPOINTS_DIR.keys, *V.SAVEPOINT_DIR.keys, "high-availability.storageDir",
               "high-availability.zookeeper.storageDir", "recovery.zookeeper.storageDir")
+
+
+def open_cidr_problem(cidr: str) -> str | None:
+    """Why a NetworkPolicy peer / egress destination ``cidr`` opens too much (None when it does not): a /0 is every
+    address (the internet, the cloud metadata service, every pod and node)."""
+    try:
+        net = ipaddress.ip_network(str(cidr), strict=False)
+    except ValueError:
+        return f"{cidr!r} is not a CIDR"
+    if net.prefixlen == 0:
+        return f"{cidr!r} is every address"
+    return None
 
 
 def state_path_problem(uri: str, tenant: str, namespace_owner: Mapping[str, str]) -> str | None:

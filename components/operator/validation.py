@@ -12,7 +12,9 @@ own virtualenv (``policies/.venv``) that has no pydantic and no Pulumi program d
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Sequence
@@ -372,6 +374,90 @@ AUTOSCALER_RANGES = (
 
 #: Schemes ``validateJarURI`` checks hosts for, and the address classes it refuses (``InetAddress.is*``).
 JAR_URI_HOST_CHECKED_SCHEMES = ("http", "https")
+
+
+_URI_ILLEGAL = re.compile(r"[\s\"<>\\^`{|}]")
+_URI_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_URI_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def restricted_host_problem(host: str, resolve: bool) -> str | None:
+    """``InetAddress.getByName(host)`` is loopback, link-local, site-local, wildcard or multicast."""
+    name = host.strip("[]")
+    try:
+        addrs = [ipaddress.ip_address(name)]
+    except ValueError:
+        lowered = name.lower().rstrip(".")  # "localhost." is the same name, fully qualified
+        if lowered == "localhost" or lowered.endswith(".localhost"):
+            return f"host {host!r} is loopback"
+        if not resolve:
+            return None
+        try:
+            addrs = [ipaddress.ip_address(i[4][0]) for i in socket.getaddrinfo(name, None)[:1]]
+        except (OSError, UnicodeError):
+            return f"host {host!r} cannot be resolved"
+    for a in addrs:
+        if a.version == 6 and a.ipv4_mapped:
+            a = a.ipv4_mapped  # InetAddress reads ::ffff:a.b.c.d as the IPv4 address a.b.c.d
+        site_local = a.version == 4 and any(a in ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+        site_local = site_local or (a.version == 6 and a in ipaddress.ip_network("fec0::/10"))
+        if a.is_loopback or a.is_link_local or site_local or a.is_unspecified or a.is_multicast:
+            return f"host {host!r} is a restricted address ({a})"
+    return None
+
+
+_IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
+_HOSTNAME = re.compile(r"([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?\.?")
+
+
+def uri_host(rest: str) -> str | None:
+    """``java.net.URI.getHost()`` of the part after ``scheme:``: the host of a server-based authority
+    (``//[userinfo@]host[:digits]``), None when the authority is missing or not server-based (e.g. a port that is
+    not a number), as java.net.URI then falls back to a registry-based authority without a host."""
+    if not rest.startswith("//"):
+        return None
+    authority = re.split(r"[/?#]", rest[2:], maxsplit=1)[0]
+    hostport = authority.rsplit("@", 1)[-1]
+    if hostport.startswith("["):
+        host, _, port = hostport.partition("]")
+        host += "]"
+        port = port[1:] if port.startswith(":") else ("" if not port else "x")
+    else:
+        host, _, port = hostport.partition(":")
+    if port and not port.isdigit():
+        return None
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1].split("%")[0])
+        except ValueError:
+            return None
+        return host
+    m = _IPV4.fullmatch(host)
+    if m:
+        return host if all(int(g) <= 255 for g in m.groups()) else None
+    return host if _HOSTNAME.fullmatch(host) else None
+
+
+def jar_uri_problem(uri: str, allowed: list[str], disallow_restricted: bool, resolve: bool) -> str | None:
+    """``DefaultValidator.validateJarURI``."""
+    if _URI_ILLEGAL.search(uri) or uri == "":
+        return f"jarURI {uri!r} is not a valid URI (empty or illegal character)"
+    if _URI_BAD_ESCAPE.search(uri):
+        return f"jarURI {uri!r} is not a valid URI (a '%' not followed by two hex digits)"
+    m = _URI_SCHEME.match(uri)
+    if not m:
+        return f"jarURI {uri!r} has no scheme"
+    scheme = m.group(1).lower()
+    allowed_l = sorted({s.lower() for s in allowed})
+    if scheme not in allowed_l:
+        return f"jarURI scheme {m.group(1)!r} is not in the operator's allow-list {allowed_l}"
+    if scheme in JAR_URI_HOST_CHECKED_SCHEMES and disallow_restricted:
+        host = uri_host(uri[len(m.group(0)):])
+        if not host:
+            return f"jarURI {uri!r} has no host"
+        return restricted_host_problem(host, resolve)
+    return None
+
 
 #: Resources with this label set to "true" (any case) are the operator's health canaries: the webhook
 #: (``FlinkValidator``) and the controllers skip them (``CanaryResourceManager.isCanaryResource``).

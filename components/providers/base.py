@@ -7,7 +7,12 @@ from typing import Any, ClassVar
 import pydantic
 from pulumi import dynamic
 
-from components.providers.connection import SECRET_INPUT_KEYS, ConfiguredCredentials, credentials_from_config
+from components.providers.connection import (
+    SECRET_INPUT_KEYS,
+    ConfiguredCredentials,
+    credentials_from_config,
+    job_id_key_from_config,
+)
 from components.providers.inputs import normalize, validate
 
 
@@ -26,8 +31,10 @@ class RestResourceProvider(dynamic.ResourceProvider):
         self._configured = ConfiguredCredentials()
 
     def configure(self, req: dynamic.ConfigureRequest) -> None:
-        """Read REST credentials from stack config (used by every operation unless secret inputs are given)."""
-        self._configured = ConfiguredCredentials(credentials_from_config(req.config))
+        """Read REST credentials (used by every operation unless secret inputs are given) and the job-id key from
+        stack config."""
+        self._configured = ConfiguredCredentials(credentials_from_config(req.config),
+                                                 job_id_key_from_config(req.config))
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
         """Validate and normalise the inputs; unknown (preview) values are skipped. Never calls the network."""

@@ -48,8 +48,12 @@ CONFIG_REST_USERNAME = "flink-platform:flinkRestUsername"
 CONFIG_REST_PASSWORD = "flink-platform:flinkRestPassword"
 #: The hosts the configured credentials are for (a list of host names); to any other restUrl they are not sent.
 CONFIG_REST_CREDENTIAL_HOSTS = "flink-platform:flinkRestCredentialHosts"
+#: The stack's key for job-spec fingerprints in job ids (a secret: an HMAC key, e.g. 32 random bytes as hex). Unset,
+#: fingerprints are plain sha256 (how existing stacks' ids were made); ids of either kind are accepted.
+CONFIG_JOB_ID_KEY = "flink-platform:jobIdKey"
 #: Every stack-config key the providers read.
-CONFIG_KEYS = (CONFIG_REST_TOKEN, CONFIG_REST_USERNAME, CONFIG_REST_PASSWORD, CONFIG_REST_CREDENTIAL_HOSTS)
+CONFIG_KEYS = (CONFIG_REST_TOKEN, CONFIG_REST_USERNAME, CONFIG_REST_PASSWORD, CONFIG_REST_CREDENTIAL_HOSTS,
+               CONFIG_JOB_ID_KEY)
 
 #: Input keys that carry secrets; they never appear in outputs, logs or messages.
 SECRET_INPUT_KEYS = ("bearerToken", "basicPassword")
@@ -104,16 +108,19 @@ def parse_hosts(value: Any) -> tuple[str, ...]:
 
 
 class ConfiguredCredentials:
-    """Holder for credentials read in `configure()`; never pickled (a serialized provider stays credential-free)."""
+    """Holder for credentials (and the job-id key) read in `configure()`; never pickled (a serialized provider stays
+    credential-free)."""
 
-    def __init__(self, credentials: Credentials | None = None):
+    def __init__(self, credentials: Credentials | None = None, job_id_key: str | None = None):
         self.credentials = credentials or Credentials()
+        self.job_id_key = job_id_key
 
     def __getstate__(self) -> dict:
         return {}
 
     def __setstate__(self, state: dict) -> None:
         self.credentials = Credentials()
+        self.job_id_key = None
 
 
 def credentials_from_config(config: Any) -> Credentials:
@@ -123,6 +130,12 @@ def credentials_from_config(config: Any) -> Credentials:
         return str(value) if value not in (None, "") else None
     return Credentials(bearer_token=get(CONFIG_REST_TOKEN), basic_username=get(CONFIG_REST_USERNAME),
                        basic_password=get(CONFIG_REST_PASSWORD), hosts=parse_hosts(config.get(CONFIG_REST_CREDENTIAL_HOSTS)))
+
+
+def job_id_key_from_config(config: Any) -> str | None:
+    """The stack's job-id fingerprint key (:data:`CONFIG_JOB_ID_KEY`) from a `pulumi.dynamic.Config`, or None."""
+    value = config.get(CONFIG_JOB_ID_KEY)
+    return str(value) if value not in (None, "") else None
 
 
 class ConnectionInputs(pydantic.BaseModel):

@@ -64,6 +64,7 @@ from components.providers.flink_job_model import (
     FlinkJobArgs,
     FlinkJobInputs,
     lineage_seed,
+    spec_fingerprints,
     spec_hash,
 )
 from components.providers.inputs import changed_keys, input_keys, validate
@@ -152,14 +153,15 @@ class FlinkJobProvider(RestResourceProvider):
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         """Run the first job under an id derived from `lineageSeed`, or adopt the one an interrupted create ran."""
         inputs = parse_inputs(props, what="create")
-        wanted = spec_hash(inputs.spec())
+        key = self._configured.job_id_key
+        wanted = spec_hash(inputs.spec(), key)
         with self._client(inputs, props, "create (nothing was created)") as client:
             life = JobLifecycle(client, inputs)
             job_id, running = life.first_job(wanted)
             if running is None:
                 started = life.create(job_id)
                 how = "created"
-            elif runs_spec(running.job_id, wanted):
+            elif runs_spec(running.job_id, spec_fingerprints(inputs.spec(), key)):
                 started = life.adopt(running.job_id)
                 how = "adopted (started by an interrupted create)"
             else:
@@ -183,13 +185,14 @@ class FlinkJobProvider(RestResourceProvider):
         inputs = parse_inputs(news, what="update")
         previous = parse_inputs(unmasked(olds, news), what="update (stored outputs)")
         seed = olds.get("lineageSeed") or inputs.lineage_seed  # jar names stay those of the first create
-        new_hash, old_hash = spec_hash(inputs.spec()), spec_hash(previous.spec())
+        key = self._configured.job_id_key
+        new_hash, old_hash = spec_hash(inputs.spec(), key), spec_hash(previous.spec(), key)
         with self._client(inputs, news, "update") as client:
             life = JobLifecycle(client, inputs, seed=seed)
             current = resolve_current(client, str(olds["jobId"]))
             if not current.live and _moved(previous, inputs):
                 self._refuse_if_elsewhere(previous, olds, inputs)
-            if current.live and runs_spec(current.job_id, new_hash):
+            if current.live and runs_spec(current.job_id, spec_fingerprints(inputs.spec(), key)):
                 return self._no_restart(client, life, inputs, olds, current, seed)
             rollback_id = successor_id(current.job_id, old_hash)
             new_id = successor_id(current.job_id, new_hash)

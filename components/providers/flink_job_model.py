@@ -10,6 +10,7 @@ carry it (see job_ids), so a job can be recognised as running a given spec.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Mapping
@@ -136,8 +137,13 @@ def lineage_seed(project: str, stack: str, name: str, parent: str | None = None)
     return hashlib.sha256(f"flink-platform:FlinkJob:{project}/{stack}/{where}".encode()).hexdigest()[:32]
 
 
-def spec_hash(spec: Mapping[str, Any]) -> str:
-    """sha256 hex of a job spec (JOB_SPEC_KEYS only), stable across key order and int/float spelling."""
+def spec_hash(spec: Mapping[str, Any], key: str | None = None) -> str:
+    """Fingerprint (64 hex) of a job spec (JOB_SPEC_KEYS only), stable across key order and int/float spelling.
+
+    With the stack's job-id key (``flink-platform:jobIdKey``) it is HMAC-SHA256 under that key, so a job id does not
+    let anyone test guesses of a secret-looking `flinkConfiguration` value; without one, plain sha256 (the scheme
+    of ids that existing stacks hold, see :func:`spec_fingerprints`).
+    """
     def canon(v: Any) -> Any:
         if isinstance(v, float) and v.is_integer():
             return int(v)
@@ -147,7 +153,15 @@ def spec_hash(spec: Mapping[str, Any]) -> str:
             return [canon(x) for x in v]
         return v
     body = json.dumps({k: canon(spec.get(k)) for k in JOB_SPEC_KEYS}, sort_keys=True, separators=(",", ":"))
+    if key:
+        return hmac.new(key.encode(), body.encode(), hashlib.sha256).hexdigest()
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def spec_fingerprints(spec: Mapping[str, Any], key: str | None = None) -> tuple[str, ...]:
+    """Every fingerprint a job running `spec` may carry in its id: the keyed one (new ids) and the plain sha256 of
+    ids started before the stack had a key (stored contract: existing jobs are recognised, not restarted)."""
+    return tuple(dict.fromkeys((spec_hash(spec, key), spec_hash(spec))))
 
 
 @dataclass(kw_only=True)

@@ -1,7 +1,8 @@
 """Savepoint-aware lifecycle of one Flink job on a session cluster: start, upgrade with rollback, resume, stop.
 
 **Job ids carry their lineage.** A job id is 32 hex: the first 16 say where the job came from, the last 16 are the
-job spec's fingerprint (`spec_hash`). The first job of a resource gets the prefix
+job spec's fingerprint (`spec_hash`: HMAC-SHA256 under the stack's `jobIdKey`, or plain sha256 for stacks without
+one and for ids started before the key was set, which stay recognised). The first job of a resource gets the prefix
 `sha256("lineage:" + lineageSeed + ":" + generation)[:16]` (`lineageSeed` is set by the FlinkJob constructor
 from project, stack, parent and resource name; `generation` is the first n whose prefix no job of the cluster uses
 yet, so a re-created resource does not collide with its deleted predecessor); without a seed (older programs) the
@@ -133,9 +134,10 @@ def successor_id(parent_job_id: str, spec_hash: str) -> str:
     return successor_prefix(parent_job_id) + spec_hash[:LINEAGE_HEX]
 
 
-def runs_spec(job_id: str, spec_hash: str) -> bool:
-    """True when the job id says the job runs the spec `spec_hash`."""
-    return job_id[LINEAGE_HEX:] == spec_hash[:LINEAGE_HEX]
+def runs_spec(job_id: str, spec_hash: str | tuple[str, ...]) -> bool:
+    """True when the job id says the job runs the spec `spec_hash` (one fingerprint, or all a spec may carry)."""
+    hashes = (spec_hash,) if isinstance(spec_hash, str) else spec_hash
+    return any(job_id[LINEAGE_HEX:] == h[:LINEAGE_HEX] for h in hashes)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,14 @@ from urllib.parse import urlsplit
 
 from components.config import labels as L
 from components.operator import upstream
-from components.operator.pod_template import merge_arrays_by_name, merge_pod_templates
-from components.operator.validation import jobmanager_memory_problem, taskmanager_memory_problem
 from components.config.kube import SchedulingConfig
+from components.operator.pod_template import merge_arrays_by_name, merge_pod_templates
+from components.operator.validation import (
+    JAR_URI_HOST_CHECKED_SCHEMES,
+    jar_uri_problem,
+    jobmanager_memory_problem,
+    taskmanager_memory_problem,
+)
 from components.workloads.config import (
     ApplicationWorkload,
     Autoscaler,
@@ -550,6 +555,12 @@ def workload_problems(platform: Any, root: str = "platform") -> list[Issue]:
                         f"the operator accepts session-job jars with scheme {', '.join(allowed)} "
                         f"({upstream.ARTIFACT_ALLOWED_SCHEMES_KEY}; widen it with "
                         f"{base}.defaults.sessionJobJarSchemes)"))
+        elif _restricts_artifact_hosts(platform, tenants.get(w.tenant)):
+            problem = restricted_jar_host_problem(w.job.jar_uri)
+            if problem:
+                out.append((f"{path}.job.jarURI", repr(w.job.jar_uri),
+                            f"the operator refuses it ({problem}; {upstream.ARTIFACT_DISALLOW_RESTRICTED_HOSTS_KEY}): "
+                            "serve the jar from a public host"))
     return out
 
 
@@ -575,6 +586,18 @@ def _scheduling_rules(w: Any, path: str, tenants: Mapping[str, Any], template: M
                  f"(lists by index, as the operator merges pod templates) must be valid: {reason}; repeat the "
                  "default's tolerations first, then add the workload's")]
     return []
+
+
+def _restricts_artifact_hosts(platform: Any, tenant: Any) -> bool:
+    """The operator watching the tenant (its own, else the platform's) refuses jars on restricted hosts."""
+    operator = getattr(tenant, "operator", None) or platform.operator
+    return bool(operator.disallow_restricted_artifact_hosts)
+
+
+def restricted_jar_host_problem(uri: str) -> str | None:
+    """What the operator's ``validateJarURI`` says about the host of an http(s) jar URI (names not resolved)."""
+    scheme = urlsplit(uri).scheme.lower()
+    return jar_uri_problem(uri, [scheme], True, resolve=False) if scheme in JAR_URI_HOST_CHECKED_SCHEMES else None
 
 
 def _placement(w: Workload, path: str, tenants: Mapping[str, Any]) -> list[Issue]:

@@ -8,8 +8,9 @@ four operator CRDs (~600 kB each) are replaced by their metadata, which is all t
 variant costs a fraction of a second.
 
 Classes (hostile): pod-template merge, restricted profile, Flink options, Namespace Pod Security, tenant secrets,
-RBAC, NetworkPolicies, webhooks and CRDs, Service exposure, unreadable kinds, tenant state, literal credentials.
-Classes the branch does not cover yet (Ingress hosts, job-id fingerprints, jar-URI hosts) are not listed here.
+RBAC, NetworkPolicies, webhooks and CRDs, Service exposure, unreadable kinds, tenant state, literal credentials,
+Ingress,
+jar-URI hosts. Job-id fingerprints are not a resource (tests/components/providers/test_job_id_fingerprint.py).
 """
 
 from __future__ import annotations
@@ -346,6 +347,17 @@ def hostile() -> list[Variant]:
         {"ipBlock": {"cidr": "0.0.0.0/0"}}])))
     H("np-ipv6-anywhere", "network", (OP_NP, append("spec", "egress", value={
         "to": [{"ipBlock": {"cidr": "::/0"}}], "ports": [{"port": 443}]})))
+    KAFKA_NP = ("NetworkPolicy", "payments-prod", "flink-egress-kafka")
+    H("np-tenant-egress-widened", "network", (KAFKA_NP, setp("spec", "egress", 0, "to", 0, "ipBlock", "cidr",
+                                                             value="0.0.0.0/0")))
+    H("np-tenant-egress-all-namespaces", "network", (KAFKA_NP, append("spec", "egress", 0, "to", value={
+        "namespaceSelector": {}})))
+    # jar URIs on hosts the operator refuses (DefaultValidator.validateJarURI, InetAddress semantics)
+    for id_, uri in [("mapped-metadata-ip", "https://[::ffff:169.254.169.254]/latest/job.jar"),
+                     ("mapped-loopback", "https://[::ffff:127.0.0.1]/job.jar"),
+                     ("localhost-fqdn", "https://localhost./job.jar"),
+                     ("metadata-ip", "https://169.254.169.254/job.jar")]:
+        H(f"jar-uri-{id_}", "jar-uri", (FSJ, setp("spec", "job", "jarURI", value=uri)))
     # webhooks, CRDs, Services, unreadable kinds
     H("webhook-outside-url", "webhooks", (MWH, setp("webhooks", 0, "clientConfig", value={
         "url": "https://collector.attacker.example/mutate"})))
@@ -541,6 +553,10 @@ def harmless() -> list[Variant]:
     H("flink-ingress-body-size", (("FlinkDeployment", "search-prod", "search-indexer"), setp(
         "spec", "ingress", "annotations", value={"nginx.ingress.kubernetes.io/proxy-body-size": "16m"})))
     H("session-job-parallelism", (FSJ, setp("spec", "job", "parallelism", value=2)))
+    H("session-job-jar-new-version", (FSJ, setp("spec", "job", "jarURI", value=(
+        "https://acme-flink-prod-artifacts.s3.eu-west-1.amazonaws.com/analytics/daily-revenue-1.4.3.jar"))))
+    H("tenant-egress-second-subnet", (("NetworkPolicy", "payments-prod", "flink-egress-kafka"), append(
+        "spec", "egress", 0, "to", value={"ipBlock": {"cidr": "10.51.0.0/16"}})))
     H("session-job-own-savepoint", (FSJ, setp("spec", "job", "initialSavepointPath", value=(
         "s3://acme-flink-prod/state/analytics/analytics-reporting-prod/daily-revenue/savepoints/sp-3"))))
     return out

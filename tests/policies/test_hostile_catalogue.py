@@ -42,7 +42,7 @@ def test_catalogue_size_and_classes() -> None:
     assert len({v.id for v in hostile + harmless}) == len(hostile) + len(harmless)
     assert set(Counter(v.cls for v in hostile)) == {
         "restricted-profile", "pod-template-merge", "flink-options", "pod-security-labels", "tenant-secrets", "rbac",
-        "network", "webhooks", "services", "unreadable-kinds", "tenant-state", "secret-detection", "ingress"}
+        "network", "webhooks", "services", "unreadable-kinds", "tenant-state", "secret-detection", "ingress", "jar-uri"}
 
 
 def test_every_hostile_variant_is_refused_naming_rule_and_path(prod_pack, prod_records) -> None:

@@ -21,9 +21,41 @@ def stack(**extra: Any) -> dict[str, Any]:
 
 
 def test_stack_config_with_every_known_key_loads() -> None:
-    config = stack(**{"flink-platform:flinkRestToken": "t", "flink-platform:flinkRestCredentialHosts": '["jm.a"]',
-                      "kubernetes:context": "x", "aws:region": "eu"})
+    config = stack(**{"flink-platform:flinkRestToken": SECURE, "flink-platform:flinkRestCredentialHosts": '["jm.a"]',
+                      "flink-platform:jobIdKey": SECURE, "kubernetes:context": "x", "aws:region": "eu"})
     assert load_stack_config(config).environment == "dev"
+
+
+#: An encrypted stack-file entry as `pulumi config set --secret` writes it.
+SECURE = {"secure": "v1:cGxhY2Vob2xkZXI=:cGxhY2Vob2xkZXIgY2lwaGVydGV4dA=="}
+SECRET_KEYS = ["flink-platform:flinkRestToken", "flink-platform:flinkRestPassword", "flink-platform:jobIdKey",
+               "flink-platform:webhookKeystorePassword"]
+
+
+@pytest.mark.parametrize("key", SECRET_KEYS)
+def test_a_secret_key_in_plaintext_in_the_stack_file_is_refused_with_its_key(key: str) -> None:
+    config = stack(**{key: "hunter2", "flink-platform:flinkRestCredentialHosts": '["jm.a"]'})
+    with pytest.raises(ConfigError) as info:
+        load_stack_config(config)
+    (problem,) = info.value.problems
+    assert problem.path == key and "plaintext" in problem.found and "--secret" in problem.allowed
+    assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize("key", SECRET_KEYS)
+def test_a_secret_key_set_as_a_secure_value_is_accepted(key: str) -> None:
+    config = stack(**{key: SECURE, "flink-platform:flinkRestCredentialHosts": '["jm.a"]'})
+    assert load_stack_config(config).environment == "dev"
+
+
+def test_a_keystore_password_under_its_configured_key_must_be_secure_too() -> None:
+    config = stack(**{"flink-platform:opKeystorePass": "hunter2"})
+    config["flink-platform:platform"].setdefault("operator", {})["webhook"] = {
+        **config["flink-platform:platform"].get("operator", {}).get("webhook", {}),
+        "keystorePasswordConfigKey": "opKeystorePass"}
+    with pytest.raises(ConfigError) as info:
+        load_stack_config(config)
+    assert [p.path for p in info.value.problems] == ["flink-platform:opKeystorePass"]
 
 
 def test_unknown_key_in_the_project_namespace_is_an_error_naming_the_allowed_keys() -> None:
@@ -82,3 +114,19 @@ def test_stack_config_is_read_from_what_the_engine_hands_the_program(monkeypatch
     assert [p.path for p in info.value.problems] == ["flink-platform:platfrom"]
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(engine_form))
     assert load_stack_config().environment == "dev"
+
+
+def test_a_rest_job_with_a_literal_credential_needs_the_job_id_key() -> None:
+    """Issue 19 finding 10 at the stack layer: without flink-platform:jobIdKey the job id would be guessable."""
+    from tests.conftest import stack_config
+
+    config = copy.deepcopy(stack_config("staging"))
+    config["flink-platform:platform"]["workloads"]["restJobs"][0]["flinkConfiguration"] = {
+        "s3.secret-key": "summer2024", "pipeline.name": "enrich"}
+    with pytest.raises(ConfigError) as info:
+        load_stack_config(config)
+    (problem,) = info.value.problems
+    assert problem.path == "platform.workloads.restJobs[0].flinkConfiguration['s3.secret-key']"
+    assert "jobIdKey" in problem.allowed and "summer2024" not in str(info.value)
+    config["flink-platform:jobIdKey"] = SECURE
+    assert load_stack_config(config).environment == "staging"

@@ -28,6 +28,7 @@ def change(*edits: Callable[[dict], None]) -> dict[str, Any]:
 
 
 GATE = "workloads.sessionJobs.0.gate.restUrl"
+JAR = "workloads.sessionJobs.0.job.jarURI"
 REFUSED = [
     ("privileged-prod-tenant", [at("tenants.0.podSecurity", "privileged")], "platform.tenants[0].podSecurity",
      "below the minimum Pod Security level for environment 'prod'"),
@@ -82,6 +83,13 @@ REFUSED = [
      "platform.workloads.applications[2].flinkConfiguration['kubernetes.rest-service.exposed.type']", "REST service"),
     ("gate-to-metadata-ip", [at(GATE, "http://169.254.169.254:80")], "platform.workloads.sessionJobs[0].gate.restUrl",
      "neither a Service"),
+    *[(f"jar-on-{name}", [at(JAR, uri)], "platform.workloads.sessionJobs[0].job.jarURI", "the operator refuses it")
+      for name, uri in (("mapped-metadata-ip", "https://[::ffff:169.254.169.254]/latest/a.jar"),
+                        ("mapped-loopback", "https://[::ffff:127.0.0.1]/a.jar"),
+                        ("localhost-fqdn", "https://localhost./a.jar"),
+                        ("private-ip", "https://10.1.2.3/a.jar"))],
+    ("egress-to-every-address", [at("tenants.2.egress.0.dstNets", ["0.0.0.0/0"])],
+     "platform.tenants[2].egress[0].dstNets[0]", "every address"),
 ]
 
 ALLOWED = [
@@ -103,6 +111,10 @@ ALLOWED = [
                                   "s3://acme-flink-prod/state/analytics/analytics-prod/sessionize/savepoints/sp-7")]),
     ("restricted-stays", [at("tenants.0.podSecurity", "restricted")]),
     ("baseline-in-staging", [at("environment", "staging"), at("tenants.1.podSecurity", "baseline")]),
+    ("jar-on-public-host", [at(JAR, "https://artifacts.acme.example/analytics/daily-revenue-1.4.3.jar")]),
+    ("jar-on-private-host-when-the-operator-allows-it", [at("operator.disallowRestrictedArtifactHosts", False),
+                                                        at(JAR, "https://10.1.2.3/a.jar")]),
+    ("egress-to-a-kafka-subnet", [at("tenants.2.egress.0.dstNets", ["10.70.0.0/24", "10.71.0.0/16"])]),
 ]
 
 
@@ -123,7 +135,7 @@ def test_rest_credentials_without_their_hosts_are_refused() -> None:
     from components.config.stack import load_stack_config
     from tests.conftest import stack_config
 
-    config = {**stack_config("prod"), "flink-platform:flinkRestToken": "t"}
+    config = {**stack_config("prod"), "flink-platform:flinkRestToken": {"secure": "v1:dA==:Y2lwaGVydGV4dA=="}}
     with pytest.raises(ConfigError) as err:
         load_stack_config(config)
     assert [p.path for p in err.value.problems] == ["flink-platform:flinkRestCredentialHosts"]

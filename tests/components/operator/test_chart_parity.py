@@ -383,7 +383,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
 def _plan_objects(config: dict[str, Any]) -> tuple[list[Obj], list[Any]]:
     stack_cfg = {"pulumi:disable-default-providers": ["kubernetes"], "flink-platform:platform": config,
                  PASSWORD_KEY: PASSWORD}
-    monitor = run_program("test", stack_cfg)
+    monitor = run_program("test", stack_cfg, secret_keys=[PASSWORD_KEY])
     objects = manifests.collect_objects(list(monitor.registrations))
     return objects, list(monitor.registrations)
 

@@ -25,7 +25,7 @@ def _config(**operator: Any) -> dict[str, Any]:
 
 
 def _objects(config: dict[str, Any]) -> list[manifests.KubeObject]:
-    return manifests.collect_objects(list(run_program("dev", config).registrations))
+    return manifests.collect_objects(list(run_program("dev", config, secret_keys=[PASSWORD_KEY]).registrations))
 
 
 def _one(objects: list[manifests.KubeObject], kind: str, namespace: str = "flink-operator") -> dict[str, Any]:
@@ -142,7 +142,7 @@ def test_openshift_flavour_leaves_uids_to_the_cluster_and_keeps_everything_else(
 
 
 def test_operator_namespace_is_created_restricted_and_retained_unless_existing() -> None:
-    monitor = run_program("dev", _config())
+    monitor = run_program("dev", _config(), secret_keys=[PASSWORD_KEY])
     ns = next(r for r in monitor.registrations
               if r.type == "kubernetes:core/v1:Namespace" and r.inputs["metadata"]["name"] == "flink-operator")
     assert ns.options["retainOnDelete"] is True
