@@ -86,8 +86,11 @@ def synthetic_config(tenants: int, namespaces: int, own_operator_every: int = 0,
     job, copied from the dev stack's workloads."""
     config = copy.deepcopy(yaml.safe_load(BASE_STACK.read_text())["config"])
     platform = config["flink-platform:platform"]
+    runners = platform["tenants"][0].get("restRunners", [])  # where pulumi up runs: the gates reach the JobManagers
     platform["tenants"] = [
-        {"name": f"team-{t}", "namespaces": [f"team-{t}-ns-{n}" for n in range(namespaces)]} for t in range(tenants)
+        {"name": f"team-{t}", "namespaces": [f"team-{t}-ns-{n}" for n in range(namespaces)],
+         "secrets": [f"team-{t}-job-{w}-password" for w in range(workloads)], "restRunners": copy.deepcopy(runners)}
+        for t in range(tenants)
     ]
     if own_operator_every > 0:
         for t, tenant in enumerate(platform["tenants"]):

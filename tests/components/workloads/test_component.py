@@ -26,6 +26,8 @@ from components.workloads.render import (
     flatten,
     render,
 )
+from components.config import tenancy
+from components.providers import secret_config
 from tests.conftest import shared_path, stack_config
 from planning import plan
 from planning.mock_runtime import SECRET, run_program
@@ -313,6 +315,8 @@ def test_gate_rest_url_override_and_opt_out() -> None:
     config = stack_config("dev")
     app = config["flink-platform:platform"]["workloads"]["applications"][0]
     app["gate"] = {"restUrl": "http://127.0.0.1:18081"}
+    tenant = next(t for t in config["flink-platform:platform"]["tenants"] if t["name"] == app["tenant"])
+    tenant["restHosts"] = ["127.0.0.1"]  # a host outside the tenant's namespaces is named for the credentials to go to
     monitor = run_program("dev", config)
     (gate,) = [r for r in monitor.registrations if r.type == GATE_TYPE]
     assert gate.inputs["restUrl"] == "http://127.0.0.1:18081"
@@ -467,7 +471,7 @@ def _example_stack(examples: list[tuple[str, dict]]) -> dict:
         "environment": "examples",
         "cluster": {"identifier": "examples", "kubernetesVersion": "1.33"},
         "operator": {"version": "1.15.0"},
-        "tenants": [{"name": "examples", "namespaces": ["examples"], "podSecurity": "privileged"}],
+        "tenants": [{"name": "examples", "namespaces": ["examples"], "podSecurity": "baseline"}],
         "workloads": {"defaults": {"teamOverrides": ["state", "highAvailability", "autoscaler"],
                                    "highAvailability": "never",
                                    "periodicSavepoints": {"interval": None},
@@ -514,6 +518,47 @@ UNPINNED = {"flink-beam-example/beam-example.yaml": "uses the tag 'latest'",
             "autoscaling/autoscaling-dynamic.yaml": "has no tag"}
 
 
+
+
+def _in_tenant_terms(doc: dict) -> list[str]:
+    """Rewrite an upstream example as a tenant of the platform must write it (issue 19): state directories under
+    ``<base>/<tenant>/<namespace>/``, literal credentials as ``${VAR}`` references to a secretEnv. Returns what the
+    platform refuses in the example as upstream wrote it (the reasons its config rules give)."""
+    refused = []
+    conf = doc["spec"].get("flinkConfiguration") or {}
+    for key, value in list(flatten(conf).items()):
+        (canon,) = effective_configuration({key: value})
+        if canon in tenancy.STATE_KEYS and "/examples/examples/" not in str(value):
+            head, tail = str(value).rstrip("/").rsplit("/", 1)
+            _set_flat(conf, key, f"{head}/examples/examples/{tail}")
+            refused.append("is outside every tenant prefix")
+        elif secret_config.is_secret_key(canon) and not secret_config.is_reference(value):
+            _set_flat(conf, key, "${" + canon.upper().replace(".", "_").replace("-", "_") + "}")
+            refused.append("found a literal credential")
+    job = doc["spec"].get("job") or {}
+    if job.get("initialSavepointPath") and "/examples/examples/" not in job["initialSavepointPath"]:
+        head, tail = job["initialSavepointPath"].rstrip("/").rsplit("/", 1)
+        job["initialSavepointPath"] = f"{head}/examples/examples/{tail}"
+        refused.append("is outside every tenant prefix")
+    return refused
+
+
+def _set_flat(conf: dict, key: str, value: Any) -> None:
+    """Set ``key`` (dotted) in a flinkConfiguration that may be nested (YAML maps) or flat."""
+    if key in conf:
+        conf[key] = value
+        return
+    head, _, rest = key.partition(".")
+    if head in conf and isinstance(conf[head], dict):
+        _set_flat(conf[head], rest, value)
+        return
+    for k, v in conf.items():  # a nested map keyed by a dotted prefix ("state.checkpoints": {dir: ...})
+        if isinstance(v, dict) and key.startswith(k + "."):
+            _set_flat(v, key[len(k) + 1:], value)
+            return
+    raise KeyError(key)
+
+
 def test_every_upstream_example_is_covered() -> None:
     names = {name for name, _ in _example_docs()}
     assert len(names) >= 18  # canary.yaml has no spec: it is a health-check object, not a workload
@@ -533,6 +578,16 @@ def test_upstream_example_renders_to_an_equivalent_resource(example: str) -> Non
             load_platform_config(_example_stack(chosen))
         for _, d in chosen:
             d["spec"]["image"] = d["spec"]["image"].removesuffix(":latest") + ":1.0.0"
+    # upstream's state paths and literal passwords are refused as written (issue 19), then written as a tenant must
+    as_written = copy.deepcopy(chosen)
+    chosen = copy.deepcopy(chosen)
+    reasons = [reason for _, d in chosen for reason in _in_tenant_terms(d)]
+    if reasons:
+        with pytest.raises(ConfigError) as refused:
+            load_platform_config(_example_stack(as_written))
+        assert all(reason in str(refused.value) for reason in reasons), str(refused.value)
+    mine = [d for n, d in chosen if n == example and d["kind"] in {m["kind"] for m in mine}
+            and d["metadata"]["name"] in {m["metadata"]["name"] for m in mine}]
     platform = load_platform_config(_example_stack(chosen))
     rendered = {(r.kind, r.workload.name): r for r in render(platform.workloads, "examples")}
     for doc in mine:

@@ -94,6 +94,8 @@ def test_the_programs_rest_job_runs_on_a_real_cluster(flink_cluster, flink_clien
     job.update(cluster=None, restUrl=flink_cluster.rest_url, jar=str(job_jars.v1), jarSha256=job_jars.sha256(
         str(job_jars.v1)), entryClass=job_jars.entry_class, args=job_output.args("v1"), parallelism=1)
     del job["cluster"]
+    tenant = next(t for t in config["flink-platform:platform"]["tenants"] if t["name"] == job["tenant"])
+    tenant["restHosts"] = ["127.0.0.1"]  # the local cluster: a host outside the tenant's namespaces, named
     (record,) = [r for r in run_program("staging", config).registrations if r.type == FLINK_JOB_TYPE]
     inputs = {k: v for k, v in record.inputs.items() if v is not None}
     inputs["savepointDir"] = (job_output.dir.parent / "savepoints").as_uri()  # the local cluster has no s3
