@@ -59,8 +59,14 @@ def test_mandatory_violation_exits_1_grouped_by_resource(tmp_path: Path) -> None
 def test_same_violation_is_advisory_under_dev_config(tmp_path: Path) -> None:
     resources = write_resources(tmp_path / "resources.json", [BAD_FD])
     result = run_cli("--stack", "dev", "--resources", str(resources))
+    # the operator's own validation is mandatory in dev too: the operator would refuse the resource on any cluster
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[mandatory] operator-flink-version" in result.stdout
+    # a platform rule is only advised in dev: the resource without the operator's refusal passes, advised
+    resources = write_resources(tmp_path / "platform-only.json", [mutate(BAD_FD, (("spec", "flinkVersion"), "v1_20"))])
+    result = run_cli("--stack", "dev", "--resources", str(resources))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "[advisory] operator-flink-version" in result.stdout and "POLICIES PASSED" in result.stdout
+    assert "[advisory] security-pod" in result.stdout and "POLICIES PASSED" in result.stdout
 
 
 def test_bad_config_exits_2_with_a_clear_error(tmp_path: Path) -> None:
@@ -129,4 +135,5 @@ def test_plan_seam_fails_on_mandatory_and_keeps_advisories() -> None:
     assert not prod.passed
     assert any("[operator-flink-version]" in v and "spec.flinkVersion" in v for v in prod.violations)
     dev = plan.run_policies([_registration(BAD_FD, "dev")])
-    assert dev.passed and any("[operator-flink-version]" in a for a in dev.advisories)
+    assert not dev.passed and any("[operator-flink-version]" in v for v in dev.violations)  # the operator's own rule
+    assert any("[security-pod]" in a for a in dev.advisories)  # a platform rule: advised, kept
