@@ -27,6 +27,8 @@ def _program_gate_inputs(rest_url: str, parallelism: int) -> dict:
     config = copy.deepcopy(stack_config("dev"))
     app = config["flink-platform:platform"]["workloads"]["applications"][0]
     app["gate"] = {"restUrl": rest_url}
+    tenant = next(t for t in config["flink-platform:platform"]["tenants"] if t["name"] == app["tenant"])
+    tenant["restHosts"] = ["127.0.0.1"]  # the local cluster: a host outside the tenant's namespaces, named
     app["job"]["parallelism"] = parallelism
     (gate,) = [r for r in run_program("dev", config).registrations if r.type == GATE_TYPE]
     return {k: v for k, v in gate.inputs.items() if v is not None}
