@@ -754,7 +754,9 @@ ANY_ADDRESS = ("0.0.0.0/0",)
 
 
 def _any_address_named(nets: list[str], reason: str | None) -> None:
-    open_ = [n for n in nets if n in ANY_ADDRESS]
+    from components.config.tenancy import open_cidr_problem
+
+    open_ = [n for n in nets if n in ANY_ADDRESS or open_cidr_problem(n)]
     if open_ and not reason:
         raise ValueError(f"dstNets {open_} allows every address: name the exception with anyAddressReason, or "
                          "list the destination's own CIDRs")
@@ -901,24 +903,12 @@ class DnsConfig(_Model):
     port: Port = 53
 
 
-def _not_every_address(value: str) -> str:
-    from components.config.tenancy import open_cidr_problem
-
-    problem = open_cidr_problem(value)
-    if problem:
-        raise ValueError(f"{problem}: list the service's own network (e.g. the Kafka brokers' subnet)")
-    return value
-
-
-#: An egress destination: a CIDR that is not every address.
-EgressCidr = Annotated[Cidr, AfterValidator(_not_every_address)]
-
-
 class EgressRule(_Model):
     """Egress of Flink pods to an outside service (Kafka, S3, ZooKeeper) by CIDR and port."""
 
     name: KubernetesName = Field(description="What it is for (kafka, s3, zookeeper); part of the policy name.")
-    dst_nets: list[EgressCidr] = Field(min_length=1)
+    dst_nets: list[Cidr] = Field(min_length=1, description="Destination CIDRs; every address (a /0) only as a "
+                                 "named exception (anyAddressReason).")
     dst_ports: list[Port] = Field(min_length=1)
     any_address_reason: AnyAddressReason = None
 

@@ -89,7 +89,7 @@ REFUSED = [
                         ("localhost-fqdn", "https://localhost./a.jar"),
                         ("private-ip", "https://10.1.2.3/a.jar"))],
     ("egress-to-every-address", [at("tenants.2.egress.0.dstNets", ["0.0.0.0/0"])],
-     "platform.tenants[2].egress[0].dstNets[0]", "every address"),
+     "platform.tenants[2].egress[0]", "every address"),  # only as a named exception (issue 17): anyAddressReason
 ]
 
 ALLOWED = [
