@@ -86,9 +86,11 @@ def without_engine_defaults(urns: set[str]) -> set[str]:
     return {u for u in urns if not ("::pulumi:providers:" in u and u.endswith("::default"))}
 
 
-def offline_verdict(records: list[dict], environment: str) -> set[tuple[str, str, str]]:
-    """(policy, URN, level) of every diagnostic the offline gate gives the plan with ``policies/config/<env>.json``."""
-    config = policy_gate.load_config_file(policy_gate.CONFIG_DIR / f"{environment}.json")
+def offline_verdict(records: list[dict], environment: str, config_file: Path | None = None
+                    ) -> set[tuple[str, str, str]]:
+    """(policy, URN, level) of every diagnostic the offline gate gives the plan with ``policies/config/<env>.json``
+    (or ``config_file``)."""
+    config = policy_gate.load_config_file(config_file or policy_gate.CONFIG_DIR / f"{environment}.json")
     report = policy_gate.check_resources(records, stack=STACK, config=config)
     return {(d.policy, d.urn, d.level) for d in report.diagnostics}
 
@@ -132,11 +134,20 @@ def test_dev_stack_lifecycle_through_the_pulumi_cli(pulumi_tools, engine_cluster
         assert without_engine_defaults(previewed.get("create", set())) == expected, (
             f"previewed but not planned: {sorted(previewed.get('create', set()) - expected)}; "
             f"planned but not previewed: {sorted(expected - previewed.get('create', set()))}")
-        advisories = offline_verdict(records, "dev")
+        assert cli_verdict(preview) == offline_verdict(records, "dev") == set(), (
+            "the committed dev stack raises nothing under dev.json (a newcomer's first plan is clean)")
+        # Advisories as the CLI reports them: prod's rules, each made advisory, on the same stack.
+        advised = tmp_path / "prod-advisory.json"
+        prod = json.loads((policy_gate.CONFIG_DIR / "prod.json").read_text())
+        advised.write_text(json.dumps({name: ({**value, "enforcementLevel": "advisory"} if isinstance(value, dict)
+                                              else "advisory") for name, value in prod.items()}))
+        advised_preview = project.preview("--policy-pack", "policies", "--policy-pack-config", str(advised))
+        assert advised_preview.returncode == 0, advised_preview.tail()
+        advisories = offline_verdict(records, "dev", advised)
         assert advisories and {level for _, _, level in advisories} == {"advisory"}
-        assert cli_verdict(preview) == advisories
+        assert cli_verdict(advised_preview) == advisories
         for policy, _, _ in advisories:
-            assert f"[advisory]  {policy}" in preview.stdout
+            assert f"[advisory]  {policy}" in advised_preview.stdout
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "streaming-dev"}}
         assert live(kube, namespace) is None, "a preview must not change the cluster"
 
